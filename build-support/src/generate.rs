@@ -1,0 +1,158 @@
+//! Running progenitor and turning its tokens into formatted, deterministic Rust source.
+
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use proc_macro2::TokenStream;
+
+use crate::PipelineError;
+use crate::forward_compat::{self, ForwardCompatReport};
+
+/// The settings every client of this workspace is generated with. The typed mocks are generated with the very same
+/// settings, so their types line up with the client's.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Path of the type held by the generated `Client` (its `inner`), e.g. `::client_runtime::Runtime`.
+    /// `None` generates a client without an inner value.
+    pub inner_type: Option<String>,
+}
+
+impl ClientSettings {
+    fn to_progenitor(&self) -> Result<GenerationSettings, PipelineError> {
+        let mut settings = GenerationSettings::new();
+        settings
+            // Builder style: adding an optional parameter to an operation (the most common spec change) does not
+            // break callers, which positional arguments would.
+            .with_interface(InterfaceStyle::Builder)
+            .with_tag(TagStyle::Merged)
+            .with_derive("schemars::JsonSchema")
+            .with_derive("PartialEq");
+        if let Some(inner) = &self.inner_type {
+            let tokens: TokenStream = inner.parse().map_err(|_| {
+                PipelineError::Generate(format!("inner type `{inner}` is not a Rust path"))
+            })?;
+            // The crate that includes the code must implement `ClientHooks` for `Client`: a missing impl is a
+            // compile error, not a silent fallback to the default hooks.
+            settings.with_inner_type(tokens).with_hooks(HooksMode::Expected);
+        }
+        Ok(settings)
+    }
+}
+
+/// Generated source and what the forward-compatibility rewrite changed.
+#[derive(Debug, Clone)]
+pub struct GeneratedClient {
+    /// The parsed, rewritten syntax tree (used for the API-surface summary).
+    pub file: syn::File,
+    /// `file` formatted by prettyplease.
+    pub source: String,
+    /// Enums opened and structs relaxed.
+    pub forward_compat: ForwardCompatReport,
+}
+
+fn run_generator<F>(generate: F) -> Result<TokenStream, PipelineError>
+where
+    F: FnOnce() -> Result<TokenStream, progenitor::Error>,
+{
+    // Some generator failures are panics rather than errors; the validator catches the known ones before this
+    // point, and this turns any other into a build error instead of an abort with a backtrace.
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(generate));
+    std::panic::set_hook(previous_hook);
+    match outcome {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(error)) => Err(PipelineError::Generate(error.to_string())),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(PipelineError::Generate(format!(
+                "progenitor panicked: {message} (a construct the validator does not know yet; add a check)"
+            )))
+        }
+    }
+}
+
+fn parse_file(tokens: TokenStream) -> Result<syn::File, PipelineError> {
+    syn::parse2::<syn::File>(tokens)
+        .map_err(|e| PipelineError::Generate(format!("generated code does not parse: {e}")))
+}
+
+/// Generates the client: types, `Client`, builders.
+pub fn client(
+    spec: &openapiv3::OpenAPI,
+    settings: &ClientSettings,
+) -> Result<GeneratedClient, PipelineError> {
+    let mut generator = Generator::new(&settings.to_progenitor()?);
+    let tokens = run_generator(|| generator.generate_tokens(spec))?;
+    let mut file = parse_file(tokens)?;
+    check_duplicate_types(&file)?;
+    let forward_compat = match types_module_items(&mut file) {
+        Some(items) => forward_compat::open_types(items).map_err(PipelineError::Generate)?,
+        None => ForwardCompatReport::default(),
+    };
+    let source = prettyplease::unparse(&file);
+    Ok(GeneratedClient {
+        file,
+        source,
+        forward_compat,
+    })
+}
+
+/// Generates progenitor's typed httpmock helpers for the client crate at `client_crate` (e.g. `bronto_client`).
+pub fn mock(
+    spec: &openapiv3::OpenAPI,
+    settings: &ClientSettings,
+    client_crate: &str,
+) -> Result<String, PipelineError> {
+    let mut generator = Generator::new(&settings.to_progenitor()?);
+    let tokens = run_generator(|| generator.httpmock(spec, client_crate))?;
+    let file = parse_file(tokens)?;
+    Ok(prettyplease::unparse(&file))
+}
+
+fn types_module_items(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    })
+}
+
+/// Two schemas that map to one Rust name make the generated code fail to compile far from the cause; say which.
+fn check_duplicate_types(file: &syn::File) -> Result<(), PipelineError> {
+    let Some(items) = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => {
+            module.content.as_ref().map(|(_, items)| items)
+        }
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for item in items {
+        let name = match item {
+            syn::Item::Struct(s) => s.ident.to_string(),
+            syn::Item::Enum(e) => e.ident.to_string(),
+            syn::Item::Type(t) => t.ident.to_string(),
+            _ => continue,
+        };
+        *seen.entry(name).or_default() += 1;
+    }
+    let duplicates: Vec<String> = seen
+        .into_iter()
+        .filter(|(_, count)| *count > 1)
+        .map(|(name, _)| name)
+        .collect();
+    if duplicates.is_empty() {
+        Ok(())
+    } else {
+        Err(PipelineError::Generate(format!(
+            "the generator defines these types more than once (two schemas map to one Rust name; \
+             rename one with a patch): {}",
+            duplicates.join(", ")
+        )))
+    }
+}

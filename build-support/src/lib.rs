@@ -1,0 +1,237 @@
+//! The build-time pipeline shared by the generated clients of this workspace.
+//!
+//! Each client crate's `build.rs` describes its document and calls [`build_script::client`]; the pipeline then
+//!
+//! 1. **loads** the document (YAML or JSON, [`document`]);
+//! 2. **verifies** a vendored document against its recorded sha256, so a hand edit fails the build
+//!    ([`document::verify_digest`]);
+//! 3. **patches** it with the recorded RFC 6902 patches, each with its reason ([`patches`]);
+//! 4. **validates** what progenitor cannot handle, naming the JSON pointer ([`validate`]);
+//! 5. **generates** with progenitor, opens enums and objects for forward compatibility ([`forward_compat`]), and
+//!    formats with prettyplease ([`generate`]);
+//! 6. **writes** the code and an API-surface summary ([`surface`]) to `OUT_DIR`, with `rerun-if-changed` for every
+//!    input.
+//!
+//! The output is deterministic (same inputs, byte-identical code) and needs neither network nor rustfmt.
+//!
+//! ```no_run
+//! // bronto-client/build.rs
+//! let pipeline = build_support::Pipeline::new("bronto", "../openapi/bronto/bronto-openapi.yaml")
+//!     .digest("../openapi/bronto/bronto-openapi.yaml.sha256")
+//!     .patches("../openapi/bronto/patches.yaml")
+//!     .inner_type("::client_runtime::Runtime");
+//! build_support::build_script::client(&pipeline);
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod build_script;
+pub mod document;
+pub mod forward_compat;
+pub mod generate;
+pub mod patches;
+pub mod surface;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use generate::ClientSettings;
+pub use patches::{PatchSet, RecordedPatch};
+pub use validate::Finding;
+
+/// Everything that can stop the pipeline. Each variant's message says what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A document, digest or patch file does not parse.
+    #[error("{}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// The vendored document does not hash to its recorded digest.
+    #[error(
+        "{} does not match its recorded sha256 (recorded {recorded}, actual {actual}).\n\
+         The vendored document is kept byte for byte as the vendor published it: fix quirks with a patch in \
+         patches.yaml, never by editing it. To re-vendor a new version: copy the vendor's file over it unchanged, \
+         run `sha256sum` on it and write the line into the .sha256 file, then rebuild and follow the patch errors \
+         (see the README, \"Re-vendoring the Bronto document\")."
+        , path.display()
+    )]
+    DigestMismatch {
+        /// The document.
+        path: PathBuf,
+        /// The digest on record.
+        recorded: String,
+        /// The digest of the file on disk.
+        actual: String,
+    },
+    /// A recorded patch no longer applies: the vendor changed (or fixed) what it patches.
+    #[error(
+        "patch `{id}` no longer applies: operation {operation} at `{path}`: {problem}.\n\
+         The document changed under it; if the vendor fixed the quirk, delete the patch, otherwise update it."
+    )]
+    StalePatch {
+        /// The patch's id.
+        id: String,
+        /// Index of the failing operation within the patch.
+        operation: usize,
+        /// JSON pointer of the failing operation.
+        path: String,
+        /// What failed (a `test` mismatch, a missing path, ...).
+        problem: String,
+    },
+    /// The patched document still holds constructs the generator cannot handle.
+    #[error("{} construct(s) the generator cannot handle; record a patch for each:\n{}",
+        findings.len(),
+        findings.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
+    Unsupported {
+        /// One entry per construct.
+        findings: Vec<Finding>,
+    },
+    /// The patched document is not a valid OpenAPI 3.0 document.
+    #[error("the patched document is not valid OpenAPI 3.0: {0}")]
+    Document(String),
+    /// The generator failed.
+    #[error("generation failed: {0}")]
+    Generate(String),
+}
+
+/// A document ready for the generator: loaded, verified, patched and validated.
+#[derive(Debug, Clone)]
+pub struct PreparedDocument {
+    /// The patched document as JSON.
+    pub value: serde_json::Value,
+    /// The same, typed.
+    pub spec: openapiv3::OpenAPI,
+}
+
+impl PreparedDocument {
+    /// (operationId, METHOD, path) of every operation, in document order.
+    pub fn operations(&self) -> Vec<(String, String, String)> {
+        self.spec
+            .operations()
+            .map(|(path, method, operation)| {
+                (
+                    operation.operation_id.clone().unwrap_or_default(),
+                    method.to_ascii_uppercase(),
+                    path.to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// What [`Pipeline::generate_client`] produces.
+#[derive(Debug, Clone)]
+pub struct ClientOutput {
+    /// Formatted Rust source, to be `include!`d.
+    pub source: String,
+    /// The API-surface summary.
+    pub surface: String,
+    /// What the forward-compatibility rewrite opened.
+    pub forward_compat: forward_compat::ForwardCompatReport,
+}
+
+/// One document and how to turn it into a client.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    name: String,
+    document: PathBuf,
+    digest: Option<PathBuf>,
+    patches: Option<PathBuf>,
+    settings: ClientSettings,
+}
+
+impl Pipeline {
+    /// A pipeline for the document at `document`; `name` names the output files (`{name}.rs`).
+    pub fn new(name: impl Into<String>, document: impl AsRef<Path>) -> Self {
+        Self {
+            name: name.into(),
+            document: document.as_ref().to_path_buf(),
+            digest: None,
+            patches: None,
+            settings: ClientSettings { inner_type: None },
+        }
+    }
+
+    /// Verifies the document against the digest recorded in this `sha256sum`-format file (vendored documents).
+    pub fn digest(mut self, path: impl AsRef<Path>) -> Self {
+        self.digest = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Applies the recorded patches in this file.
+    pub fn patches(mut self, path: impl AsRef<Path>) -> Self {
+        self.patches = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// The type the generated `Client` holds and hands to its hooks.
+    pub fn inner_type(mut self, path: &str) -> Self {
+        self.settings.inner_type = Some(path.to_string());
+        self
+    }
+
+    /// The name given in [`Pipeline::new`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every file the output depends on (for `rerun-if-changed`).
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        std::iter::once(self.document.clone())
+            .chain(self.digest.clone())
+            .chain(self.patches.clone())
+            .collect()
+    }
+
+    /// Steps 1 to 4: load, verify, patch, validate.
+    pub fn prepare(&self) -> Result<PreparedDocument, PipelineError> {
+        let loaded = document::load(&self.document)?;
+        if let Some(digest_path) = &self.digest {
+            let recorded = document::read_recorded_digest(digest_path)?;
+            document::verify_digest(&loaded, &recorded)?;
+        }
+        let mut value = loaded.value;
+        if let Some(patch_path) = &self.patches {
+            PatchSet::load(patch_path)?.apply(&mut value)?;
+        }
+        let findings = validate::check(&value);
+        if !findings.is_empty() {
+            return Err(PipelineError::Unsupported { findings });
+        }
+        let spec: openapiv3::OpenAPI = serde_json::from_value(value.clone())
+            .map_err(|e| PipelineError::Document(e.to_string()))?;
+        Ok(PreparedDocument { value, spec })
+    }
+
+    /// Steps 1 to 5 for the client, plus its API-surface summary.
+    pub fn generate_client(&self) -> Result<ClientOutput, PipelineError> {
+        let prepared = self.prepare()?;
+        let generated = generate::client(&prepared.spec, &self.settings)?;
+        let surface =
+            surface::summarize(&prepared.spec.info.title, &prepared.operations(), &generated.file);
+        Ok(ClientOutput {
+            source: generated.source,
+            surface,
+            forward_compat: generated.forward_compat,
+        })
+    }
+
+    /// Steps 1 to 5 for the typed httpmock helpers of the client crate `client_crate`.
+    pub fn generate_mock(&self, client_crate: &str) -> Result<String, PipelineError> {
+        let prepared = self.prepare()?;
+        generate::mock(&prepared.spec, &self.settings, client_crate)
+    }
+}

@@ -1,0 +1,276 @@
+//! A small, human-readable summary of a generated client's public surface.
+//!
+//! One line per operation (operationId, HTTP method, path, Rust method, parameters, body, success and error types),
+//! then one block per generated type (struct fields, enum variants). It is committed next to the document, so a
+//! change of the vendor's document shows up in review as a readable diff of what callers see.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use quote::ToTokens;
+
+/// Renders a Rust type compactly: `Option<Vec<ApiKey>>` rather than `:: std :: option :: Option < ... >`.
+pub fn compact_type(tokens: &impl ToTokens) -> String {
+    let mut text = tokens.to_token_stream().to_string();
+    for (from, to) in [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" < ", "<"),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        (",>", ">"),
+        ("& '", "&'"),
+        ("& ", "&"),
+    ] {
+        text = text.replace(from, to);
+    }
+    for prefix in [
+        "::std::option::",
+        "::std::vec::",
+        "::std::string::",
+        "::std::collections::",
+        "::serde_json::",
+        "::chrono::",
+        "::uuid::",
+        "::std::num::",
+        "types::builder::",
+        "types::",
+        "super::",
+        "progenitor_client::",
+        "::std::",
+    ] {
+        text = text.replace(prefix, "");
+    }
+    text
+}
+
+struct Operation {
+    method_name: String,
+    builder: String,
+}
+
+struct Builder {
+    fields: Vec<(String, String)>,
+    send: String,
+}
+
+fn doc_text(attrs: &[syn::Attribute]) -> String {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) => Some(text.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `Sends a `GET` request to `/api-keys`` -> ("GET", "/api-keys").
+fn request_line(doc: &str) -> Option<(String, String)> {
+    let rest = &doc[doc.find("Sends a `")? + "Sends a `".len()..];
+    let (method, rest) = rest.split_once('`')?;
+    let rest = &rest[rest.find('`')? + 1..];
+    let (path, _) = rest.split_once('`')?;
+    Some((method.to_string(), path.to_string()))
+}
+
+fn self_ty_name(item: &syn::ItemImpl) -> Option<String> {
+    match item.self_ty.as_ref() {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+fn module_items<'f>(items: &'f [syn::Item], name: &str) -> &'f [syn::Item] {
+    items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, i)| i.as_slice()),
+            _ => None,
+        })
+        .unwrap_or(&[])
+}
+
+/// Builds the summary. `operations` lists (operationId, METHOD, path) in document order.
+pub fn summarize(title: &str, operations: &[(String, String, String)], file: &syn::File) -> String {
+    // Client methods keyed by (METHOD, path).
+    let mut by_request = BTreeMap::<(String, String), Operation>::new();
+    for item in &file.items {
+        let syn::Item::Impl(item_impl) = item else {
+            continue;
+        };
+        if item_impl.trait_.is_some() || self_ty_name(item_impl).as_deref() != Some("Client") {
+            continue;
+        }
+        for impl_item in &item_impl.items {
+            let syn::ImplItem::Fn(function) = impl_item else {
+                continue;
+            };
+            let Some(request) = request_line(&doc_text(&function.attrs)) else {
+                continue;
+            };
+            let builder = match &function.sig.output {
+                syn::ReturnType::Type(_, ty) => match ty.as_ref() {
+                    syn::Type::Path(p) => p
+                        .path
+                        .segments
+                        .last()
+                        .map(|s| s.ident.to_string())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                },
+                syn::ReturnType::Default => String::new(),
+            };
+            by_request.insert(
+                request,
+                Operation {
+                    method_name: function.sig.ident.to_string(),
+                    builder,
+                },
+            );
+        }
+    }
+
+    let builder_items = module_items(&file.items, "builder");
+    let mut builders = BTreeMap::<String, Builder>::new();
+    for item in builder_items {
+        if let syn::Item::Struct(s) = item {
+            let fields = s
+                .fields
+                .iter()
+                .filter_map(|f| {
+                    let name = f.ident.as_ref()?.to_string();
+                    (name != "client").then(|| (name, compact_type(&unwrap_result(&f.ty))))
+                })
+                .collect();
+            builders.insert(
+                s.ident.to_string(),
+                Builder {
+                    fields,
+                    send: String::new(),
+                },
+            );
+        }
+    }
+    for item in builder_items {
+        let syn::Item::Impl(item_impl) = item else {
+            continue;
+        };
+        let Some(name) = self_ty_name(item_impl) else {
+            continue;
+        };
+        for impl_item in &item_impl.items {
+            if let syn::ImplItem::Fn(function) = impl_item
+                && function.sig.ident == "send"
+                && let syn::ReturnType::Type(_, ty) = &function.sig.output
+                && let Some(builder) = builders.get_mut(&name)
+            {
+                builder.send = describe_send(&compact_type(ty));
+            }
+        }
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(out, "# API surface: {title}");
+    let _ = writeln!(
+        out,
+        "# Generated by build-support from the patched document. Do not edit: see the README to refresh."
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "## Operations ({})", operations.len());
+    for (operation_id, method, path) in operations {
+        let key = (method.clone(), path.clone());
+        let Some(operation) = by_request.get(&key) else {
+            let _ = writeln!(out, "{operation_id} {method} {path} => NOT GENERATED");
+            continue;
+        };
+        let builder = builders.get(&operation.builder);
+        let params = builder
+            .map(|b| {
+                b.fields
+                    .iter()
+                    .map(|(name, ty)| format!("{name}: {ty}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        let send = builder.map(|b| b.send.as_str()).unwrap_or("?");
+        let _ = writeln!(
+            out,
+            "{operation_id} {method} {path} => {}({params}) -> {send}",
+            operation.method_name
+        );
+    }
+
+    let _ = writeln!(out);
+    let type_items = module_items(&file.items, "types");
+    let mut types = Vec::new();
+    for item in type_items {
+        match item {
+            syn::Item::Struct(s) => {
+                let mut block = format!("struct {}", s.ident);
+                for field in &s.fields {
+                    match &field.ident {
+                        Some(name) => {
+                            let _ = write!(block, "\n  .{name}: {}", compact_type(&field.ty));
+                        }
+                        None => {
+                            let _ = write!(block, "\n  .0: {}", compact_type(&field.ty));
+                        }
+                    }
+                }
+                types.push(block);
+            }
+            syn::Item::Enum(e) => {
+                let variants = e
+                    .variants
+                    .iter()
+                    .map(|v| match &v.fields {
+                        syn::Fields::Unit => v.ident.to_string(),
+                        fields => format!("{}{}", v.ident, compact_type(fields)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                types.push(format!("enum {} = {variants}", e.ident));
+            }
+            syn::Item::Type(t) => types.push(format!("type {} = {}", t.ident, compact_type(&t.ty))),
+            _ => {}
+        }
+    }
+    let _ = writeln!(out, "## Types ({})", types.len());
+    for block in types {
+        let _ = writeln!(out, "{block}");
+    }
+    out
+}
+
+/// `Result<ResponseValue<T>, Error<E>>` -> `T, error E`.
+fn describe_send(send: &str) -> String {
+    send.strip_prefix("Result<ResponseValue<")
+        .and_then(|rest| rest.strip_suffix(">>"))
+        .and_then(|rest| rest.rsplit_once(">, Error<"))
+        .map(|(ok, error)| format!("{ok}, error {error}"))
+        .unwrap_or_else(|| send.to_string())
+}
+
+/// Builder fields are `Result<T, String>` (the error is a conversion message); show `T`.
+fn unwrap_result(ty: &syn::Type) -> syn::Type {
+    if let syn::Type::Path(p) = ty
+        && let Some(last) = p.path.segments.last()
+        && last.ident == "Result"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return inner.clone();
+    }
+    ty.clone()
+}

@@ -1,0 +1,27 @@
+//! The runtime policy shared by the generated clients of this workspace.
+//!
+//! progenitor's `ClientHooks::exec` is the one middleware point of a generated client, and its impl has to live in
+//! the crate that includes the generated code. Each client crate's impl is one line that calls
+//! [`Runtime::execute`], so credentials, redirects, the user agent and tracing are implemented once, here.
+//!
+//! ```
+//! use client_runtime::{AuthScheme, Credential, Runtime};
+//!
+//! let runtime = Runtime::builder("https://api.eu.bronto.io")
+//!     .credential(Credential::api_key("my-key"))
+//!     .auth_scheme(AuthScheme::bronto())
+//!     .build()
+//!     .unwrap();
+//! // The key never shows in Debug output.
+//! assert!(!format!("{runtime:?}").contains("my-key"));
+//! ```
+
+#![deny(missing_docs)]
+
+mod credential;
+mod http_client;
+mod runtime;
+
+pub use credential::{AuthScheme, Credential};
+pub use http_client::{BaseUrl, BaseUrlError};
+pub use runtime::{Runtime, RuntimeBuilder};

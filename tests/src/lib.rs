@@ -1,0 +1,259 @@
+//! Shared harness for the integration tests: the patched Bronto document, samples built from its schemas, and
+//! mocks that check method, path, auth header and body of every operation.
+//!
+//! A test names the operation by its `operationId`; method and path come from the document, not from the test,
+//! so a generated method that sends the wrong request fails:
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use integration_tests::{Harness, operation};
+//! let harness = Harness::start();
+//! let op = operation("listApiKeys");
+//! let mock = op.mock(&harness.server, &[], |when| when);
+//! let response = harness.client.list_api_keys().send().await.unwrap();
+//! mock.assert();
+//! op.assert_decoded(&response.into_inner());
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod samples;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use httpmock::{Mock, MockServer, Then, When};
+use serde_json::Value;
+
+/// The API key every test client sends.
+pub const API_KEY: &str = "test-api-key-0123456789";
+
+/// Path of a file in the repository, from the tests crate.
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
+}
+
+/// The Bronto pipeline exactly as `bronto-client/build.rs` runs it.
+pub fn bronto_pipeline() -> build_support::Pipeline {
+    build_support::Pipeline::new(
+        "bronto",
+        repo_path("openapi/bronto/bronto-openapi.yaml"),
+    )
+    .digest(repo_path("openapi/bronto/bronto-openapi.yaml.sha256"))
+    .patches(repo_path("openapi/bronto/patches.yaml"))
+    .inner_type("::client_runtime::Runtime")
+}
+
+/// The patched Bronto document (loaded once per test binary).
+pub fn bronto_document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| match bronto_pipeline().prepare() {
+        Ok(prepared) => prepared.value,
+        Err(error) => panic!("the Bronto document does not prepare: {error}"),
+    })
+}
+
+/// A mock server on loopback and a Bronto client pointed at it with [`API_KEY`].
+pub struct Harness {
+    /// The mock server.
+    pub server: MockServer,
+    /// A client for it.
+    pub client: bronto_client::Client,
+}
+
+impl Harness {
+    /// Starts a server and builds a client for it.
+    pub fn start() -> Self {
+        let server = MockServer::start();
+        let client = bronto_client::ClientConfig::with_base_url(server.base_url())
+            .api_key(API_KEY)
+            .build()
+            .unwrap_or_else(|e| panic!("client for the mock server: {e}"));
+        Self { server, client }
+    }
+}
+
+/// One operation of the document.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Its operationId.
+    pub id: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template, e.g. `/api-keys/{apiKeyId}`.
+    pub path: String,
+    /// The operation object.
+    pub spec: Value,
+}
+
+/// Looks up an operation by operationId; panics (failing the test) when the document has none.
+pub fn operation(id: &str) -> Operation {
+    let document = bronto_document();
+    let paths = document
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten();
+    for (path, item) in paths {
+        for (method, spec) in item.as_object().into_iter().flatten() {
+            if spec.get("operationId").and_then(Value::as_str) == Some(id) {
+                return Operation {
+                    id: id.to_string(),
+                    method: method.to_ascii_uppercase(),
+                    path: path.clone(),
+                    spec: spec.clone(),
+                };
+            }
+        }
+    }
+    panic!("the document has no operation `{id}`")
+}
+
+/// Every operationId of the document, in document order.
+pub fn operation_ids() -> Vec<String> {
+    let document = bronto_document();
+    let mut ids = Vec::new();
+    for item in document
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+    {
+        for spec in item.as_object().into_iter().flat_map(|ops| ops.values()) {
+            if let Some(id) = spec.get("operationId").and_then(Value::as_str) {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+impl Operation {
+    /// The concrete path with `{name}` placeholders replaced by `params`; panics on a placeholder left unfilled.
+    pub fn concrete_path(&self, params: &[(&str, &str)]) -> String {
+        let mut path = self.path.clone();
+        for (name, value) in params {
+            let placeholder = format!("{{{name}}}");
+            assert!(
+                path.contains(&placeholder),
+                "{}: path {} has no parameter {name}",
+                self.id,
+                self.path
+            );
+            path = path.replace(&placeholder, value);
+        }
+        assert!(
+            !path.contains('{'),
+            "{}: path parameters left unfilled in {path}",
+            self.id
+        );
+        path
+    }
+
+    /// The first success status the document declares and its JSON schema, if it has a body.
+    pub fn success(&self) -> (u16, Option<&Value>) {
+        let responses = self.spec.get("responses").and_then(Value::as_object);
+        let (code, response) = responses
+            .into_iter()
+            .flatten()
+            .find(|(code, _)| code.starts_with('2'))
+            .unwrap_or_else(|| panic!("{} declares no success response", self.id));
+        let status = code.parse().unwrap_or(200);
+        (
+            status,
+            response.pointer("/content/application~1json/schema"),
+        )
+    }
+
+    /// A response body built from the document's examples and schemas (`Null` when the success has no body).
+    pub fn sample_response(&self) -> Value {
+        match self.success().1 {
+            Some(schema) => samples::sample(bronto_document(), schema),
+            None => Value::Null,
+        }
+    }
+
+    /// A request body built from the document's examples and schemas.
+    pub fn sample_request(&self) -> Value {
+        let schema = self
+            .spec
+            .pointer("/requestBody/content/application~1json/schema")
+            .unwrap_or_else(|| panic!("{} has no JSON request body", self.id));
+        samples::sample(bronto_document(), schema)
+    }
+
+    /// A mock that matches this operation's method, concrete path and the API key, refines the match with
+    /// `refine` (query parameters, body), and answers with the success status and [`Self::sample_response`].
+    pub fn mock<'a>(
+        &self,
+        server: &'a MockServer,
+        path_params: &[(&str, &str)],
+        refine: impl FnOnce(When) -> When,
+    ) -> Mock<'a> {
+        let (status, _) = self.success();
+        let body = self.sample_response();
+        let method = self.method.clone();
+        let path = self.concrete_path(path_params);
+        server.mock(|when, then| {
+            let when = when
+                .method(method.as_str())
+                .path(path)
+                .header("x-bronto-api-key", API_KEY);
+            refine(when);
+            respond(then, status, &body);
+        })
+    }
+
+    /// Asserts that `decoded` (the client's typed response) kept every field of [`Self::sample_response`].
+    pub fn assert_decoded<T: serde::Serialize>(&self, decoded: &T) {
+        let actual = serde_json::to_value(decoded)
+            .unwrap_or_else(|e| panic!("{}: re-serializing the response: {e}", self.id));
+        assert_json_includes(&self.id, &self.sample_response(), &actual);
+    }
+}
+
+fn respond(then: Then, status: u16, body: &Value) {
+    let then = then.status(status);
+    if !body.is_null() {
+        then.header("content-type", "application/json")
+            .body(body.to_string());
+    }
+}
+
+/// Asserts every field and element of `expected` is in `actual`; numbers compare by value (`5` equals `5.0`).
+pub fn assert_json_includes(context: &str, expected: &Value, actual: &Value) {
+    if let Err(path) = includes(expected, actual, String::new()) {
+        panic!(
+            "{context}: decoded value differs at `{path}`\nexpected: {expected:#}\nactual:   {actual:#}"
+        );
+    }
+}
+
+fn includes(expected: &Value, actual: &Value, path: String) -> Result<(), String> {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (key, value) in e {
+                let inner = format!("{path}/{key}");
+                let found = a.get(key).ok_or_else(|| inner.clone())?;
+                includes(value, found, inner)?;
+            }
+            Ok(())
+        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            for (index, (ev, av)) in e.iter().zip(a).enumerate() {
+                includes(ev, av, format!("{path}/{index}"))?;
+            }
+            Ok(())
+        }
+        (Value::Number(e), Value::Number(a)) => {
+            let same = match (e.as_i64(), a.as_i64()) {
+                (Some(x), Some(y)) => x == y,
+                _ => e.as_f64() == a.as_f64(),
+            };
+            if same { Ok(()) } else { Err(path) }
+        }
+        (e, a) if e == a => Ok(()),
+        _ => Err(path),
+    }
+}

@@ -1,0 +1,81 @@
+//! The committed API-surface summary matches what the current document generates, and a change of the vendor's
+//! document shows up in it as a readable diff.
+
+use integration_tests::repo_path;
+
+const REFRESH: &str = "UPDATE_API_SURFACE=1 cargo test --workspace --test bronto_surface";
+
+#[test]
+fn committed_surface_matches_the_generated_client() {
+    let path = repo_path("openapi/bronto/api-surface.txt");
+    let generated = bronto_client::API_SURFACE;
+    if std::env::var_os("UPDATE_API_SURFACE").is_some() {
+        std::fs::write(&path, generated).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated {
+        let diff = similar::TextDiff::from_lines(committed.as_str(), generated)
+            .unified_diff()
+            .context_radius(1)
+            .header("committed", "generated")
+            .to_string();
+        panic!(
+            "openapi/bronto/api-surface.txt is out of date with the document.\n\
+             Review the diff below, then refresh it with:\n\n    {REFRESH}\n\n{diff}"
+        );
+    }
+}
+
+fn surface_of(document: &str) -> String {
+    // The rehearsal document is the vendor's previous month: same patches, no digest (it is not the vendored file).
+    build_support::Pipeline::new("bronto", repo_path(document))
+        .patches(repo_path("openapi/bronto/patches.yaml"))
+        .inner_type("::client_runtime::Runtime")
+        .generate_client()
+        .unwrap_or_else(|e| panic!("{document}: {e}"))
+        .surface
+}
+
+#[test]
+fn regenerating_from_the_previous_document_shows_the_change_as_a_readable_diff() {
+    let previous_path = "../shared/reference/bronto/bronto-openapi-2026-07-24.yaml";
+    if !repo_path(previous_path).exists() {
+        // shared/ sits beside every checkout on developer machines and CI; say so loudly if it is missing.
+        panic!("{previous_path} is missing: the rehearsal document lives in shared/reference/bronto/");
+    }
+    let previous = surface_of(previous_path);
+    let current = bronto_client::API_SURFACE;
+    let diff = similar::TextDiff::from_lines(previous.as_str(), current);
+    let removed: Vec<String> = diff
+        .iter_all_changes()
+        .filter(|c| c.tag() == similar::ChangeTag::Delete)
+        .map(|c| c.value().trim_end().to_string())
+        .collect();
+    let added: Vec<String> = diff
+        .iter_all_changes()
+        .filter(|c| c.tag() == similar::ChangeTag::Insert)
+        .map(|c| c.value().trim_end().to_string())
+        .collect();
+    let shown = diff.unified_diff().context_radius(1).to_string();
+    println!("{shown}");
+
+    // `Monitor.type` became `monitor_type`.
+    assert!(
+        removed.iter().any(|l| l.starts_with("  .type_: ") || l.starts_with("  .type: ")),
+        "the old `type` field should be removed:\n{shown}"
+    );
+    assert!(
+        added.iter().any(|l| l.starts_with("  .monitor_type: ")),
+        "the new `monitor_type` field should be added:\n{shown}"
+    );
+    // `GET /datasets` gained `from` and `from_expr` filters.
+    assert!(
+        added
+            .iter()
+            .any(|l| l.starts_with("listDatasets GET /datasets") && l.contains("from_expr")),
+        "listDatasets should gain from/from_expr:\n{shown}"
+    );
+    // Nothing else about the operation list changed: the diff is small enough to review.
+    assert!(removed.len() + added.len() < 200, "diff unexpectedly large:\n{shown}");
+}
