@@ -38,7 +38,14 @@ mod hooks;
 mod region;
 
 /// The code progenitor generates from the patched document; never edited by hand.
-#[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic, unused_qualifications)]
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    unused,
+    unused_comparisons,
+    clippy::all,
+    clippy::pedantic
+)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/bronto.rs"));
 }

@@ -2,6 +2,7 @@
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 
 use crate::PipelineError;
 use crate::forward_compat::{self, ForwardCompatReport};
@@ -108,8 +109,60 @@ pub fn mock(
 ) -> Result<String, PipelineError> {
     let mut generator = Generator::new(&settings.to_progenitor()?);
     let tokens = run_generator(|| generator.httpmock(spec, client_crate))?;
-    let file = parse_file(tokens)?;
+    let mut file = parse_file(tokens)?;
+    repeat_array_query_params(&mut file);
     Ok(prettyplease::unparse(&file))
+}
+
+/// progenitor's mock helpers match an array query parameter with `value.to_string()`, which does not compile for
+/// a `Vec`: match it as repeated `name=item` pairs instead, as the client sends it.
+fn repeat_array_query_params(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewriter;
+    impl VisitMut for Rewriter {
+        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+            let bounds = function.sig.generics.where_clause.to_token_stream().to_string();
+            let body = function.block.to_token_stream();
+            if !bounds.contains("vec :: Vec") || !body.to_string().contains("query_param") {
+                return;
+            }
+            let Some(name) = first_string_literal(body) else {
+                return;
+            };
+            function.block = syn::parse_quote! {{
+                if let Some(value) = value.into() {
+                    let mut inner = self.0;
+                    for item in value {
+                        inner = inner.query_param(#name, item.to_string());
+                    }
+                    Self(inner)
+                } else {
+                    Self(self.0.query_param_missing(#name))
+                }
+            }};
+        }
+    }
+    Rewriter.visit_file_mut(file);
+}
+
+fn first_string_literal(tokens: TokenStream) -> Option<syn::LitStr> {
+    for tree in tokens {
+        match tree {
+            proc_macro2::TokenTree::Literal(literal) => {
+                if let Ok(text) = syn::parse_str::<syn::LitStr>(&literal.to_string()) {
+                    return Some(text);
+                }
+            }
+            proc_macro2::TokenTree::Group(group) => {
+                if let Some(found) = first_string_literal(group.stream()) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn types_module_items(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {

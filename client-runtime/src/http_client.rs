@@ -139,12 +139,12 @@ pub(crate) fn build(settings: &HttpSettings) -> reqwest::Result<reqwest::Client>
 /// The error a cross-origin redirect turns into (the target is not repeated: it may be a pre-signed URL).
 #[derive(Debug, thiserror::Error)]
 #[error("refused a redirect to another host: credentials never leave the configured host")]
-pub struct CrossOriginRedirect;
+pub(crate) struct CrossOriginRedirect;
 
 /// More than five redirects on one request.
 #[derive(Debug, thiserror::Error)]
 #[error("too many redirects")]
-pub struct TooManyRedirects;
+pub(crate) struct TooManyRedirects;
 
 #[cfg(test)]
 mod tests {
