@@ -20,7 +20,7 @@ pub enum ConfigError {
 /// Settings for a Bronto [`Client`].
 ///
 /// ```
-/// use bronto_client::{ClientConfig, Region};
+/// use bronto_client::{ClientConfig, ClientInfo as _, Region};
 /// let client = ClientConfig::new(Region::Us).bearer_token("jwt").build().unwrap();
 /// assert_eq!(client.baseurl(), "https://api.us.bronto.io");
 /// // Neither the client nor its config shows the token.

@@ -174,7 +174,8 @@ fn types_module_items(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
     })
 }
 
-/// Two schemas that map to one Rust name make the generated code fail to compile far from the cause; say which.
+/// Two schemas that map to one Rust name make the generated code fail to compile far from the cause, and an enum
+/// without variants can never hold a value: say which types.
 fn check_duplicate_types(file: &syn::File) -> Result<(), PipelineError> {
     let Some(items) = file.items.iter().find_map(|item| match item {
         syn::Item::Mod(module) if module.ident == "types" => {
@@ -184,6 +185,19 @@ fn check_duplicate_types(file: &syn::File) -> Result<(), PipelineError> {
     }) else {
         return Ok(());
     };
+    let uninhabited: Vec<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Enum(e) if e.variants.is_empty() => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    if !uninhabited.is_empty() {
+        return Err(PipelineError::Generate(format!(
+            "the generator produced enums with no variants (types no value can have): {}",
+            uninhabited.join(", ")
+        )));
+    }
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     for item in items {
         let name = match item {

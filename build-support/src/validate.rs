@@ -285,6 +285,21 @@ fn check_schema(
         );
     }
 
+    if let (Some(Value::Array(branches)), Some(Value::Object(_))) = (map.get("oneOf"), map.get("properties"))
+        && branches.iter().all(|branch| {
+            branch.as_object().is_some_and(|b| {
+                b.contains_key("required") && b.keys().all(|k| k == "required" || k == "type")
+            })
+        })
+    {
+        report(
+            child(pointer, "oneOf"),
+            "`oneOf` branches that only list required properties become enums with no variants in typify 0.8: \
+             the type could never be built or decoded"
+                .into(),
+        );
+    }
+
     if let (Some(Value::Array(required)), Some(Value::Object(properties))) =
         (map.get("required"), map.get("properties"))
     {

@@ -214,3 +214,15 @@ fn the_surface_lists_operations_and_types() {
     assert!(output.surface.contains("struct Thing\n  .colour: ThingColour\n  .id: String"));
     assert!(output.surface.contains("enum ThingColour = Red | Green | UnknownValue(String)"));
 }
+
+#[test]
+fn required_only_one_of_branches_are_reported_before_they_become_empty_enums() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let quirky = MINIMAL.replace(
+        "    Problem:\n",
+        "    Choice:\n      type: object\n      properties:\n        a: { type: string }\n        b: { type: string }\n      oneOf:\n        - { type: object, required: [a] }\n        - { type: object, required: [b] }\n    Problem:\n",
+    );
+    let doc = write(dir.path(), "doc.yaml", &quirky);
+    let error = Pipeline::new("t", &doc).prepare().expect_err("oneOf quirk found");
+    assert!(error.to_string().contains("/components/schemas/Choice/oneOf"), "{error}");
+}
