@@ -207,6 +207,23 @@ impl Pipeline {
         if let Some(patch_path) = &self.patches {
             PatchSet::load(patch_path)?.apply(&mut value)?;
         }
+        Self::validate(value)
+    }
+
+    /// A re-vendoring rehearsal: like [`Pipeline::generate_client`], but patches that do not apply to this document
+    /// are skipped and returned (as [`PipelineError::StalePatch`]) instead of failing the run, so a candidate
+    /// document shows every patch it no longer needs at once. The digest is not checked.
+    pub fn rehearse(&self) -> Result<(ClientOutput, Vec<PipelineError>), PipelineError> {
+        let mut value = document::load(&self.document)?.value;
+        let stale = match &self.patches {
+            Some(patch_path) => PatchSet::load(patch_path)?.apply_available(&mut value),
+            None => Vec::new(),
+        };
+        let prepared = Self::validate(value)?;
+        Ok((self.generate_from(&prepared)?, stale))
+    }
+
+    fn validate(value: serde_json::Value) -> Result<PreparedDocument, PipelineError> {
         let findings = validate::check(&value);
         if !findings.is_empty() {
             return Err(PipelineError::Unsupported { findings });
@@ -218,7 +235,10 @@ impl Pipeline {
 
     /// Steps 1 to 5 for the client, plus its API-surface summary.
     pub fn generate_client(&self) -> Result<ClientOutput, PipelineError> {
-        let prepared = self.prepare()?;
+        self.generate_from(&self.prepare()?)
+    }
+
+    fn generate_from(&self, prepared: &PreparedDocument) -> Result<ClientOutput, PipelineError> {
         let generated = generate::client(&prepared.spec, &self.settings)?;
         let surface =
             surface::summarize(&prepared.spec.info.title, &prepared.operations(), &generated.file);

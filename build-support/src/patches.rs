@@ -77,6 +77,23 @@ impl PatchSet {
         Ok(Self { patches })
     }
 
+    /// Applies every entry that applies and returns the ones that do not, instead of stopping at the first.
+    ///
+    /// For re-vendoring: run against a new document, it lists at once every patch the new document no longer needs
+    /// (or needs updated). The build itself uses the strict [`PatchSet::apply`].
+    pub fn apply_available(&self, document: &mut serde_json::Value) -> Vec<PipelineError> {
+        let mut stale = Vec::new();
+        for patch in &self.patches {
+            let single = PatchSet {
+                patches: vec![patch.clone()],
+            };
+            if let Err(error) = single.apply(document) {
+                stale.push(error);
+            }
+        }
+        stale
+    }
+
     /// Applies every entry in order. Stops at the first entry that does not apply and names it.
     pub fn apply(&self, document: &mut serde_json::Value) -> Result<(), PipelineError> {
         for patch in &self.patches {
