@@ -44,7 +44,12 @@ mod region;
     unused,
     unused_comparisons,
     clippy::all,
-    clippy::pedantic
+    clippy::pedantic,
+    clippy::unwrap_used,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_rust_codeblocks
 )]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/bronto.rs"));

@@ -28,7 +28,9 @@ pub enum Region {
 
 /// A region name that is not a slug.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a region: a region is a slug of lowercase letters, digits and `-` (for example `eu`, `us`)")]
+#[error(
+    "`{0}` is not a region: a region is a slug of lowercase letters, digits and `-` (for example `eu`, `us`)"
+)]
 pub struct RegionError(String);
 
 impl Region {
@@ -99,7 +101,17 @@ mod tests {
 
     #[test]
     fn values_that_would_move_the_host_are_refused() {
-        for bad in ["evil.com/", "", "EU", "-eu", "eu.evil", "eu/..", "eu@x", "e u", "eu:443"] {
+        for bad in [
+            "evil.com/",
+            "",
+            "EU",
+            "-eu",
+            "eu.evil",
+            "eu/..",
+            "eu@x",
+            "e u",
+            "eu:443",
+        ] {
             assert!(bad.parse::<Region>().is_err(), "{bad:?} accepted");
         }
     }

@@ -23,7 +23,11 @@
     unreachable_pub,
     clippy::all,
     clippy::to_string_in_format_args,
-    clippy::unnecessary_to_owned
+    clippy::unnecessary_to_owned,
+    clippy::unwrap_used,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags,
+    rustdoc::broken_intra_doc_links
 )]
 
 include!(concat!(env!("OUT_DIR"), "/bronto-mock.rs"));

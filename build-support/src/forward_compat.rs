@@ -41,7 +41,8 @@ pub fn open_types(items: &mut [Item]) -> Result<ForwardCompatReport, String> {
                 }
             }
             Item::Struct(item_struct) => {
-                if strip_deny_unknown_fields(&mut item_struct.attrs) {
+                let opened = strip_deny_unknown_fields(&mut item_struct.attrs);
+                if opened {
                     report.opened_structs.push(item_struct.ident.to_string());
                 }
             }

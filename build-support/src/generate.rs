@@ -1,7 +1,7 @@
 //! Running progenitor and turning its tokens into formatted, deterministic Rust source.
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::ToTokens;
 
 use crate::PipelineError;
@@ -32,7 +32,9 @@ impl ClientSettings {
             })?;
             // The crate that includes the code must implement `ClientHooks` for `Client`: a missing impl is a
             // compile error, not a silent fallback to the default hooks.
-            settings.with_inner_type(tokens).with_hooks(HooksMode::Expected);
+            settings
+                .with_inner_type(tokens)
+                .with_hooks(HooksMode::Expected);
         }
         Ok(settings)
     }
@@ -122,7 +124,12 @@ fn repeat_array_query_params(file: &mut syn::File) {
     struct Rewriter;
     impl VisitMut for Rewriter {
         fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
-            let bounds = function.sig.generics.where_clause.to_token_stream().to_string();
+            let bounds = function
+                .sig
+                .generics
+                .where_clause
+                .to_token_stream()
+                .to_string();
             let body = function.block.to_token_stream();
             if !bounds.contains("vec :: Vec") || !body.to_string().contains("query_param") {
                 return;

@@ -240,8 +240,11 @@ impl Pipeline {
 
     fn generate_from(&self, prepared: &PreparedDocument) -> Result<ClientOutput, PipelineError> {
         let generated = generate::client(&prepared.spec, &self.settings)?;
-        let surface =
-            surface::summarize(&prepared.spec.info.title, &prepared.operations(), &generated.file);
+        let surface = surface::summarize(
+            &prepared.spec.info.title,
+            &prepared.operations(),
+            &generated.file,
+        );
         Ok(ClientOutput {
             source: generated.source,
             surface,

@@ -54,7 +54,10 @@ pub fn check(document: &Value) -> Vec<Finding> {
                 continue;
             };
             if item.contains_key("$ref") {
-                report(item_ptr.clone(), "path items defined by $ref are not supported".into());
+                report(
+                    item_ptr.clone(),
+                    "path items defined by $ref are not supported".into(),
+                );
             }
             for method in METHODS {
                 if let Some(operation) = item.get(method) {
@@ -69,8 +72,15 @@ pub fn check(document: &Value) -> Vec<Finding> {
 }
 
 fn check_operation(pointer: &str, operation: &Value, report: &mut impl FnMut(String, String)) {
-    if operation.get("operationId").and_then(Value::as_str).is_none() {
-        report(child(pointer, "operationId"), "every operation needs an operationId (it names the method)".into());
+    if operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .is_none()
+    {
+        report(
+            child(pointer, "operationId"),
+            "every operation needs an operationId (it names the method)".into(),
+        );
     }
 
     for (index, parameter) in operation
@@ -82,29 +92,44 @@ fn check_operation(pointer: &str, operation: &Value, report: &mut impl FnMut(Str
     {
         let param_ptr = format!("{pointer}/parameters/{index}");
         match parameter.get("in").and_then(Value::as_str) {
-            Some("cookie") => report(param_ptr.clone(), "cookie parameters are not supported".into()),
+            Some("cookie") => report(
+                param_ptr.clone(),
+                "cookie parameters are not supported".into(),
+            ),
             Some("query") => {
                 if let Some(style) = parameter.get("style").and_then(Value::as_str)
                     && style != "form"
                 {
-                    report(param_ptr.clone(), format!("query style `{style}` is not supported (only `form`)"));
+                    report(
+                        param_ptr.clone(),
+                        format!("query style `{style}` is not supported (only `form`)"),
+                    );
                 }
             }
             _ => {}
         }
     }
 
-    if let Some(content) = operation.pointer("/requestBody/content").and_then(Value::as_object) {
+    if let Some(content) = operation
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object)
+    {
         if content.len() > 1 {
             report(
                 format!("{pointer}/requestBody/content"),
-                format!("{} request media types; progenitor supports exactly one", content.len()),
+                format!(
+                    "{} request media types; progenitor supports exactly one",
+                    content.len()
+                ),
             );
         }
         for (media, body) in content {
             let media_ptr = child(&format!("{pointer}/requestBody/content"), media);
             if media.starts_with("multipart/") {
-                report(media_ptr.clone(), "multipart request bodies are not supported".into());
+                report(
+                    media_ptr.clone(),
+                    "multipart request bodies are not supported".into(),
+                );
             }
             if media.contains("json") && body.get("schema").is_none() {
                 report(media_ptr, "a JSON request body needs a schema".into());
@@ -142,7 +167,9 @@ fn check_operation(pointer: &str, operation: &Value, report: &mut impl FnMut(Str
     }
     let error_shapes: std::collections::BTreeSet<String> = responses
         .iter()
-        .filter(|(code, _)| code.starts_with('4') || code.starts_with('5') || code.as_str() == "default")
+        .filter(|(code, _)| {
+            code.starts_with('4') || code.starts_with('5') || code.as_str() == "default"
+        })
         .map(|(_, response)| response_shape(response))
         .collect();
     if error_shapes.len() > 1 {
@@ -184,7 +211,10 @@ fn response_shape(response: &Value) -> String {
             .iter()
             .map(|(media, body)| match body.pointer("/schema/$ref") {
                 Some(Value::String(reference)) => format!("{media} {reference}"),
-                _ => format!("{media} {}", body.get("schema").map(Value::to_string).unwrap_or_default()),
+                _ => format!(
+                    "{media} {}",
+                    body.get("schema").map(Value::to_string).unwrap_or_default()
+                ),
             })
             .collect::<Vec<_>>()
             .join(", "),
@@ -198,7 +228,10 @@ fn walk_schemas(value: &Value, pointer: &str, report: &mut impl FnMut(String, St
             if let Some(Value::String(reference)) = map.get("$ref")
                 && !reference.starts_with('#')
             {
-                report(child(pointer, "$ref"), format!("external reference `{reference}` is not supported"));
+                report(
+                    child(pointer, "$ref"),
+                    format!("external reference `{reference}` is not supported"),
+                );
             }
             check_schema(map, pointer, report);
             for (key, inner) in map {
@@ -248,7 +281,9 @@ fn check_schema(
             {
                 report(
                     format!("{pointer}/enum/{index}"),
-                    format!("enum value `{text}` has no letter or digit, so typify cannot name a variant for it"),
+                    format!(
+                        "enum value `{text}` has no letter or digit, so typify cannot name a variant for it"
+                    ),
                 );
             }
         }
@@ -285,7 +320,8 @@ fn check_schema(
         );
     }
 
-    if let (Some(Value::Array(branches)), Some(Value::Object(_))) = (map.get("oneOf"), map.get("properties"))
+    if let (Some(Value::Array(branches)), Some(Value::Object(_))) =
+        (map.get("oneOf"), map.get("properties"))
         && branches.iter().all(|branch| {
             branch.as_object().is_some_and(|b| {
                 b.contains_key("required") && b.keys().all(|k| k == "required" || k == "type")

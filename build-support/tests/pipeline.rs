@@ -53,7 +53,11 @@ fn digest_line(bytes: &[u8]) -> String {
 fn a_hand_edited_vendored_document_fails_with_how_to_revendor() {
     let dir = tempfile::tempdir().expect("tempdir");
     let doc = write(dir.path(), "doc.yaml", MINIMAL);
-    let digest = write(dir.path(), "doc.yaml.sha256", &digest_line(MINIMAL.as_bytes()));
+    let digest = write(
+        dir.path(),
+        "doc.yaml.sha256",
+        &digest_line(MINIMAL.as_bytes()),
+    );
     assert!(Pipeline::new("t", &doc).digest(&digest).prepare().is_ok());
 
     write(dir.path(), "doc.yaml", &MINIMAL.replace("missing", "gone"));
@@ -61,7 +65,10 @@ fn a_hand_edited_vendored_document_fails_with_how_to_revendor() {
         .digest(&digest)
         .prepare()
         .expect_err("edited document must fail");
-    assert!(matches!(error, PipelineError::DigestMismatch { .. }), "{error}");
+    assert!(
+        matches!(error, PipelineError::DigestMismatch { .. }),
+        "{error}"
+    );
     let message = error.to_string();
     assert!(message.contains("re-vendor"), "{message}");
     assert!(message.contains("sha256sum"), "{message}");
@@ -72,7 +79,10 @@ fn a_malformed_digest_file_is_reported() {
     let dir = tempfile::tempdir().expect("tempdir");
     let doc = write(dir.path(), "doc.yaml", MINIMAL);
     let digest = write(dir.path(), "doc.yaml.sha256", "not-a-digest\n");
-    let error = Pipeline::new("t", &doc).digest(&digest).prepare().expect_err("bad digest file");
+    let error = Pipeline::new("t", &doc)
+        .digest(&digest)
+        .prepare()
+        .expect_err("bad digest file");
     assert!(matches!(error, PipelineError::Parse { .. }), "{error}");
 }
 
@@ -91,7 +101,10 @@ fn a_patch_whose_quirk_is_gone_fails_loudly_and_names_itself() {
     - { op: add, path: /components/schemas/Thing/properties/colour/enum/-, value: blue }
 "#,
     );
-    let error = Pipeline::new("t", &doc).patches(&patches).prepare().expect_err("stale patch");
+    let error = Pipeline::new("t", &doc)
+        .patches(&patches)
+        .prepare()
+        .expect_err("stale patch");
     match &error {
         PipelineError::StalePatch { id, operation, .. } => {
             assert_eq!(id, "colour-has-blue");
@@ -111,7 +124,10 @@ fn a_patch_without_a_reason_is_refused() {
         "patches.yaml",
         "- id: no-reason\n  reason: ' '\n  operations:\n    - { op: remove, path: /info/version }\n",
     );
-    let error = Pipeline::new("t", &doc).patches(&patches).prepare().expect_err("no reason");
+    let error = Pipeline::new("t", &doc)
+        .patches(&patches)
+        .prepare()
+        .expect_err("no reason");
     assert!(error.to_string().contains("has no reason"), "{error}");
 }
 
@@ -130,9 +146,14 @@ fn a_patch_that_applies_changes_the_document() {
     - { op: add, path: /components/schemas/Thing/properties/colour/enum/-, value: blue }
 "#,
     );
-    let prepared = Pipeline::new("t", &doc).patches(&patches).prepare().expect("patched");
+    let prepared = Pipeline::new("t", &doc)
+        .patches(&patches)
+        .prepare()
+        .expect("patched");
     assert_eq!(
-        prepared.value.pointer("/components/schemas/Thing/properties/colour/enum/2"),
+        prepared
+            .value
+            .pointer("/components/schemas/Thing/properties/colour/enum/2"),
         Some(&serde_json::json!("blue"))
     );
 }
@@ -147,12 +168,17 @@ fn unsupported_constructs_are_named_by_json_pointer_not_panics() {
         )
         .replace("enum: [red, green]", "enum: ['==', green]");
     let doc = write(dir.path(), "doc.yaml", &quirky);
-    let error = Pipeline::new("t", &doc).prepare().expect_err("quirks found");
+    let error = Pipeline::new("t", &doc)
+        .prepare()
+        .expect_err("quirks found");
     let PipelineError::Unsupported { findings } = &error else {
         panic!("expected findings, got {error}");
     };
     let pointers: Vec<&str> = findings.iter().map(|f| f.pointer.as_str()).collect();
-    assert!(pointers.contains(&"/paths/~1things~1{id}/get/responses/default"), "{pointers:?}");
+    assert!(
+        pointers.contains(&"/paths/~1things~1{id}/get/responses/default"),
+        "{pointers:?}"
+    );
     assert!(
         pointers.contains(&"/components/schemas/Thing/properties/colour/enum/0"),
         "{pointers:?}"
@@ -167,24 +193,37 @@ fn openapi_3_1_and_missing_operation_ids_are_reported() {
     let doc = write(
         dir.path(),
         "doc.yaml",
-        &MINIMAL.replace("openapi: 3.0.3", "openapi: 3.1.0").replace("operationId: getThing", "summary: x"),
+        &MINIMAL
+            .replace("openapi: 3.0.3", "openapi: 3.1.0")
+            .replace("operationId: getThing", "summary: x"),
     );
     let error = Pipeline::new("t", &doc).prepare().expect_err("3.1");
     let message = error.to_string();
     assert!(message.contains("/openapi"), "{message}");
-    assert!(message.contains("/paths/~1things~1{id}/get/operationId"), "{message}");
+    assert!(
+        message.contains("/paths/~1things~1{id}/get/operationId"),
+        "{message}"
+    );
 }
 
 #[test]
 fn generation_is_deterministic() {
     let dir = tempfile::tempdir().expect("tempdir");
     let doc = write(dir.path(), "doc.yaml", MINIMAL);
-    let first = Pipeline::new("t", &doc).generate_client().expect("generate");
-    let second = Pipeline::new("t", &doc).generate_client().expect("generate");
+    let first = Pipeline::new("t", &doc)
+        .generate_client()
+        .expect("generate");
+    let second = Pipeline::new("t", &doc)
+        .generate_client()
+        .expect("generate");
     assert_eq!(first.source, second.source);
     assert_eq!(first.surface, second.surface);
-    let mock_a = Pipeline::new("t", &doc).generate_mock("t_client").expect("mock");
-    let mock_b = Pipeline::new("t", &doc).generate_mock("t_client").expect("mock");
+    let mock_a = Pipeline::new("t", &doc)
+        .generate_mock("t_client")
+        .expect("mock");
+    let mock_b = Pipeline::new("t", &doc)
+        .generate_mock("t_client")
+        .expect("mock");
     assert_eq!(mock_a, mock_b);
 }
 
@@ -192,10 +231,22 @@ fn generation_is_deterministic() {
 fn generated_types_are_open_to_new_values_and_fields() {
     let dir = tempfile::tempdir().expect("tempdir");
     let doc = write(dir.path(), "doc.yaml", MINIMAL);
-    let output = Pipeline::new("t", &doc).generate_client().expect("generate");
-    assert_eq!(output.forward_compat.opened_enums, vec!["ThingColour".to_string()]);
-    assert_eq!(output.forward_compat.opened_structs, vec!["Thing".to_string()]);
-    assert!(output.source.contains("UnknownValue(::std::string::String)"));
+    let output = Pipeline::new("t", &doc)
+        .generate_client()
+        .expect("generate");
+    assert_eq!(
+        output.forward_compat.opened_enums,
+        vec!["ThingColour".to_string()]
+    );
+    assert_eq!(
+        output.forward_compat.opened_structs,
+        vec!["Thing".to_string()]
+    );
+    assert!(
+        output
+            .source
+            .contains("UnknownValue(::std::string::String)")
+    );
     assert!(!output.source.contains("deny_unknown_fields"));
 }
 
@@ -203,7 +254,9 @@ fn generated_types_are_open_to_new_values_and_fields() {
 fn the_surface_lists_operations_and_types() {
     let dir = tempfile::tempdir().expect("tempdir");
     let doc = write(dir.path(), "doc.yaml", MINIMAL);
-    let output = Pipeline::new("t", &doc).generate_client().expect("generate");
+    let output = Pipeline::new("t", &doc)
+        .generate_client()
+        .expect("generate");
     assert!(
         output
             .surface
@@ -211,8 +264,16 @@ fn the_surface_lists_operations_and_types() {
         "{}",
         output.surface
     );
-    assert!(output.surface.contains("struct Thing\n  .colour: ThingColour\n  .id: String"));
-    assert!(output.surface.contains("enum ThingColour = Red | Green | UnknownValue(String)"));
+    assert!(
+        output
+            .surface
+            .contains("struct Thing\n  .colour: ThingColour\n  .id: String")
+    );
+    assert!(
+        output
+            .surface
+            .contains("enum ThingColour = Red | Green | UnknownValue(String)")
+    );
 }
 
 #[test]
@@ -223,6 +284,13 @@ fn required_only_one_of_branches_are_reported_before_they_become_empty_enums() {
         "    Choice:\n      type: object\n      properties:\n        a: { type: string }\n        b: { type: string }\n      oneOf:\n        - { type: object, required: [a] }\n        - { type: object, required: [b] }\n    Problem:\n",
     );
     let doc = write(dir.path(), "doc.yaml", &quirky);
-    let error = Pipeline::new("t", &doc).prepare().expect_err("oneOf quirk found");
-    assert!(error.to_string().contains("/components/schemas/Choice/oneOf"), "{error}");
+    let error = Pipeline::new("t", &doc)
+        .prepare()
+        .expect_err("oneOf quirk found");
+    assert!(
+        error
+            .to_string()
+            .contains("/components/schemas/Choice/oneOf"),
+        "{error}"
+    );
 }

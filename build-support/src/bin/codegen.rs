@@ -13,7 +13,9 @@ use build_support::Pipeline;
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(document) = args.next() else {
-        eprintln!("usage: codegen <document> [--digest FILE] [--patches FILE] [--inner-type PATH] [--out DIR]");
+        eprintln!(
+            "usage: codegen <document> [--digest FILE] [--patches FILE] [--inner-type PATH] [--out DIR]"
+        );
         std::process::exit(2);
     };
     let mut pipeline = Pipeline::new("client", &document);
