@@ -67,8 +67,70 @@ pub fn check(document: &Value) -> Vec<Finding> {
         }
     }
 
+    check_inline_names(document, &mut report);
     walk_schemas(document, "", &mut report);
     findings
+}
+
+/// progenitor names an operation's inline success body `{OperationId}Response` and an inline request body
+/// `{OperationId}Body`; when a component schema already has that name, the generator silently reuses the
+/// component type for the body and drops the envelope's fields.
+fn check_inline_names(document: &Value, report: &mut impl FnMut(String, String)) {
+    let Some(schemas) = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
+        return;
+    };
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let pascal: String = id
+                .chars()
+                .enumerate()
+                .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
+                .collect();
+            let op_ptr = child(&child("/paths", path), method);
+            let mut check = |suffix: &str, schema: Option<&Value>, schema_ptr: String| {
+                let inline =
+                    schema.is_some_and(|s| s.get("$ref").is_none() && s.get("title").is_none());
+                let name = format!("{pascal}{suffix}");
+                if inline && schemas.contains_key(&name) {
+                    report(
+                        schema_ptr,
+                        format!(
+                            "this inline schema would be named `{name}`, the name of an existing component \
+                             schema: the generator would reuse that type and drop fields (give it a `title`)"
+                        ),
+                    );
+                }
+            };
+            if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
+                for (code, response) in responses.iter().filter(|(code, _)| code.starts_with('2')) {
+                    let pointer =
+                        format!("{op_ptr}/responses/{code}/content/application~1json/schema");
+                    check(
+                        "Response",
+                        response.pointer("/content/application~1json/schema"),
+                        pointer,
+                    );
+                }
+            }
+            check(
+                "Body",
+                operation.pointer("/requestBody/content/application~1json/schema"),
+                format!("{op_ptr}/requestBody/content/application~1json/schema"),
+            );
+        }
+    }
 }
 
 fn check_operation(pointer: &str, operation: &Value, report: &mut impl FnMut(String, String)) {

@@ -294,3 +294,19 @@ fn required_only_one_of_branches_are_reported_before_they_become_empty_enums() {
         "{error}"
     );
 }
+
+#[test]
+fn an_inline_body_named_like_a_component_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let quirky = MINIMAL
+        .replace(
+            "              schema: { $ref: '#/components/schemas/Thing' }",
+            "              schema: { type: object, properties: { things: { type: array, items: { $ref: '#/components/schemas/GetThingResponse' } } } }",
+        )
+        .replace("    Problem:\n", "    GetThingResponse:\n      type: object\n      properties:\n        id: { type: string }\n    Problem:\n");
+    let doc = write(dir.path(), "doc.yaml", &quirky);
+    let error = Pipeline::new("t", &doc)
+        .prepare()
+        .expect_err("name collision found");
+    assert!(error.to_string().contains("`GetThingResponse`"), "{error}");
+}
