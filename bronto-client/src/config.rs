@@ -1,6 +1,8 @@
 //! Building a [`Client`]: host (region or base URL) and credential.
 
-use client_runtime::{AuthScheme, BaseUrlError, Credential, Runtime};
+use client_runtime::{
+    AuthScheme, BaseUrlError, Credential, CredentialMode, Runtime, RuntimeBuilder,
+};
 
 use crate::Region;
 use crate::generated::Client;
@@ -29,15 +31,20 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     base_url: String,
-    credential: Option<Credential>,
+    credentials: CredentialMode,
 }
+
+/// The Bronto operations sent with `POST` that only read, and so may be retried: searches. Every other `POST`
+/// creates something (an API key, a user, an export) and is never sent twice. Named as the generated client names
+/// operations at run time (the method name: `postSearch` is `post_search`).
+pub const RETRY_SAFE_POSTS: &[&str] = &["post_search", "search_timeseries", "post_patterns"];
 
 impl ClientConfig {
     /// A client for a region's API host.
     pub fn new(region: Region) -> Self {
         Self {
             base_url: region.api_base_url(),
-            credential: None,
+            credentials: CredentialMode::Anonymous,
         }
     }
 
@@ -45,40 +52,53 @@ impl ClientConfig {
     pub fn with_base_url(base_url: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
-            credential: None,
+            credentials: CredentialMode::Anonymous,
         }
     }
 
     /// Authenticate with an API key (`X-BRONTO-API-KEY`).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.credential = Some(Credential::api_key(key));
+        self.credentials = CredentialMode::Bound(Credential::api_key(key));
         self
     }
 
     /// Authenticate with a bearer token (`Authorization: Bearer`).
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.credential = Some(Credential::bearer(token));
+        self.credentials = CredentialMode::Bound(Credential::bearer(token));
         self
     }
 
     /// Authenticate with a credential built elsewhere.
     pub fn credential(mut self, credential: Credential) -> Self {
-        self.credential = Some(credential);
+        self.credentials = CredentialMode::Bound(credential);
         self
+    }
+
+    /// No credential in the client: every call supplies its own through `client_runtime::RequestOptions`
+    /// (multi-tenant services). A call without one fails before anything is sent.
+    pub fn per_request_credentials(mut self) -> Self {
+        self.credentials = CredentialMode::PerRequest;
+        self
+    }
+
+    /// The runtime builder with Bronto's settings (auth scheme, user agent, retry-safe POSTs, credential), for
+    /// callers that tune retries, timeouts or the in-flight bound before building.
+    pub fn runtime_builder(self) -> Result<RuntimeBuilder, ConfigError> {
+        if let CredentialMode::Bound(credential) = &self.credentials
+            && credential.is_blank()
+        {
+            return Err(ConfigError::EmptyCredential);
+        }
+        Ok(Runtime::builder(self.base_url)
+            .auth_scheme(AuthScheme::bronto())
+            .user_agent(concat!("bronto-client/", env!("CARGO_PKG_VERSION")))
+            .retry_safe_posts(RETRY_SAFE_POSTS.iter().copied())
+            .credential_mode(self.credentials))
     }
 
     /// Builds the runtime the client's requests go through.
     pub fn runtime(self) -> Result<Runtime, ConfigError> {
-        let mut builder = Runtime::builder(self.base_url)
-            .auth_scheme(AuthScheme::bronto())
-            .user_agent(concat!("bronto-client/", env!("CARGO_PKG_VERSION")));
-        if let Some(credential) = self.credential {
-            if credential.is_blank() {
-                return Err(ConfigError::EmptyCredential);
-            }
-            builder = builder.credential(credential);
-        }
-        Ok(builder.build()?)
+        Ok(self.runtime_builder()?.build()?)
     }
 
     /// Builds the client.

@@ -55,8 +55,8 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/bronto.rs"));
 }
 
-pub use client_runtime::{Credential, Runtime};
-pub use config::{ClientConfig, ConfigError};
+pub use client_runtime::{Credential, RequestOptions, Runtime};
+pub use config::{ClientConfig, ConfigError, RETRY_SAFE_POSTS};
 pub use generated::*;
 pub use region::{Region, RegionError};
 

@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn debug_and_display_never_show_the_secret() {
-        for credential in [Credential::api_key("k-123-secret"), Credential::bearer("t-456-secret")] {
+        for credential in [
+            Credential::api_key("k-123-secret"),
+            Credential::bearer("t-456-secret"),
+        ] {
             assert!(!format!("{credential:?}").contains("secret"));
             assert!(!format!("{credential}").contains("secret"));
         }

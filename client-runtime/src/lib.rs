@@ -20,8 +20,12 @@
 
 mod credential;
 mod http_client;
+mod options;
+mod retry;
 mod runtime;
 
 pub use credential::{AuthScheme, Credential};
 pub use http_client::{BaseUrl, BaseUrlError};
-pub use runtime::{Runtime, RuntimeBuilder};
+pub use options::{RequestOptions, ResponseMeta, scope};
+pub use retry::{RetryPolicy, is_retryable_status, server_delay};
+pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};

@@ -1,27 +1,78 @@
-//! [`Runtime`]: what a generated client's `exec` hook delegates to.
+//! [`Runtime`]: what a generated client's hooks delegate to. One implementation of credentials, retries,
+//! timeouts, the in-flight bound and tracing for every client of the workspace.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use reqwest::header::HeaderMap;
+use reqwest::{Method, Request, Response};
+use tokio::sync::Semaphore;
 use tracing::Instrument as _;
 
 use crate::credential::{AuthScheme, Credential};
 use crate::http_client::{self, BaseUrl, BaseUrlError, HttpSettings};
+use crate::options::{self, ResponseMeta};
+use crate::retry::{RetryPolicy, is_retryable_status, server_delay};
+
+/// Where a client's credential comes from. There is no fallback between the modes.
+#[derive(Debug, Clone)]
+pub enum CredentialMode {
+    /// One credential for every call.
+    Bound(Credential),
+    /// The client holds none; every call supplies one through
+    /// [`RequestOptions::credential`](crate::RequestOptions::credential) (multi-tenant services). A call without
+    /// one fails before anything is sent.
+    PerRequest,
+    /// No credential at all (only for endpoints that need none, and tests).
+    Anonymous,
+}
+
+/// Timeouts, each on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing a connection (default 10 s).
+    pub connect: Duration,
+    /// One attempt: sending the request and reading the whole response (default 30 s).
+    pub attempt: Duration,
+    /// The whole operation: every attempt and every wait between them (default 120 s). A per-call
+    /// [`RequestOptions::timeout`](crate::RequestOptions::timeout) replaces it.
+    pub operation: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            attempt: Duration::from_secs(30),
+            operation: Duration::from_secs(120),
+        }
+    }
+}
 
 /// Builds a [`Runtime`].
 #[derive(Debug, Clone)]
 pub struct RuntimeBuilder {
     base_url: String,
-    credential: Option<Credential>,
+    credentials: CredentialMode,
     scheme: AuthScheme,
-    connect_timeout: Duration,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    max_in_flight: usize,
+    retry_safe_posts: BTreeSet<String>,
     user_agent: String,
 }
 
 impl RuntimeBuilder {
-    /// The credential sent with every request (to the base URL's origin only).
+    /// One credential for every call (to the base URL's origin only).
     pub fn credential(mut self, credential: Credential) -> Self {
-        self.credential = Some(credential);
+        self.credentials = CredentialMode::Bound(credential);
+        self
+    }
+
+    /// Sets the credential mode.
+    pub fn credential_mode(mut self, mode: CredentialMode) -> Self {
+        self.credentials = mode;
         self
     }
 
@@ -31,13 +82,44 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Connect timeout of the HTTP client (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+    /// Timeouts (see [`Timeouts`] for the defaults).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
         self
     }
 
-    /// The `User-Agent` header (default `client-runtime/<version>`; the client crates set their own).
+    /// Connect timeout of the HTTP client.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.connect = timeout;
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// At most this many requests of this client in flight at once (default 16); more wait their turn.
+    pub fn max_in_flight(mut self, limit: usize) -> Self {
+        self.max_in_flight = limit.max(1);
+        self
+    }
+
+    /// Operations sent with POST that only read (searches, counts), and so are safe to send twice, named as the
+    /// generated client reports them at run time (progenitor's snake-case method name, e.g. `post_search`).
+    /// Every other POST (and every PATCH) is sent at most once: retrying could create a second API key, user or
+    /// export.
+    pub fn retry_safe_posts<I, S>(mut self, operation_ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.retry_safe_posts = operation_ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The `User-Agent` header (the client crates set `<crate>/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
@@ -47,15 +129,20 @@ impl RuntimeBuilder {
     pub fn build(self) -> Result<Runtime, BaseUrlError> {
         let base_url = BaseUrl::parse(&self.base_url)?;
         let http = http_client::build(&HttpSettings {
-            connect_timeout: self.connect_timeout,
+            connect_timeout: self.timeouts.connect,
             user_agent: self.user_agent,
         })
         .map_err(|_| BaseUrlError::Invalid(base_url.to_string()))?;
         Ok(Runtime {
             shared: Arc::new(Shared {
                 base_url,
-                credential: self.credential,
+                credentials: self.credentials,
                 scheme: self.scheme,
+                timeouts: self.timeouts,
+                retry: self.retry,
+                in_flight: Semaphore::new(self.max_in_flight),
+                max_in_flight: self.max_in_flight,
+                retry_safe_posts: self.retry_safe_posts,
                 http,
             }),
         })
@@ -65,8 +152,13 @@ impl RuntimeBuilder {
 #[derive(Debug)]
 struct Shared {
     base_url: BaseUrl,
-    credential: Option<Credential>,
+    credentials: CredentialMode,
     scheme: AuthScheme,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    in_flight: Semaphore,
+    max_in_flight: usize,
+    retry_safe_posts: BTreeSet<String>,
     http: reqwest::Client,
 }
 
@@ -76,14 +168,26 @@ pub struct Runtime {
     shared: Arc<Shared>,
 }
 
+/// Response headers that may carry the vendor's correlation id.
+const CORRELATION_HEADERS: [&str; 3] = ["x-correlation-id", "correlation-id", "x-request-id"];
+
+fn correlation_id(headers: &HeaderMap) -> Option<&str> {
+    CORRELATION_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+}
+
 impl Runtime {
     /// Starts a builder for the API at `base_url`.
     pub fn builder(base_url: impl Into<String>) -> RuntimeBuilder {
         RuntimeBuilder {
             base_url: base_url.into(),
-            credential: None,
+            credentials: CredentialMode::Anonymous,
             scheme: AuthScheme::bearer_only(),
-            connect_timeout: Duration::from_secs(10),
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            max_in_flight: 16,
+            retry_safe_posts: BTreeSet::new(),
             user_agent: concat!("client-runtime/", env!("CARGO_PKG_VERSION")).to_string(),
         }
     }
@@ -103,39 +207,220 @@ impl Runtime {
         &self.shared.scheme
     }
 
-    /// Sends `request` for the operation `operation_id`: adds the credential (only when the request goes to the
-    /// configured origin), and records a `tracing` span with the operation id, status and duration, never a secret.
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.shared.retry
+    }
+
+    /// The timeouts.
+    pub fn timeouts(&self) -> Timeouts {
+        self.shared.timeouts
+    }
+
+    /// The bound on requests in flight.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight
+    }
+
+    /// `true` when a request of `operation_id` with `method` may be sent more than once.
+    pub fn is_retry_safe(&self, method: &Method, operation_id: &str) -> bool {
+        match *method {
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE => true,
+            Method::POST => self.shared.retry_safe_posts.contains(operation_id),
+            _ => false,
+        }
+    }
+
+    /// The credential check that runs before a request is built into the wire (progenitor's `pre` hook): fails
+    /// closed when the mode and the call's options disagree. The message never contains a secret.
+    pub fn check_credentials(&self) -> Result<(), String> {
+        let per_call = options::current().and_then(|scope| scope.options.credential);
+        match (&self.shared.credentials, per_call) {
+            (CredentialMode::PerRequest, None) => Err(
+                "this client takes a credential per request, and the call supplied none".into(),
+            ),
+            (CredentialMode::PerRequest, Some(credential)) if credential.is_blank() => {
+                Err("the call's credential is empty".into())
+            }
+            (CredentialMode::Bound(_) | CredentialMode::Anonymous, Some(_)) => Err(
+                "the call supplied a credential, but this client is not in per-request credential mode".into(),
+            ),
+            (CredentialMode::Bound(credential), None) if credential.is_blank() => {
+                Err("the client's credential is empty".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn credential_for_call(&self) -> Option<Credential> {
+        match &self.shared.credentials {
+            CredentialMode::Bound(credential) => Some(credential.clone()),
+            CredentialMode::PerRequest => {
+                options::current().and_then(|scope| scope.options.credential)
+            }
+            CredentialMode::Anonymous => None,
+        }
+    }
+
+    /// Sends `request` for the operation `operation_id` under the runtime policy:
+    ///
+    /// - waits for a slot under the in-flight bound;
+    /// - adds the call's extra headers and the credential (only when the request goes to the configured origin,
+    ///   marked sensitive);
+    /// - limits each attempt to the attempt timeout and the whole operation to its deadline;
+    /// - retries 408/429/502/503/504 and connection failures with backoff, honouring `Retry-After` and
+    ///   `RateLimit-Reset`, but only for requests that are safe to repeat;
+    /// - records a `tracing` span per attempt with operation id, attempt, status, duration and correlation id.
     pub async fn execute(
         &self,
         client: &reqwest::Client,
-        mut request: reqwest::Request,
+        mut request: Request,
         operation_id: &'static str,
-    ) -> reqwest::Result<reqwest::Response> {
-        if let Some(credential) = &self.shared.credential
+    ) -> reqwest::Result<Response> {
+        let scope = options::current();
+        let started = Instant::now();
+        let operation_timeout = scope
+            .as_ref()
+            .and_then(|s| s.options.timeout)
+            .unwrap_or(self.shared.timeouts.operation);
+        let deadline = started + operation_timeout;
+
+        if let Some(scope) = &scope {
+            for (name, value) in &scope.options.headers {
+                let carries_credentials = self.shared.scheme.credential_headers().contains(name);
+                if !carries_credentials {
+                    request.headers_mut().append(name.clone(), value.clone());
+                }
+            }
+        }
+        if let Some(credential) = self.credential_for_call()
             && self.shared.base_url.same_origin(request.url())
             && let Some((name, value)) = credential.header(&self.shared.scheme)
         {
             request.headers_mut().insert(name, value);
         }
+
+        let retry_safe = self.is_retry_safe(request.method(), operation_id);
+        let attempts = if retry_safe {
+            self.shared.retry.attempts()
+        } else {
+            1
+        };
+        let mut backoff = self.shared.retry.backoff();
+        let _permit = self.shared.in_flight.acquire().await.ok();
+
+        let mut attempt = 1;
+        let mut pending = request;
+        loop {
+            // Keep a copy for the next attempt while one may follow; a streaming body cannot be replayed, so a
+            // request that does not clone gets this one attempt only.
+            let (mut this_attempt, next) = if attempt < attempts {
+                match pending.try_clone() {
+                    Some(copy) => (copy, Some(pending)),
+                    None => (pending, None),
+                }
+            } else {
+                (pending, None)
+            };
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            *this_attempt.timeout_mut() = Some(self.shared.timeouts.attempt.min(remaining));
+            let result = self
+                .attempt(client, this_attempt, operation_id, attempt)
+                .await;
+
+            let Some(next) = next else {
+                return self.finish(result, operation_id, attempt, scope.as_ref());
+            };
+            let hint = match &result {
+                Ok(response) if is_retryable_status(response.status()) => {
+                    Some(server_delay(response.headers()))
+                }
+                Err(error) if error.is_connect() || error.is_timeout() || error.is_request() => {
+                    Some(None)
+                }
+                _ => None,
+            };
+            let Some(hint) = hint else {
+                return self.finish(result, operation_id, attempt, scope.as_ref());
+            };
+            let computed = backoff.next().unwrap_or(Duration::ZERO);
+            let wait = self.shared.retry.delay(computed, hint);
+            if Instant::now() + wait >= deadline {
+                return self.finish(result, operation_id, attempt, scope.as_ref());
+            }
+            tracing::debug!(
+                operation_id,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+            pending = next;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        request: Request,
+        operation_id: &'static str,
+        attempt: u32,
+    ) -> reqwest::Result<Response> {
         let span = tracing::info_span!(
             "api.request",
             operation_id,
+            attempt,
             method = %request.method(),
             path = request.url().path(),
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
+            correlation_id = tracing::field::Empty,
         );
         async move {
             let started = Instant::now();
             let result = client.execute(request).await;
             let span = tracing::Span::current();
             span.record("duration_ms", started.elapsed().as_millis() as u64);
-            if let Ok(response) = &result {
-                span.record("status", response.status().as_u16());
+            match &result {
+                Ok(response) => {
+                    span.record("status", response.status().as_u16());
+                    if let Some(id) = correlation_id(response.headers()) {
+                        span.record("correlation_id", id);
+                    }
+                }
+                Err(error) => {
+                    tracing::debug!(
+                        timeout = error.is_timeout(),
+                        connect = error.is_connect(),
+                        "request failed"
+                    );
+                }
             }
             result
         }
         .instrument(span)
         .await
+    }
+
+    /// Records what the call's scope should know about the final response, and hands the result back.
+    fn finish(
+        &self,
+        result: reqwest::Result<Response>,
+        operation_id: &'static str,
+        attempts: u32,
+        scope: Option<&options::CallScope>,
+    ) -> reqwest::Result<Response> {
+        if let (Ok(response), Some(scope)) = (&result, scope)
+            && let Ok(mut slot) = scope.last_response.lock()
+        {
+            *slot = Some(ResponseMeta {
+                operation_id,
+                status: response.status(),
+                headers: response.headers().clone(),
+                attempts,
+            });
+        }
+        result
     }
 }

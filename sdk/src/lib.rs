@@ -1,1 +1,96 @@
-//! placeholder
+//! The one entry point services use for the Bronto and BluBracket APIs.
+//!
+//! The generated clients (`bronto-client`, `blubracket-client`) give every operation of the vendors' documents
+//! as typed builders; this crate adds what a service should not re-implement: one [`Config`] (explicit values,
+//! then the environment), credentials in redacting types (client-bound or per request), one runtime policy for
+//! every client (bounded retries with backoff and jitter honouring `Retry-After`/`RateLimit-Reset`, only for
+//! requests safe to repeat; connect, attempt and operation timeouts; a bound on requests in flight; no redirect
+//! that carries a credential to another host; a tracing span per request), one [`Error`] type, and a raw escape
+//! hatch for endpoints the vendor serves but does not declare.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), sdk::Error> {
+//! // BRONTO_REGION=eu BRONTO_API_KEY=... in the environment
+//! let sdk = sdk::Sdk::from_env()?;
+//! let bronto = sdk.bronto()?;
+//! let keys = bronto.call(bronto.list_api_keys().send()).await?;
+//! for key in keys.api_keys {
+//!     println!("{:?} {:?}", key.name, key.roles);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Multi-tenant services keep no credential in the client and pass one per call:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), sdk::Error> {
+//! use sdk::{Credential, RequestOptions};
+//! let config = sdk::Config::builder().bronto_region("us").bronto_per_request_credentials().build()?;
+//! let sdk = sdk::Sdk::new(config)?;
+//! let bronto = sdk.bronto()?;
+//! let options = RequestOptions::new().credential(Credential::api_key("tenant-a-key"));
+//! let keys = bronto.call_with(options, bronto.list_api_keys().send()).await?;
+//! # let _ = keys; Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+mod bronto;
+mod config;
+mod error;
+
+pub use bronto::Bronto;
+pub use client_runtime::{Credential, RequestOptions, RetryPolicy, Timeouts};
+pub use config::{Config, ConfigBuilder, env};
+pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
+
+/// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...).
+pub use bronto_client as bronto_api;
+
+/// The SDK: one handle per configured API, sharing one runtime policy.
+#[derive(Debug, Clone)]
+pub struct Sdk {
+    bronto: Option<Bronto>,
+}
+
+impl Sdk {
+    /// Builds the clients `config` describes.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        let bronto = match &config.bronto {
+            None => None,
+            Some(settings) => {
+                let runtime = bronto_client::ClientConfig::with_base_url(settings.base_url.clone())
+                    .runtime_builder()
+                    .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?
+                    .credential_mode(settings.credentials.clone())
+                    .retry(config.retry.clone())
+                    .timeouts(config.timeouts)
+                    .max_in_flight(config.max_in_flight)
+                    .user_agent(concat!(
+                        "sdk/",
+                        env!("CARGO_PKG_VERSION"),
+                        " bronto-client/",
+                        env!("CARGO_PKG_VERSION")
+                    ))
+                    .build()
+                    .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?;
+                Some(Bronto::new(bronto_client::Client::with_runtime(runtime)))
+            }
+        };
+        Ok(Self { bronto })
+    }
+
+    /// The SDK configured from the environment alone (see [`env`]).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// The Bronto API; a configuration error when no Bronto host was configured.
+    pub fn bronto(&self) -> Result<&Bronto, Error> {
+        self.bronto.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::Config).message(
+                "Bronto is not configured (set BRONTO_REGION or BRONTO_BASE_URL and a credential)",
+            )
+        })
+    }
+}

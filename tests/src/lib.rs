@@ -18,6 +18,8 @@
 
 #![deny(missing_docs)]
 
+pub mod blubracket;
+pub mod loopback;
 pub mod samples;
 
 use std::path::PathBuf;

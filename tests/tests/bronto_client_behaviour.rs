@@ -17,13 +17,19 @@ fn monitor_from_a_newer_server() -> serde_json::Value {
 fn an_unknown_enum_value_and_an_unknown_field_still_decode() {
     let value = monitor_from_a_newer_server();
     let monitor: Monitor = serde_json::from_value(value).expect("a newer server's monitor decodes");
-    assert_eq!(monitor.status, MonitorStatus::UnknownValue("PAUSED".to_string()));
+    assert_eq!(
+        monitor.status,
+        MonitorStatus::UnknownValue("PAUSED".to_string())
+    );
     // The unknown value round-trips unchanged.
     let back = serde_json::to_value(&monitor).expect("serializes");
     assert_eq!(back["status"], json!("PAUSED"));
     assert_eq!(monitor.status.to_string(), "PAUSED");
     // Known values still map to their variants.
-    assert_eq!("ALERT".parse::<MonitorStatus>().ok(), Some(MonitorStatus::Alert));
+    assert_eq!(
+        "ALERT".parse::<MonitorStatus>().ok(),
+        Some(MonitorStatus::Alert)
+    );
 }
 
 #[tokio::test]
@@ -76,7 +82,10 @@ fn debug_output_of_client_and_config_never_shows_the_secret() {
     let debug = format!("{client:?}");
     assert!(!debug.contains("super-secret"), "{debug}");
     assert!(debug.contains("api.eu.bronto.io"), "{debug}");
-    let bearer = ClientConfig::new(Region::Us).bearer_token("jwt-secret-value").build().expect("client");
+    let bearer = ClientConfig::new(Region::Us)
+        .bearer_token("jwt-secret-value")
+        .build()
+        .expect("client");
     assert!(!format!("{bearer:?}").contains("jwt-secret"));
 }
 
@@ -86,15 +95,26 @@ fn empty_credentials_and_insecure_hosts_are_refused() {
         ClientConfig::new(Region::Eu).api_key("  ").build(),
         Err(bronto_client::ConfigError::EmptyCredential)
     ));
-    let insecure = ClientConfig::with_base_url("http://api.eu.bronto.io").api_key("k").build();
-    assert!(matches!(insecure, Err(bronto_client::ConfigError::BaseUrl(_))), "{insecure:?}");
+    let insecure = ClientConfig::with_base_url("http://api.eu.bronto.io")
+        .api_key("k")
+        .build();
+    assert!(
+        matches!(insecure, Err(bronto_client::ConfigError::BaseUrl(_))),
+        "{insecure:?}"
+    );
 }
 
 #[test]
 fn regions_choose_the_vendor_host() {
-    let eu = ClientConfig::new(Region::Eu).api_key("k").build().expect("eu");
+    let eu = ClientConfig::new(Region::Eu)
+        .api_key("k")
+        .build()
+        .expect("eu");
     assert_eq!(eu.baseurl(), "https://api.eu.bronto.io");
-    let us = ClientConfig::new("us".parse().expect("us")).api_key("k").build().expect("us");
+    let us = ClientConfig::new("us".parse().expect("us"))
+        .api_key("k")
+        .build()
+        .expect("us");
     assert_eq!(us.baseurl(), "https://api.us.bronto.io");
 }
 
@@ -111,7 +131,12 @@ async fn a_redirect_to_another_host_is_refused_and_the_key_never_reaches_it() {
         when.method("GET").path("/api-keys");
         then.status(307).header("location", target);
     });
-    let error = harness.client.list_api_keys().send().await.expect_err("refused");
+    let error = harness
+        .client
+        .list_api_keys()
+        .send()
+        .await
+        .expect_err("refused");
     assert!(matches!(error, Error::CommunicationError(_)), "{error:?}");
     assert!(!error.to_string().contains(API_KEY));
     assert_eq!(stolen.calls(), 0, "the other host must receive nothing");
@@ -125,12 +150,19 @@ async fn a_redirect_within_the_host_is_followed_with_the_key() {
         then.status(307).header("location", "/v2/api-keys");
     });
     let moved = harness.server.mock(|when, then| {
-        when.method("GET").path("/v2/api-keys").header("x-bronto-api-key", API_KEY);
+        when.method("GET")
+            .path("/v2/api-keys")
+            .header("x-bronto-api-key", API_KEY);
         then.status(200)
             .header("content-type", "application/json")
             .body(r#"{"api_keys": []}"#);
     });
-    harness.client.list_api_keys().send().await.expect("followed");
+    harness
+        .client
+        .list_api_keys()
+        .send()
+        .await
+        .expect("followed");
     moved.assert();
 }
 
@@ -149,9 +181,17 @@ async fn typed_mocks_from_bronto_mock_serve_the_clients_types() {
     };
     let mock = harness.server.list_api_keys(|when, then| {
         let _ = when;
-        then.ok(&bronto_client::types::ListApiKeysResponse { api_keys: vec![key.clone()] });
+        then.ok(&bronto_client::types::ListApiKeysResponse {
+            api_keys: vec![key.clone()],
+        });
     });
-    let keys = harness.client.list_api_keys().send().await.expect("ok").into_inner();
+    let keys = harness
+        .client
+        .list_api_keys()
+        .send()
+        .await
+        .expect("ok")
+        .into_inner();
     mock.assert();
     assert_eq!(keys.api_keys, vec![key]);
 }

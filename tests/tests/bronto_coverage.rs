@@ -35,20 +35,30 @@ fn every_document_operation_is_called_by_a_test() {
     let called = operations_called_by_tests();
     let missing: Vec<&String> = ids.iter().filter(|id| !called.contains(*id)).collect();
     let covered = ids.len() - missing.len();
-    println!("operation coverage: {covered}/{} operations called by tests", ids.len());
+    println!(
+        "operation coverage: {covered}/{} operations called by tests",
+        ids.len()
+    );
     assert!(
         missing.is_empty(),
         "{covered}/{} operations covered; no test calls: {missing:?}",
         ids.len()
     );
     let unknown: Vec<&String> = called.iter().filter(|id| !ids.contains(id)).collect();
-    assert!(unknown.is_empty(), "tests name operations the document does not have: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "tests name operations the document does not have: {unknown:?}"
+    );
 }
 
 #[test]
 fn every_document_operation_is_generated() {
     let surface = bronto_client::API_SURFACE;
-    assert!(surface.contains("## Operations (127)"), "{}", &surface[..200.min(surface.len())]);
+    assert!(
+        surface.contains("## Operations (127)"),
+        "{}",
+        &surface[..200.min(surface.len())]
+    );
     for id in operation_ids() {
         let line = surface
             .lines()

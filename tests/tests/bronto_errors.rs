@@ -73,7 +73,12 @@ async fn a_429_keeps_the_rate_limit_headers() {
             .header("RateLimit-Reset", "17")
             .json_body(error_body(429));
     });
-    let error = harness.client.list_api_keys().send().await.expect_err("429");
+    let error = harness
+        .client
+        .list_api_keys()
+        .send()
+        .await
+        .expect_err("429");
     let Error::ErrorResponse(response) = error else {
         panic!("expected ErrorResponse, got {error:?}");
     };
@@ -89,12 +94,18 @@ async fn a_429_keeps_the_rate_limit_headers() {
     assert_eq!(header("ratelimit-reset").as_deref(), Some("17"));
 }
 
-async fn list_with_body(status: u16, content_type: &str, body: &str) -> Error<bronto_client::types::ErrorResponse> {
+async fn list_with_body(
+    status: u16,
+    content_type: &str,
+    body: &str,
+) -> Error<bronto_client::types::ErrorResponse> {
     let harness = Harness::start();
     let (content_type, body) = (content_type.to_string(), body.to_string());
     harness.server.mock(move |when, then| {
         when.method("GET").path("/api-keys");
-        then.status(status).header("content-type", content_type).body(body);
+        then.status(status)
+            .header("content-type", content_type)
+            .body(body);
     });
     harness
         .client
@@ -116,13 +127,19 @@ async fn a_success_body_that_is_not_json_is_a_typed_error() {
 #[tokio::test]
 async fn a_truncated_body_is_a_typed_error() {
     let error = list_with_body(200, "application/json", r#"{"api_keys": [{"name": "a"#).await;
-    assert!(matches!(error, Error::InvalidResponsePayload(..)), "{error:?}");
+    assert!(
+        matches!(error, Error::InvalidResponsePayload(..)),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_content_type_is_a_typed_error() {
     let error = list_with_body(200, "text/html", "<html><body>Gateway</body></html>").await;
-    assert!(matches!(error, Error::InvalidResponsePayload(..)), "{error:?}");
+    assert!(
+        matches!(error, Error::InvalidResponsePayload(..)),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -181,7 +198,11 @@ async fn a_connection_dropped_mid_body_is_a_typed_error() {
         .api_key(API_KEY)
         .build()
         .expect("client");
-    let error = client.list_api_keys().send().await.expect_err("dropped mid-body");
+    let error = client
+        .list_api_keys()
+        .send()
+        .await
+        .expect_err("dropped mid-body");
     assert!(matches!(error, Error::ResponseBodyError(_)), "{error:?}");
     let _ = server.join();
 }

@@ -8,7 +8,12 @@ async fn list_api_keys() {
     let harness = Harness::start();
     let op = operation("listApiKeys");
     let mock = op.mock(&harness.server, &[], |when| when);
-    let response = harness.client.list_api_keys().send().await.expect("listApiKeys");
+    let response = harness
+        .client
+        .list_api_keys()
+        .send()
+        .await
+        .expect("listApiKeys");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
     op.assert_decoded(&response.into_inner());
@@ -20,11 +25,16 @@ async fn create_api_key() {
     let op = operation("createApiKey");
     let body = json!({"name": "ci key", "roles": ["SearchApi", "IngestionApi"], "ttl": 3600});
     let sent = body.clone();
-    let mock = op.mock(&harness.server, &[], move |when| when.json_body_includes(sent.to_string()));
+    let mock = op.mock(&harness.server, &[], move |when| {
+        when.json_body_includes(sent.to_string())
+    });
     let response = harness
         .client
         .create_api_key()
-        .body(serde_json::from_value::<bronto_client::types::CreateApiKeyRequest>(body).expect("typed body"))
+        .body(
+            serde_json::from_value::<bronto_client::types::CreateApiKeyRequest>(body)
+                .expect("typed body"),
+        )
         .send()
         .await
         .expect("createApiKey");

@@ -50,7 +50,9 @@ fn regenerating_from_the_previous_document_shows_the_change_as_a_readable_diff()
     let previous_path = "../shared/reference/bronto/bronto-openapi-2026-07-24.yaml";
     if !repo_path(previous_path).exists() {
         // shared/ sits beside every checkout on developer machines and CI; say so loudly if it is missing.
-        panic!("{previous_path} is missing: the rehearsal document lives in shared/reference/bronto/");
+        panic!(
+            "{previous_path} is missing: the rehearsal document lives in shared/reference/bronto/"
+        );
     }
     let (previous, stale) = rehearse(previous_path);
     // The histogram variants arrived in 08-24 with their `oneOf`s: the older document does not need those patches,
@@ -80,7 +82,9 @@ fn regenerating_from_the_previous_document_shows_the_change_as_a_readable_diff()
 
     // `Monitor.type` became `monitor_type`.
     assert!(
-        removed.iter().any(|l| l.starts_with("  .type_: ") || l.starts_with("  .type: ")),
+        removed
+            .iter()
+            .any(|l| l.starts_with("  .type_: ") || l.starts_with("  .type: ")),
         "the old `type` field should be removed:\n{shown}"
     );
     assert!(
@@ -95,5 +99,8 @@ fn regenerating_from_the_previous_document_shows_the_change_as_a_readable_diff()
         "listDatasets should gain from/from_expr:\n{shown}"
     );
     // Nothing else about the operation list changed: the diff is small enough to review.
-    assert!(removed.len() + added.len() < 200, "diff unexpectedly large:\n{shown}");
+    assert!(
+        removed.len() + added.len() < 200,
+        "diff unexpectedly large:\n{shown}"
+    );
 }

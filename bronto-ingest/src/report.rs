@@ -1,0 +1,97 @@
+//! What happened to accepted events: [`DeliveryReport`], and the events handed back ([`FailedBatch`]).
+
+use std::collections::BTreeMap;
+
+use crate::EncodedEvent;
+
+/// Events that could not be delivered, handed back with the reason. Nothing is dropped silently: every accepted
+/// event is either acknowledged by the server (counted in [`DeliveryReport::sent`]) or comes back in one of these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedBatch {
+    /// The events, exactly as they were sent, in the order they were accepted.
+    pub events: Vec<EncodedEvent>,
+    /// Why they failed.
+    pub reason: FailureReason,
+}
+
+/// Why a batch of events failed for good.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FailureReason {
+    /// A permanent error status (400 malformed, 401/403 credentials, 404 ...): retrying the same body would not
+    /// help.
+    #[error("rejected with status {status}: {message}")]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the response body (at most 512 bytes).
+        message: String,
+    },
+    /// Every attempt allowed by the retry policy failed with a retryable error (429, 5xx, connection errors).
+    #[error("gave up after {attempts} attempts; last error: {last}")]
+    RetriesExhausted {
+        /// Attempts made.
+        attempts: u32,
+        /// The last error (a status or a connection error).
+        last: String,
+    },
+    /// A single event was refused with `413 Payload Too Large`, so splitting could not help.
+    #[error("a single event of {size} bytes was refused as too large (413)")]
+    TooLarge {
+        /// The event's NDJSON line size in bytes.
+        size: usize,
+    },
+    /// The request body could not be built (a bug; the events are handed back all the same).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl FailureReason {
+    /// A short label for counting: the status for [`FailureReason::Rejected`] (`"status 400"`), else
+    /// `"retries exhausted"`, `"too large"` or `"internal"`.
+    pub fn label(&self) -> String {
+        match self {
+            FailureReason::Rejected { status, .. } => format!("status {status}"),
+            FailureReason::RetriesExhausted { .. } => "retries exhausted".to_string(),
+            FailureReason::TooLarge { .. } => "too large".to_string(),
+            FailureReason::Internal(_) => "internal".to_string(),
+        }
+    }
+}
+
+/// Counts since the ingestor started, and the failed batches handed back since the previous report.
+///
+/// After [`crate::Ingestor::close`], `sent + failed == accepted`, exactly. After
+/// [`crate::Ingestor::flush`], every event accepted before the flush is counted in `sent` or `failed`; events
+/// accepted concurrently by other handles may still be [`DeliveryReport::pending`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryReport {
+    /// Events accepted by `send`, `try_send` or `resend`.
+    pub accepted: u64,
+    /// Events acknowledged by the server (2xx).
+    pub sent: u64,
+    /// Events handed back as failed (in [`DeliveryReport::failed_batches`] or through
+    /// [`crate::Ingestor::failures`]).
+    pub failed: u64,
+    /// Event retransmissions: each retry of a request adds the number of events it carries.
+    pub retried: u64,
+    /// HTTP requests made, retries included.
+    pub requests: u64,
+    /// Requests retried after a retryable failure.
+    pub retried_requests: u64,
+    /// Batches split in two after a `413`.
+    pub split_batches: u64,
+    /// Failed events by [`FailureReason::label`].
+    pub failed_by_reason: BTreeMap<String, u64>,
+    /// Failed batches handed back since the previous report, unless a [`crate::Ingestor::failures`] receiver
+    /// takes them.
+    pub failed_batches: Vec<FailedBatch>,
+}
+
+impl DeliveryReport {
+    /// Accepted events neither acknowledged nor failed yet.
+    pub fn pending(&self) -> u64 {
+        self.accepted.saturating_sub(self.sent + self.failed)
+    }
+}

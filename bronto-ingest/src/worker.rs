@@ -1,0 +1,396 @@
+//! The background side: one dispatcher task that batches, and one task per request in flight that sends,
+//! retries, splits and settles every event as sent or failed.
+
+use std::mem;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use client_runtime::{RetryPolicy, Runtime, is_retryable_status, server_delay};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_ENCODING, HeaderMap, HeaderValue};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::body::{self, Body};
+use crate::{Compression, DeliveryReport, EncodedEvent, FailedBatch, FailureReason};
+
+/// What handles send to the dispatcher, in order.
+pub(crate) enum Command {
+    /// An accepted event (already counted in `accepted`).
+    Event(EncodedEvent),
+    /// Send the open batch now and answer once every earlier event is settled.
+    Flush(oneshot::Sender<()>),
+    /// Like `Flush`, then stop accepting, drain what is queued, and stop.
+    Close(oneshot::Sender<()>),
+}
+
+/// State shared by the handles and the tasks: counters and the failures not yet handed back.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    report: Mutex<DeliveryReport>,
+    failure_tx: Mutex<Option<mpsc::UnboundedSender<FailedBatch>>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn accepted(&self) {
+        lock(&self.report).accepted += 1;
+    }
+
+    /// Counts, plus the failed batches held since the previous report (taken out).
+    pub(crate) fn take_report(&self) -> DeliveryReport {
+        let mut report = lock(&self.report);
+        let failed_batches = mem::take(&mut report.failed_batches);
+        DeliveryReport {
+            failed_batches,
+            ..report.clone()
+        }
+    }
+
+    /// Routes failures to a new channel from now on; `None` if one was already handed out.
+    pub(crate) fn failure_channel(&self) -> Option<mpsc::UnboundedReceiver<FailedBatch>> {
+        let mut slot = lock(&self.failure_tx);
+        if slot.as_ref().is_some_and(|tx| !tx.is_closed()) {
+            return None;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        *slot = Some(tx);
+        Some(rx)
+    }
+
+    fn update(&self, change: impl FnOnce(&mut DeliveryReport)) {
+        change(&mut lock(&self.report));
+    }
+
+    fn fail(&self, events: Vec<EncodedEvent>, reason: FailureReason) {
+        let count = events.len() as u64;
+        tracing::warn!(events = count, %reason, "bronto ingestion: events failed");
+        // Counted first, so that `sent + failed` never runs behind what a receiver has seen.
+        self.update(|report| {
+            report.failed += count;
+            *report.failed_by_reason.entry(reason.label()).or_default() += count;
+        });
+        let mut batch = FailedBatch { events, reason };
+        if let Some(tx) = lock(&self.failure_tx).as_ref() {
+            match tx.send(batch) {
+                Ok(()) => return,
+                // The receiver is gone: keep the batch for the next report instead.
+                Err(mpsc::error::SendError(back)) => batch = back,
+            }
+        }
+        lock(&self.report).failed_batches.push(batch);
+    }
+
+    fn held_failures(&self) -> usize {
+        lock(&self.report).failed_batches.len()
+    }
+}
+
+/// How requests are made, shared by the request tasks.
+pub(crate) struct Delivery {
+    pub(crate) runtime: Runtime,
+    pub(crate) url: reqwest::Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) compression: Compression,
+    pub(crate) limit: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// The dispatcher: reads commands in order, builds batches, and starts a request task per batch.
+pub(crate) struct Dispatcher {
+    pub(crate) rx: mpsc::Receiver<Command>,
+    pub(crate) delivery: Arc<Delivery>,
+    pub(crate) max_batch_bytes: usize,
+    pub(crate) max_batch_events: usize,
+    pub(crate) linger: Duration,
+    pub(crate) in_flight: Arc<Semaphore>,
+    pub(crate) max_in_flight: u32,
+    pub(crate) batch: Vec<EncodedEvent>,
+    pub(crate) batch_bytes: usize,
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl Dispatcher {
+    pub(crate) async fn run(mut self) {
+        loop {
+            let deadline = self.deadline;
+            let command = tokio::select! {
+                command = self.rx.recv() => command,
+                () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                    self.dispatch().await;
+                    continue;
+                }
+            };
+            match command {
+                Some(Command::Event(event)) => self.push(event).await,
+                Some(Command::Flush(reply)) => {
+                    self.settle_all().await;
+                    let _ = reply.send(());
+                }
+                Some(Command::Close(reply)) => {
+                    self.close(vec![reply]).await;
+                    return;
+                }
+                None => {
+                    // Every handle was dropped without `close`: deliver what was accepted all the same.
+                    self.settle_all().await;
+                    let held = self.delivery.shared.held_failures();
+                    if held > 0 {
+                        tracing::error!(
+                            batches = held,
+                            "bronto ingestion: every Ingestor handle was dropped without close(); \
+                             failed batches remain undelivered to the caller"
+                        );
+                    }
+                    return;
+                }
+            }
+            // Under a steady stream the receive branch is always ready: honour the linger here too.
+            if self.deadline.is_some_and(|d| d <= Instant::now()) {
+                self.dispatch().await;
+            }
+        }
+    }
+
+    /// Stops accepting, drains every event already queued (or about to be, by a handle holding a permit),
+    /// settles everything, then answers every flush and close that arrived meanwhile.
+    async fn close(&mut self, mut replies: Vec<oneshot::Sender<()>>) {
+        self.rx.close();
+        while let Some(command) = self.rx.recv().await {
+            match command {
+                Command::Event(event) => self.push(event).await,
+                Command::Flush(reply) | Command::Close(reply) => replies.push(reply),
+            }
+        }
+        self.settle_all().await;
+        for reply in replies {
+            let _ = reply.send(());
+        }
+    }
+
+    async fn push(&mut self, event: EncodedEvent) {
+        let size = event.len() + 1;
+        if !self.batch.is_empty() && self.batch_bytes + size > self.max_batch_bytes {
+            self.dispatch().await;
+        }
+        if self.batch.is_empty() {
+            self.deadline = Some(Instant::now() + self.linger);
+        }
+        self.batch.push(event);
+        self.batch_bytes += size;
+        if self.batch.len() >= self.max_batch_events || self.batch_bytes >= self.max_batch_bytes {
+            self.dispatch().await;
+        }
+    }
+
+    /// Sends the open batch (waiting for a free request slot: that wait is what fills the queue).
+    async fn dispatch(&mut self) {
+        self.deadline = None;
+        self.batch_bytes = 0;
+        let events = mem::take(&mut self.batch);
+        if events.is_empty() {
+            return;
+        }
+        let delivery = Arc::clone(&self.delivery);
+        match Arc::clone(&self.in_flight).acquire_owned().await {
+            Ok(permit) => {
+                tokio::spawn(async move {
+                    delivery.deliver(events).await;
+                    drop(permit);
+                });
+            }
+            // The semaphore is never closed; were it, send inline rather than lose the batch.
+            Err(_) => delivery.deliver(events).await,
+        }
+    }
+
+    /// Sends the open batch and waits until every request in flight has settled its events.
+    async fn settle_all(&mut self) {
+        self.dispatch().await;
+        // Each request task holds one permit until its events are counted as sent or failed.
+        let _all = self.in_flight.acquire_many(self.max_in_flight).await;
+    }
+}
+
+/// What one request's final outcome was.
+enum Outcome {
+    Sent,
+    TooLarge,
+    Failed(FailureReason),
+}
+
+/// Whether a failed attempt is worth another one.
+enum Attempt {
+    Done(Outcome),
+    Retry {
+        hint: Option<Duration>,
+        last: String,
+    },
+}
+
+/// 429, 408, 502-504 (the shared policy) and the other 5xx except 501 and 505, which no retry fixes.
+fn retryable(status: StatusCode) -> bool {
+    is_retryable_status(status)
+        || (status.is_server_error()
+            && status != StatusCode::NOT_IMPLEMENTED
+            && status != StatusCode::HTTP_VERSION_NOT_SUPPORTED)
+}
+
+impl Delivery {
+    /// Delivers `events`, splitting on 413, until each one is counted as sent or failed.
+    async fn deliver(&self, events: Vec<EncodedEvent>) {
+        let mut stack = vec![events];
+        while let Some(mut events) = stack.pop() {
+            match self.send_batch(&events).await {
+                Outcome::Sent => {
+                    let count = events.len() as u64;
+                    self.shared.update(|report| report.sent += count);
+                }
+                Outcome::TooLarge if events.len() > 1 => {
+                    let right = events.split_off(events.len() / 2);
+                    tracing::debug!(
+                        left = events.len(),
+                        right = right.len(),
+                        "413: splitting the batch"
+                    );
+                    self.shared.update(|report| report.split_batches += 1);
+                    // The left half first, to keep the order of acceptance.
+                    stack.push(right);
+                    stack.push(events);
+                }
+                Outcome::TooLarge => {
+                    let size = events.iter().map(|e| e.len() + 1).sum();
+                    self.shared.fail(events, FailureReason::TooLarge { size });
+                }
+                Outcome::Failed(reason) => self.shared.fail(events, reason),
+            }
+        }
+    }
+
+    /// One batch: the body is built once, then sent until it succeeds, fails for good, or retries run out.
+    async fn send_batch(&self, events: &[EncodedEvent]) -> Outcome {
+        let raw = body::ndjson(events);
+        let (compression, limit) = (self.compression, self.limit);
+        let body = if compression == Compression::None {
+            body::compress(raw, compression, limit)
+        } else {
+            // Compression is CPU work: keep it off the async worker threads.
+            tokio::task::spawn_blocking(move || body::compress(raw, compression, limit))
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+        };
+        let body = match body {
+            Ok(body) => body,
+            Err(e) => return Outcome::Failed(FailureReason::Internal(e.to_string())),
+        };
+        let count = events.len() as u64;
+        let mut delays = self.retry.backoff();
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            self.shared.update(|report| report.requests += 1);
+            let (hint, last) = match self.attempt(&body).await {
+                Attempt::Done(outcome) => return outcome,
+                Attempt::Retry { hint, last } => (hint, last),
+            };
+            let Some(computed) = delays.next() else {
+                return Outcome::Failed(FailureReason::RetriesExhausted { attempts, last });
+            };
+            let delay = self.retry.delay(computed, hint);
+            tracing::debug!(attempt = attempts, ?delay, %last, "bronto ingestion: retrying");
+            self.shared.update(|report| {
+                report.retried += count;
+                report.retried_requests += 1;
+            });
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt(&self, body: &Body) -> Attempt {
+        let http = self.runtime.http_client();
+        let mut request = http
+            .post(self.url.clone())
+            .headers(self.headers.clone())
+            .timeout(self.timeout)
+            .body(body.bytes.clone());
+        if let Some(encoding) = body.encoding {
+            request = request.header(CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        let request = match request.build() {
+            Ok(request) => request,
+            Err(e) => {
+                return Attempt::Done(Outcome::Failed(FailureReason::Internal(e.to_string())));
+            }
+        };
+        let response = match self.runtime.execute(http, request, "ingest").await {
+            Ok(response) => response,
+            Err(e) => {
+                return Attempt::Retry {
+                    hint: None,
+                    last: describe(&e),
+                };
+            }
+        };
+        let status = response.status();
+        if status.is_success() {
+            // Acknowledged with the status line; a body cut short afterwards changes nothing.
+            let _ = response.bytes().await;
+            return Attempt::Done(Outcome::Sent);
+        }
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            let _ = response.bytes().await;
+            return Attempt::Done(Outcome::TooLarge);
+        }
+        if retryable(status) {
+            let hint = server_delay(response.headers());
+            let _ = response.bytes().await;
+            return Attempt::Retry {
+                hint,
+                last: format!("status {}", status.as_u16()),
+            };
+        }
+        let text = response.bytes().await.unwrap_or_default();
+        let mut message = String::from_utf8_lossy(&text[..text.len().min(512)]).into_owned();
+        message.truncate(message.trim_end().len());
+        Attempt::Done(Outcome::Failed(FailureReason::Rejected {
+            status: status.as_u16(),
+            message,
+        }))
+    }
+}
+
+/// A transport error in a few words plus its innermost cause (reqwest errors carry the URL, never headers).
+fn describe(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect error"
+    } else {
+        "request error"
+    };
+    let mut source: &dyn std::error::Error = error;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    format!("{kind}: {source}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_statuses_include_5xx_but_not_permanent_ones() {
+        for code in [408u16, 429, 500, 502, 503, 504, 507, 599] {
+            assert!(retryable(StatusCode::from_u16(code).expect("status")), "{code}");
+        }
+        for code in [400u16, 401, 403, 404, 413, 422, 501, 505] {
+            assert!(!retryable(StatusCode::from_u16(code).expect("status")), "{code}");
+        }
+    }
+}

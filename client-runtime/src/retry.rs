@@ -1,0 +1,235 @@
+//! Retry policy as data: which failures are retried, how long to wait, and what the server says about waiting.
+
+use std::time::{Duration, SystemTime};
+
+use backon::BackoffBuilder as _;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// How failed attempts are retried: bounded attempts, exponential backoff with jitter, and the server's own
+/// `Retry-After` / `RateLimit-Reset` honoured (clamped to [`RetryPolicy::max_server_delay`]).
+///
+/// Only requests that are safe to repeat are retried at all (see [`crate::Runtime`]); this type only says when
+/// and how long.
+///
+/// ```
+/// use std::time::Duration;
+/// use client_runtime::RetryPolicy;
+///
+/// let policy = RetryPolicy::default().max_attempts(5).initial_backoff(Duration::from_millis(50));
+/// assert_eq!(policy.attempts(), 5);
+/// assert!(RetryPolicy::none().attempts() == 1);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_server_delay: Duration,
+    jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts, backoff from 200 ms doubling up to 5 s with jitter, server hints honoured up to 30 s.
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_server_delay: Duration::from_secs(30),
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, never retried.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Total attempts including the first (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff delay; each later one doubles, up to [`RetryPolicy::max_backoff`].
+    pub fn initial_backoff(mut self, delay: Duration) -> Self {
+        self.initial_backoff = delay;
+        self
+    }
+
+    /// The longest computed backoff delay.
+    pub fn max_backoff(mut self, delay: Duration) -> Self {
+        self.max_backoff = delay;
+        self
+    }
+
+    /// The longest wait a server's `Retry-After` or `RateLimit-Reset` may impose; longer hints are clamped.
+    pub fn max_server_delay(mut self, delay: Duration) -> Self {
+        self.max_server_delay = delay;
+        self
+    }
+
+    /// Random jitter on computed delays (on by default; off makes delays exact, for tests).
+    pub fn jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Total attempts including the first.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The computed delays between attempts: `attempts() - 1` of them.
+    pub fn backoff(&self) -> impl Iterator<Item = Duration> + use<> {
+        let mut builder = backon::ExponentialBuilder::new()
+            .with_min_delay(self.initial_backoff)
+            .with_max_delay(self.max_backoff)
+            .with_factor(2.0)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize);
+        if self.jitter {
+            builder = builder.with_jitter();
+        }
+        builder.build()
+    }
+
+    /// The delay before the next attempt: the server's hint (clamped) when it gave one, else `computed`.
+    pub fn delay(&self, computed: Duration, server_hint: Option<Duration>) -> Duration {
+        match server_hint {
+            Some(hint) => hint.min(self.max_server_delay),
+            None => computed,
+        }
+    }
+}
+
+/// Statuses worth another attempt: 408, 429, 502, 503, 504.
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
+}
+
+/// What the server says about waiting: `Retry-After` (seconds or an HTTP date), else `RateLimit-Reset` (seconds
+/// left in the window). `None` when neither is present or parseable.
+pub fn server_delay(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(value) = text(RETRY_AFTER.as_str()) {
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        if let Ok(date) = httpdate::parse_http_date(value) {
+            return Some(
+                date.duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
+            );
+        }
+    }
+    text("ratelimit-reset")
+        .and_then(|value| value.parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn backoff_is_bounded_and_grows() {
+        let policy = RetryPolicy::default()
+            .max_attempts(4)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(250))
+            .jitter(false);
+        let delays: Vec<Duration> = policy.backoff().collect();
+        assert_eq!(
+            delays,
+            vec![
+                Duration::from_millis(100),
+                Duration::from_millis(200),
+                Duration::from_millis(250)
+            ]
+        );
+        assert_eq!(RetryPolicy::none().backoff().count(), 0);
+    }
+
+    #[test]
+    fn jitter_stays_within_twice_the_delay() {
+        let policy = RetryPolicy::default()
+            .max_attempts(2)
+            .initial_backoff(Duration::from_millis(100));
+        for _ in 0..50 {
+            let delay = policy.backoff().next().expect("one delay");
+            assert!(
+                delay >= Duration::from_millis(100) && delay <= Duration::from_millis(200),
+                "{delay:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn server_hints_are_read_and_clamped() {
+        assert_eq!(
+            server_delay(&headers(&[("retry-after", "7")])),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            server_delay(&headers(&[("ratelimit-reset", "3")])),
+            Some(Duration::from_secs(3))
+        );
+        // Retry-After wins over RateLimit-Reset.
+        assert_eq!(
+            server_delay(&headers(&[("retry-after", "1"), ("ratelimit-reset", "9")])),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            server_delay(&headers(&[(
+                "retry-after",
+                "Wed, 21 Oct 2015 07:28:00 GMT"
+            )])),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        assert_eq!(server_delay(&headers(&[("retry-after", "soon")])), None);
+        let policy = RetryPolicy::default().max_server_delay(Duration::from_secs(10));
+        assert_eq!(
+            policy.delay(Duration::from_millis(5), Some(Duration::from_secs(3600))),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            policy.delay(Duration::from_millis(5), None),
+            Duration::from_millis(5)
+        );
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for code in [408u16, 429, 502, 503, 504] {
+            assert!(is_retryable_status(
+                StatusCode::from_u16(code).expect("status")
+            ));
+        }
+        for code in [200u16, 400, 401, 403, 404, 409, 413, 500, 501] {
+            assert!(!is_retryable_status(
+                StatusCode::from_u16(code).expect("status")
+            ));
+        }
+    }
+}

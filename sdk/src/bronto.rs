@@ -1,0 +1,229 @@
+//! [`Bronto`]: the Bronto client under the SDK's policy, with typed errors and a raw escape hatch.
+
+use std::future::Future;
+use std::ops::Deref;
+
+use bronto_client::ClientInfo as _;
+use client_runtime::RequestOptions;
+use progenitor_client::ResponseValue;
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+
+use crate::error::{self, Error, ErrorKind};
+
+/// The Bronto API under the SDK's runtime policy.
+///
+/// It dereferences to the generated [`bronto_client::Client`], so every operation is there as a builder; run the
+/// builder's `send()` through [`Bronto::call`] (or [`Bronto::call_with`] for per-call options) to get the typed
+/// response or an [`Error`]:
+///
+/// ```no_run
+/// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
+/// let bronto = sdk.bronto()?;
+/// let keys = bronto.call(bronto.list_api_keys().send()).await?;
+/// println!("{} keys", keys.api_keys.len());
+/// // An endpoint the vendor serves but does not declare, through the same auth, retries and errors:
+/// let raw: serde_json::Value = bronto.get("/undocumented/thing").await?;
+/// # let _ = raw; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Bronto {
+    client: bronto_client::Client,
+    operation_timeout: std::time::Duration,
+}
+
+impl Deref for Bronto {
+    type Target = bronto_client::Client;
+
+    fn deref(&self) -> &Self::Target {
+        &self.client
+    }
+}
+
+impl Bronto {
+    pub(crate) fn new(client: bronto_client::Client) -> Self {
+        let operation_timeout = client.runtime().timeouts().operation;
+        Self {
+            client,
+            operation_timeout,
+        }
+    }
+
+    /// The generated client.
+    pub fn client(&self) -> &bronto_client::Client {
+        &self.client
+    }
+
+    /// Runs one call of the generated client (`bronto.some_operation()...send()`) and returns its typed body.
+    pub async fn call<T, E, F>(&self, call: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        E: serde::Serialize,
+    {
+        self.call_with(RequestOptions::new(), call).await
+    }
+
+    /// Like [`Bronto::call`], with per-call options: a timeout for the whole operation, extra headers, and the
+    /// credential when the client is in per-request credential mode.
+    pub async fn call_with<T, E, F>(&self, options: RequestOptions, call: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        E: serde::Serialize,
+    {
+        self.call_response(options, call)
+            .await
+            .map(ResponseValue::into_inner)
+    }
+
+    /// Like [`Bronto::call_with`], keeping the status and headers of the response.
+    pub async fn call_response<T, E, F>(
+        &self,
+        options: RequestOptions,
+        call: F,
+    ) -> Result<ResponseValue<T>, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        E: serde::Serialize,
+    {
+        let limit = options.timeout_or(self.operation_timeout);
+        let scoped = client_runtime::scope(options, call);
+        match tokio::time::timeout(limit, scoped).await {
+            Ok((Ok(value), _)) => Ok(value),
+            Ok((Err(error), meta)) => Err(error::from_progenitor(error, meta).await),
+            Err(_) => Err(Error::new(ErrorKind::Timeout)
+                .message(format!("the operation took longer than {limit:?}"))),
+        }
+    }
+
+    /// `GET path` with JSON out.
+    pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        self.raw(Method::GET, path, None, RequestOptions::new())
+            .await
+    }
+
+    /// `POST path` with JSON in and out (never retried: a POST may create something).
+    pub async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, Error> {
+        self.raw(Method::POST, path, Some(body), RequestOptions::new())
+            .await
+    }
+
+    /// `PUT path` with JSON in and out.
+    pub async fn put<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, Error> {
+        self.raw(Method::PUT, path, Some(body), RequestOptions::new())
+            .await
+    }
+
+    /// `PATCH path` with JSON in and out (never retried).
+    pub async fn patch<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, Error> {
+        self.raw(Method::PATCH, path, Some(body), RequestOptions::new())
+            .await
+    }
+
+    /// `DELETE path` with JSON out (an empty body reads as `null`).
+    pub async fn delete<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        self.raw(Method::DELETE, path, None, RequestOptions::new())
+            .await
+    }
+
+    /// A raw call on a path of the configured host, for endpoints the vendor serves but does not declare:
+    /// the same credentials, retries (GET/PUT/DELETE only), timeouts and error mapping as the generated
+    /// operations. `path` must be an absolute path (`/...`); it can never name another host.
+    pub async fn raw<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        options: RequestOptions,
+    ) -> Result<T, Error> {
+        let label = format!("{method} {path}");
+        if !path.starts_with('/')
+            || path.starts_with("//")
+            || path.contains("://")
+            || path.contains('#')
+        {
+            return Err(Error::new(ErrorKind::InvalidRequest)
+                .operation(label)
+                .message(
+                    "a raw call takes an absolute path on the configured host, such as `/things`",
+                ));
+        }
+        let runtime = self.client.runtime().clone();
+        let http = runtime.http_client().clone();
+        let url = format!("{}{path}", self.client.baseurl());
+        let mut builder = http.request(method, url).header(ACCEPT, "application/json");
+        if let Some(body) = body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        let request = builder.build().map_err(|e| {
+            Error::new(ErrorKind::InvalidRequest)
+                .operation(label.clone())
+                .source(e)
+        })?;
+        let limit = options.timeout_or(self.operation_timeout);
+        let send = async {
+            runtime
+                .check_credentials()
+                .map_err(|message| Error::new(ErrorKind::Credential).message(message))?;
+            runtime
+                .execute(&http, request, "raw")
+                .await
+                .map_err(|e| Error::new(error::transport_kind(&e)).source(e))
+        };
+        let outcome = tokio::time::timeout(limit, client_runtime::scope(options, send)).await;
+        let response = match outcome {
+            Ok((Ok(response), _)) => response,
+            Ok((Err(error), _)) => return Err(error.operation(label)),
+            Err(_) => {
+                return Err(Error::new(ErrorKind::Timeout)
+                    .operation(label)
+                    .message(format!("the operation took longer than {limit:?}")));
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        if !status.is_success() {
+            let (bytes, truncated) = error::read_bounded(response).await;
+            let kind = if status.is_redirection() {
+                ErrorKind::Redirect
+            } else {
+                ErrorKind::Status
+            };
+            return Err(Error::new(kind)
+                .operation(label)
+                .response(status, &headers)
+                .body(bytes, truncated));
+        }
+        let bytes = response.bytes().await.map_err(|e| {
+            Error::new(error::transport_kind(&e))
+                .operation(label.clone())
+                .response(status, &headers)
+                .source(e)
+        })?;
+        let parsed = if bytes.iter().all(u8::is_ascii_whitespace) {
+            serde_json::from_str("null")
+        } else {
+            serde_json::from_slice(&bytes)
+        };
+        parsed.map_err(|e| {
+            Error::new(ErrorKind::Decode)
+                .operation(label)
+                .response(status, &headers)
+                .source(e)
+                .body(bytes, false)
+        })
+    }
+}

@@ -1,0 +1,299 @@
+//! [`Config`]: one builder for every client, plus the environment.
+
+use std::fmt;
+use std::time::Duration;
+
+use client_runtime::{Credential, RetryPolicy, Timeouts};
+
+use crate::error::{Error, ErrorKind};
+
+/// Environment variables read by [`Config::from_env`].
+pub mod env {
+    /// Bronto API key (`X-BRONTO-API-KEY`).
+    pub const BRONTO_API_KEY: &str = "BRONTO_API_KEY";
+    /// Bronto bearer token (wins over the API key).
+    pub const BRONTO_BEARER_TOKEN: &str = "BRONTO_BEARER_TOKEN";
+    /// Bronto region slug (`eu`, `us`, ...).
+    pub const BRONTO_REGION: &str = "BRONTO_REGION";
+    /// Bronto base URL (tests, proxies); wins over the region.
+    pub const BRONTO_BASE_URL: &str = "BRONTO_BASE_URL";
+}
+
+/// The Bronto part of a configuration, resolved.
+#[derive(Clone)]
+pub(crate) struct BrontoSettings {
+    pub(crate) base_url: String,
+    pub(crate) credentials: client_runtime::CredentialMode,
+}
+
+/// Where the Bronto host comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BrontoHost {
+    Region(String),
+    BaseUrl(String),
+}
+
+/// One source of settings (explicit calls, or the environment).
+#[derive(Clone, Default)]
+struct Layer {
+    bronto_host: Option<BrontoHost>,
+    bronto_api_key: Option<Credential>,
+    bronto_bearer: Option<Credential>,
+}
+
+impl Layer {
+    fn bronto_credential(&self) -> Option<Credential> {
+        // Bearer wins over an API key within one source.
+        self.bronto_bearer
+            .clone()
+            .or_else(|| self.bronto_api_key.clone())
+    }
+}
+
+/// Configuration of the SDK: hosts, credentials and the runtime policy shared by every client.
+///
+/// Precedence, field by field: explicit builder calls, then the environment ([`Config::from_env`]). Within one
+/// source a bearer token wins over an API key. Secrets live in redacting types: `Debug` never shows them.
+///
+/// ```
+/// use std::time::Duration;
+/// let config = sdk::Config::builder()
+///     .bronto_region("eu")
+///     .bronto_api_key("my-key")
+///     .max_attempts(5)
+///     .operation_timeout(Duration::from_secs(30))
+///     .build()
+///     .unwrap();
+/// assert!(!format!("{config:?}").contains("my-key"));
+/// assert!(sdk::Config::builder().bronto_region("evil.com/").bronto_api_key("k").build().is_err());
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) bronto: Option<BrontoSettings>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) max_in_flight: usize,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bronto = self.bronto.as_ref().map(|b| {
+            let mode = match &b.credentials {
+                client_runtime::CredentialMode::Bound(c) => format!("{c:?}"),
+                client_runtime::CredentialMode::PerRequest => "per request".to_string(),
+                client_runtime::CredentialMode::Anonymous => "none".to_string(),
+            };
+            format!("{} ({mode})", b.base_url)
+        });
+        f.debug_struct("Config")
+            .field("bronto", &bronto)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .field("max_in_flight", &self.max_in_flight)
+            .finish()
+    }
+}
+
+impl Config {
+    /// A builder with the defaults: 3 attempts, timeouts 10 s connect / 30 s per attempt / 120 s per operation,
+    /// 16 requests in flight per client.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// The configuration from the process environment alone (see [`env`]).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().with_env().build()
+    }
+}
+
+/// Builds a [`Config`].
+#[derive(Clone)]
+pub struct ConfigBuilder {
+    explicit: Layer,
+    environment: Layer,
+    bronto_per_request: bool,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    max_in_flight: usize,
+}
+
+impl Default for ConfigBuilder {
+    fn default() -> Self {
+        Self {
+            explicit: Layer::default(),
+            environment: Layer::default(),
+            bronto_per_request: false,
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            max_in_flight: 16,
+        }
+    }
+}
+
+impl fmt::Debug for ConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigBuilder")
+            .field(
+                "bronto_host",
+                &self
+                    .explicit
+                    .bronto_host
+                    .clone()
+                    .or(self.environment.bronto_host.clone()),
+            )
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConfigBuilder {
+    /// The Bronto region (`eu`, `us`, or a future region's slug).
+    pub fn bronto_region(mut self, region: impl Into<String>) -> Self {
+        self.explicit.bronto_host = Some(BrontoHost::Region(region.into()));
+        self
+    }
+
+    /// A custom Bronto base URL (https; http only on loopback).
+    pub fn bronto_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.explicit.bronto_host = Some(BrontoHost::BaseUrl(base_url.into()));
+        self
+    }
+
+    /// A Bronto API key, used for every call.
+    pub fn bronto_api_key(mut self, key: impl Into<String>) -> Self {
+        self.explicit.bronto_api_key = Some(Credential::api_key(key));
+        self
+    }
+
+    /// A Bronto bearer token, used for every call (wins over an API key).
+    pub fn bronto_bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.explicit.bronto_bearer = Some(Credential::bearer(token));
+        self
+    }
+
+    /// The Bronto client holds no credential: every call supplies one (`RequestOptions::credential`). No
+    /// credential from the environment is used, and a call without one fails before anything is sent.
+    pub fn bronto_per_request_credentials(mut self) -> Self {
+        self.bronto_per_request = true;
+        self
+    }
+
+    /// Fills what the explicit calls left unset from the process environment (see [`env`]).
+    pub fn with_env(self) -> Self {
+        self.with_env_from(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`ConfigBuilder::with_env`], reading variables through `lookup` (for tests and embedders).
+    pub fn with_env_from(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let value = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        self.environment = Layer {
+            bronto_host: value(env::BRONTO_BASE_URL)
+                .map(BrontoHost::BaseUrl)
+                .or_else(|| value(env::BRONTO_REGION).map(BrontoHost::Region)),
+            bronto_api_key: value(env::BRONTO_API_KEY).map(Credential::api_key),
+            bronto_bearer: value(env::BRONTO_BEARER_TOKEN).map(Credential::bearer),
+        };
+        self
+    }
+
+    /// Total attempts per operation, including the first (retries apply only to requests safe to repeat).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.retry = self.retry.max_attempts(attempts);
+        self
+    }
+
+    /// The whole retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Connect timeout.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.connect = timeout;
+        self
+    }
+
+    /// Timeout of one attempt (request and whole response).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.attempt = timeout;
+        self
+    }
+
+    /// Timeout of a whole operation, retries and waits included.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.operation = timeout;
+        self
+    }
+
+    /// At most this many requests in flight per client.
+    pub fn max_in_flight(mut self, limit: usize) -> Self {
+        self.max_in_flight = limit.max(1);
+        self
+    }
+
+    /// Resolves and validates the configuration.
+    pub fn build(self) -> Result<Config, Error> {
+        let host = self
+            .explicit
+            .bronto_host
+            .clone()
+            .or_else(|| self.environment.bronto_host.clone());
+        let credential = self
+            .explicit
+            .bronto_credential()
+            .or_else(|| self.environment.bronto_credential());
+        let bronto = match host {
+            None if credential.is_some() && !self.bronto_per_request => {
+                return Err(config_error(
+                    "a Bronto credential is set but no region or base URL (BRONTO_REGION or BRONTO_BASE_URL)",
+                ));
+            }
+            None => None,
+            Some(host) => {
+                let base_url = match host {
+                    BrontoHost::BaseUrl(url) => url,
+                    BrontoHost::Region(slug) => slug
+                        .parse::<bronto_client::Region>()
+                        .map_err(|e| config_error(e.to_string()))?
+                        .api_base_url(),
+                };
+                client_runtime::BaseUrl::parse(&base_url)
+                    .map_err(|e| config_error(e.to_string()))?;
+                let credentials = if self.bronto_per_request {
+                    client_runtime::CredentialMode::PerRequest
+                } else {
+                    match credential {
+                        Some(credential) if credential.is_blank() => {
+                            return Err(Error::new(ErrorKind::Credential)
+                                .message("the Bronto credential is empty"));
+                        }
+                        Some(credential) => client_runtime::CredentialMode::Bound(credential),
+                        None => {
+                            return Err(Error::new(ErrorKind::Credential).message(
+                                "no Bronto credential: set an API key or bearer token (BRONTO_API_KEY, \
+                                 BRONTO_BEARER_TOKEN), or choose per-request credentials",
+                            ));
+                        }
+                    }
+                };
+                Some(BrontoSettings {
+                    base_url,
+                    credentials,
+                })
+            }
+        };
+        Ok(Config {
+            bronto,
+            retry: self.retry,
+            timeouts: self.timeouts,
+            max_in_flight: self.max_in_flight,
+        })
+    }
+}
+
+fn config_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Config).message(message)
+}

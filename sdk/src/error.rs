@@ -1,0 +1,413 @@
+//! [`Error`]: one error type for every call of the SDK, keeping what the server said.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue};
+
+/// The most of an error body kept in an [`Error`]; the rest is dropped (and [`Error::body_truncated`] says so).
+pub const MAX_ERROR_BODY: usize = 16 * 1024;
+
+/// Headers whose values are replaced by `<redacted>` in an error.
+const SENSITIVE_HEADERS: [&str; 5] = [
+    "authorization",
+    "x-bronto-api-key",
+    "set-cookie",
+    "cookie",
+    "proxy-authorization",
+];
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The configuration is invalid (a bad region, base URL, key file, ...).
+    Config,
+    /// The credential is missing, empty, or does not fit the client's credential mode. Nothing was sent.
+    Credential,
+    /// The request could not be built (a missing required parameter, an invalid value).
+    InvalidRequest,
+    /// No connection could be made, or it dropped before a response.
+    Connect,
+    /// An attempt or the whole operation ran out of time.
+    Timeout,
+    /// A redirect was refused (it would have taken the request, and the credential, to another host).
+    Redirect,
+    /// The server answered with an error status.
+    Status,
+    /// The response body is not what the document promises (not JSON, truncated, wrong shape).
+    Decode,
+    /// Reading the response body failed part-way.
+    Body,
+}
+
+/// The rate-limit state the server reported with a response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateLimit {
+    /// `RateLimit-Limit`.
+    pub limit: Option<u64>,
+    /// `RateLimit-Remaining`.
+    pub remaining: Option<u64>,
+    /// `RateLimit-Reset`: time left in the window.
+    pub reset: Option<Duration>,
+    /// `Retry-After`.
+    pub retry_after: Option<Duration>,
+}
+
+impl RateLimit {
+    /// Reads the rate-limit headers.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        Self {
+            limit: number("ratelimit-limit"),
+            remaining: number("ratelimit-remaining"),
+            reset: number("ratelimit-reset").map(Duration::from_secs),
+            retry_after: number("retry-after").map(Duration::from_secs),
+        }
+    }
+}
+
+/// An error from the SDK. Keeps the HTTP status, the vendor's correlation id, error type and details, the
+/// rate-limit state, the response headers (credentials redacted) and the body (bounded to [`MAX_ERROR_BODY`]).
+///
+/// Its `Display` always shows the operation, the status and the correlation id, and never a secret.
+///
+/// ```
+/// # fn handle(error: sdk::Error) {
+/// if error.is_rate_limited() {
+///     let wait = error.rate_limit().retry_after.or(error.rate_limit().reset);
+///     println!("slow down for {wait:?} (correlation id {:?})", error.correlation_id());
+/// } else if error.is_not_found() {
+///     println!("no such thing");
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    operation: Option<String>,
+    status: Option<StatusCode>,
+    correlation_id: Option<String>,
+    error_type: Option<String>,
+    details: Option<String>,
+    rate_limit: RateLimit,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    body_truncated: bool,
+    message: Option<String>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Self {
+            kind,
+            operation: None,
+            status: None,
+            correlation_id: None,
+            error_type: None,
+            details: None,
+            rate_limit: RateLimit::default(),
+            headers: HeaderMap::new(),
+            body: None,
+            body_truncated: false,
+            message: None,
+            source: None,
+        }
+    }
+
+    pub(crate) fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    pub(crate) fn operation(mut self, operation: impl Into<String>) -> Self {
+        self.operation = Some(operation.into());
+        self
+    }
+
+    pub(crate) fn source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// Records the response's status and headers (credentials redacted) and the rate-limit state.
+    pub(crate) fn response(mut self, status: StatusCode, headers: &HeaderMap) -> Self {
+        self.status = Some(status);
+        self.rate_limit = RateLimit::from_headers(headers);
+        let mut kept = headers.clone();
+        for name in SENSITIVE_HEADERS {
+            if kept.contains_key(name) {
+                kept.insert(name, HeaderValue::from_static("<redacted>"));
+            }
+        }
+        if self.correlation_id.is_none() {
+            self.correlation_id = ["x-correlation-id", "correlation-id", "x-request-id"]
+                .iter()
+                .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+                .map(str::to_string);
+        }
+        self.headers = kept;
+        self
+    }
+
+    /// Keeps at most [`MAX_ERROR_BODY`] bytes of `body`, and reads the vendor's error fields when it is JSON
+    /// (`correlation_id`, `type`, `details`, or BluBracket's `message`).
+    pub(crate) fn body(mut self, body: Bytes, truncated: bool) -> Self {
+        if let Ok(serde_json::Value::Object(fields)) =
+            serde_json::from_slice::<serde_json::Value>(&body)
+        {
+            let text = |name: &str| {
+                fields.get(name).and_then(|value| match value {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Null => None,
+                    other => Some(other.to_string()),
+                })
+            };
+            if let Some(id) = text("correlation_id") {
+                self.correlation_id = Some(id);
+            }
+            self.error_type = text("type").or(self.error_type);
+            self.details = text("details").or_else(|| text("message")).or(self.details);
+        }
+        let truncated = truncated || body.len() > MAX_ERROR_BODY;
+        self.body = Some(body.slice(..body.len().min(MAX_ERROR_BODY)));
+        self.body_truncated = truncated;
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+
+    /// The vendor's correlation id (from the error body or a response header), to quote to the vendor's support.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    /// The vendor's error type (Bronto's `type`).
+    pub fn error_type(&self) -> Option<&str> {
+        self.error_type.as_deref()
+    }
+
+    /// The vendor's error details (Bronto's `details`, BluBracket's `message`).
+    pub fn details(&self) -> Option<&str> {
+        self.details.as_deref()
+    }
+
+    /// The operation that failed (its operationId, or `METHOD /path` for a raw call).
+    pub fn operation_id(&self) -> Option<&str> {
+        self.operation.as_deref()
+    }
+
+    /// The rate-limit state reported with the response.
+    pub fn rate_limit(&self) -> RateLimit {
+        self.rate_limit
+    }
+
+    /// The response headers, with credential-bearing headers redacted.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The response body, at most [`MAX_ERROR_BODY`] bytes.
+    pub fn body_bytes(&self) -> Option<&Bytes> {
+        self.body.as_ref()
+    }
+
+    /// `true` when the body was longer than what is kept.
+    pub fn body_truncated(&self) -> bool {
+        self.body_truncated
+    }
+
+    /// `true` for failures worth another try later: 408, 429, 502, 503, 504, timeouts and connection failures.
+    /// (The SDK has already retried these where that was safe.)
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.kind, ErrorKind::Connect | ErrorKind::Timeout)
+            || self.status.is_some_and(client_runtime::is_retryable_status)
+    }
+
+    /// `true` for a 429.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// `true` for a 404.
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// `true` for a 401 or 403, and for credential errors raised before sending.
+    pub fn is_auth(&self) -> bool {
+        self.kind == ErrorKind::Credential
+            || matches!(self.status.map(|s| s.as_u16()), Some(401 | 403))
+    }
+
+    /// `true` when an attempt or the whole operation timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == ErrorKind::Timeout
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::Config => "invalid configuration",
+            ErrorKind::Credential => "credential error",
+            ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::Connect => "connection failed",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Redirect => "redirect refused",
+            ErrorKind::Status => "error response",
+            ErrorKind::Decode => "response did not decode",
+            ErrorKind::Body => "reading the response body failed",
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(operation) = &self.operation {
+            write!(f, "{operation}: ")?;
+        }
+        write!(f, "{}", self.kind)?;
+        match self.status {
+            Some(status) => write!(f, " (status {}", status.as_u16())?,
+            None => write!(f, " (status none")?,
+        }
+        write!(
+            f,
+            ", correlation id {})",
+            self.correlation_id.as_deref().unwrap_or("none")
+        )?;
+        if let Some(kind) = &self.error_type {
+            write!(f, ": {kind}")?;
+        }
+        if let Some(details) = &self.details {
+            write!(f, ": {details}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Maps a transport error (no response) to its kind.
+pub(crate) fn transport_kind(error: &reqwest::Error) -> ErrorKind {
+    if error.is_timeout() {
+        ErrorKind::Timeout
+    } else if error.is_redirect() {
+        ErrorKind::Redirect
+    } else if error.is_decode() {
+        ErrorKind::Decode
+    } else if error.is_body() {
+        ErrorKind::Body
+    } else if error.is_builder() {
+        ErrorKind::InvalidRequest
+    } else {
+        ErrorKind::Connect
+    }
+}
+
+/// Reads at most [`MAX_ERROR_BODY`] bytes of a response, and says whether more was left.
+pub(crate) async fn read_bounded(mut response: reqwest::Response) -> (Bytes, bool) {
+    let mut kept = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = MAX_ERROR_BODY.saturating_sub(kept.len());
+        kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if chunk.len() > room {
+            return (Bytes::from(kept), true);
+        }
+    }
+    (Bytes::from(kept), false)
+}
+
+/// Turns a generated client's error into an [`Error`], using what the runtime saw of the response when the
+/// generated error does not carry it.
+pub(crate) async fn from_progenitor<E: serde::Serialize>(
+    error: progenitor_client::Error<E>,
+    meta: Option<client_runtime::ResponseMeta>,
+) -> Error {
+    use progenitor_client::Error as P;
+    let operation = meta.as_ref().map(|m| m.operation_id);
+    let mut mapped = match error {
+        P::ErrorResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = serde_json::to_vec(&response.into_inner()).unwrap_or_default();
+            Error::new(ErrorKind::Status)
+                .response(status, &headers)
+                .body(Bytes::from(body), false)
+        }
+        P::UnexpectedResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let kind = if status.is_redirection() {
+                ErrorKind::Redirect
+            } else if status.is_success() {
+                ErrorKind::Decode
+            } else {
+                ErrorKind::Status
+            };
+            let (body, truncated) = read_bounded(response).await;
+            Error::new(kind)
+                .response(status, &headers)
+                .body(body, truncated)
+        }
+        P::InvalidResponsePayload(bytes, source) => {
+            let mut error = Error::new(ErrorKind::Decode).source(source);
+            if let Some(meta) = &meta {
+                error = error.response(meta.status, &meta.headers);
+                if !meta.status.is_success() {
+                    error.kind = ErrorKind::Status;
+                }
+            }
+            error.body(bytes, false)
+        }
+        P::CommunicationError(source) => {
+            let kind = transport_kind(&source);
+            Error::new(kind).source(source)
+        }
+        P::ResponseBodyError(source) => {
+            let kind = if source.is_timeout() {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Body
+            };
+            let mut error = Error::new(kind).source(source);
+            if let Some(meta) = &meta {
+                error = error.response(meta.status, &meta.headers);
+            }
+            error
+        }
+        P::InvalidRequest(message) => Error::new(ErrorKind::InvalidRequest).message(message),
+        P::Custom(message) => Error::new(ErrorKind::Credential).message(message),
+        P::InvalidUpgrade(source) => Error::new(ErrorKind::Connect).source(source),
+    };
+    if let Some(operation) = operation {
+        mapped.operation = Some(operation.to_string());
+    }
+    mapped
+}

@@ -1,0 +1,540 @@
+//! The facade's runtime policy: retries and backoff, what is never sent twice, timeouts, redirects, the
+//! in-flight bound, credential modes, error contents, and the raw escape hatch.
+
+use std::time::{Duration, Instant};
+
+use integration_tests::loopback::{Answer, ScriptedServer};
+use sdk::{Config, Credential, ErrorKind, RequestOptions, RetryPolicy, Sdk};
+use serde_json::json;
+
+const KEY: &str = "sdk-test-key-7f3a9c";
+
+fn error_json(code: u16) -> String {
+    json!({"code": code, "type": "TooManyRequests", "correlation_id": format!("corr-{code}"), "details": "slow down"})
+        .to_string()
+}
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(3)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(10))
+        .max_server_delay(Duration::from_millis(150))
+        .jitter(false)
+}
+
+fn sdk_for(base_url: &str) -> Sdk {
+    let config = Config::builder()
+        .bronto_base_url(base_url)
+        .bronto_api_key(KEY)
+        .retry_policy(fast_retries())
+        .attempt_timeout(Duration::from_millis(500))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+        .expect("config");
+    Sdk::new(config).expect("sdk")
+}
+
+#[tokio::test]
+async fn retryable_statuses_are_retried_up_to_the_bound_then_reported() {
+    let server = ScriptedServer::start(vec![Answer::json(503, &error_json(503))]).await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("always 503");
+    assert_eq!(server.requests().len(), 3, "3 attempts");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert!(error.is_retryable());
+    assert_eq!(error.operation_id(), Some("list_api_keys"));
+}
+
+#[tokio::test]
+async fn a_retry_that_succeeds_returns_the_typed_body() {
+    let server = ScriptedServer::start(vec![
+        Answer::json(502, "bad gateway"),
+        Answer::json(
+            200,
+            r#"{"api_keys": [{"name": "k", "roles": ["SearchApi"]}]}"#,
+        ),
+    ])
+    .await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let keys = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect("second attempt succeeds");
+    assert_eq!(keys.api_keys.len(), 1);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_and_ratelimit_reset_are_honoured_and_clamped() {
+    for header in ["retry-after", "ratelimit-reset"] {
+        // The server asks for 1 s; the policy clamps server hints to 150 ms, and its own backoff is 5-10 ms.
+        let server = ScriptedServer::start(vec![
+            Answer::json(429, &error_json(429)).header(header, "1"),
+            Answer::json(429, &error_json(429)).header(header, "1"),
+            Answer::json(200, r#"{"api_keys": []}"#),
+        ])
+        .await;
+        let sdk = sdk_for(&server.base_url);
+        let bronto = sdk.bronto().expect("bronto");
+        let started = Instant::now();
+        bronto
+            .call(bronto.list_api_keys().send())
+            .await
+            .expect("third attempt succeeds");
+        let elapsed = started.elapsed();
+        assert_eq!(server.requests().len(), 3);
+        assert!(
+            elapsed >= Duration::from_millis(300),
+            "{header}: two waits of the clamped 150 ms, not the 5-10 ms backoff: {elapsed:?}"
+        );
+        assert!(
+            elapsed < Duration::from_millis(1900),
+            "{header}: clamped below the 1 s asked: {elapsed:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_rate_limited_error_keeps_the_rate_limit_state() {
+    let server = ScriptedServer::start(vec![
+        Answer::json(429, &error_json(429))
+            .header("ratelimit-limit", "100")
+            .header("ratelimit-remaining", "0")
+            .header("ratelimit-reset", "0")
+            .header("retry-after", "0"),
+    ])
+    .await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("429");
+    assert!(error.is_rate_limited());
+    assert_eq!(error.rate_limit().limit, Some(100));
+    assert_eq!(error.rate_limit().remaining, Some(0));
+    assert_eq!(error.rate_limit().retry_after, Some(Duration::ZERO));
+    assert_eq!(error.correlation_id(), Some("corr-429"));
+    assert_eq!(error.error_type(), Some("TooManyRequests"));
+    assert_eq!(error.details(), Some("slow down"));
+    let shown = error.to_string();
+    assert!(
+        shown.contains("429") && shown.contains("corr-429"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn a_creating_post_is_never_sent_twice() {
+    let server = ScriptedServer::start(vec![Answer::json(503, &error_json(503))]).await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let body: sdk::bronto_api::types::CreateApiKeyRequest =
+        serde_json::from_value(json!({"name": "k", "roles": ["SearchApi"]})).expect("typed body");
+    let error = bronto
+        .call(bronto.create_api_key().body(body).send())
+        .await
+        .expect_err("503");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "createApiKey must not be retried"
+    );
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+}
+
+#[tokio::test]
+async fn a_post_that_only_reads_is_retried() {
+    let server = ScriptedServer::start(vec![Answer::json(503, &error_json(503))]).await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let body: sdk::bronto_api::types::CreateSearchRequest = serde_json::from_value(
+        json!({"from": ["logs"], "select": ["@raw"], "time_range": "Last 10 minutes"}),
+    )
+    .expect("typed body");
+    let _ = bronto.call(bronto.post_search().body(body).send()).await;
+    assert_eq!(
+        server.requests().len(),
+        3,
+        "postSearch is listed as retry-safe"
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    let server = ScriptedServer::start(vec![Answer::Silence]).await;
+    let config = Config::builder()
+        .bronto_base_url(&server.base_url)
+        .bronto_api_key(KEY)
+        .retry_policy(RetryPolicy::none())
+        .attempt_timeout(Duration::from_millis(200))
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto");
+    let started = Instant::now();
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("timeout");
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert!(error.is_timeout());
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_part_way_times_out() {
+    let server = ScriptedServer::start(vec![Answer::StallMidBody {
+        promised: 1000,
+        sent: r#"{"api_keys": [{"na"#.into(),
+    }])
+    .await;
+    let config = Config::builder()
+        .bronto_base_url(&server.base_url)
+        .bronto_api_key(KEY)
+        .retry_policy(RetryPolicy::none())
+        .attempt_timeout(Duration::from_millis(300))
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto");
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("stall");
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+}
+
+#[tokio::test]
+async fn a_per_call_timeout_bounds_the_whole_operation_including_retries() {
+    let server = ScriptedServer::start(vec![
+        Answer::json(503, "{}").after(Duration::from_millis(150)),
+    ])
+    .await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let started = Instant::now();
+    let options = RequestOptions::new().timeout(Duration::from_millis(200));
+    let error = bronto
+        .call_with(options, bronto.list_api_keys().send())
+        .await
+        .expect_err("gives up");
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(error.is_timeout() || error.status().is_some(), "{error}");
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_carries_no_credential() {
+    let elsewhere = ScriptedServer::start(vec![Answer::json(200, r#"{"api_keys": []}"#)]).await;
+    let origin = ScriptedServer::start(vec![Answer::Respond {
+        status: 302,
+        headers: vec![(
+            "location".into(),
+            format!("{}/api-keys", elsewhere.base_url),
+        )],
+        body: String::new(),
+        delay: Duration::ZERO,
+    }])
+    .await;
+    let sdk = sdk_for(&origin.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("refused");
+    assert_eq!(error.kind(), ErrorKind::Redirect, "{error}");
+    assert!(
+        elsewhere
+            .requests()
+            .iter()
+            .all(|r| r.header("x-bronto-api-key").is_none()),
+        "the other host saw the key"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the redirect is not followed at all"
+    );
+}
+
+#[tokio::test]
+async fn requests_in_flight_are_bounded() {
+    let server = ScriptedServer::start(vec![
+        Answer::json(200, r#"{"api_keys": []}"#).after(Duration::from_millis(100)),
+    ])
+    .await;
+    let config = Config::builder()
+        .bronto_base_url(&server.base_url)
+        .bronto_api_key(KEY)
+        .max_in_flight(2)
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto");
+    let calls = (0..6).map(|_| bronto.call(bronto.list_api_keys().send()));
+    let results = futures::future::join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(server.requests().len(), 6);
+    assert!(
+        server.max_in_flight() <= 2,
+        "max in flight {}",
+        server.max_in_flight()
+    );
+    assert_eq!(
+        server.max_in_flight(),
+        2,
+        "the bound is reached, so it is what limits"
+    );
+}
+
+#[tokio::test]
+async fn per_request_credentials_fail_closed_and_never_fall_back() {
+    let server = ScriptedServer::start(vec![Answer::json(200, r#"{"api_keys": []}"#)]).await;
+    let config = Config::builder()
+        .bronto_base_url(&server.base_url)
+        .bronto_api_key("ambient-key-must-not-be-used")
+        .bronto_per_request_credentials()
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto");
+
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("no credential");
+    assert_eq!(error.kind(), ErrorKind::Credential, "{error}");
+    let empty = RequestOptions::new().credential(Credential::api_key(""));
+    let error = bronto
+        .call_with(empty, bronto.list_api_keys().send())
+        .await
+        .expect_err("empty");
+    assert_eq!(error.kind(), ErrorKind::Credential, "{error}");
+    assert!(
+        server.requests().is_empty(),
+        "nothing is sent without a credential"
+    );
+
+    let tenant = RequestOptions::new().credential(Credential::api_key("tenant-b-key"));
+    bronto
+        .call_with(tenant, bronto.list_api_keys().send())
+        .await
+        .expect("with the call's key");
+    let seen = server.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].header("x-bronto-api-key").as_deref(),
+        Some("tenant-b-key")
+    );
+}
+
+#[tokio::test]
+async fn a_client_bound_credential_refuses_a_per_call_one() {
+    let server = ScriptedServer::start(vec![Answer::json(200, r#"{"api_keys": []}"#)]).await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let options = RequestOptions::new().credential(Credential::api_key("other"));
+    let error = bronto
+        .call_with(options, bronto.list_api_keys().send())
+        .await
+        .expect_err("mode mismatch");
+    assert_eq!(error.kind(), ErrorKind::Credential);
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn configuration_precedence_and_validation() {
+    let env = |name: &str| match name {
+        "BRONTO_REGION" => Some("us".to_string()),
+        "BRONTO_API_KEY" => Some("env-key".to_string()),
+        "BRONTO_BEARER_TOKEN" => Some("env-bearer".to_string()),
+        _ => None,
+    };
+    // Explicit wins over the environment, field by field.
+    let config = Config::builder()
+        .bronto_region("eu")
+        .with_env_from(env)
+        .build()
+        .expect("config");
+    let shown = format!("{config:?}");
+    assert!(shown.contains("api.eu.bronto.io"), "{shown}");
+    // Bearer wins over an API key within one source.
+    assert!(shown.contains("Bearer"), "{shown}");
+    assert!(
+        !shown.contains("env-bearer") && !shown.contains("env-key"),
+        "{shown}"
+    );
+    // The environment alone.
+    let from_env = Config::builder()
+        .with_env_from(env)
+        .build()
+        .expect("config");
+    assert!(format!("{from_env:?}").contains("api.us.bronto.io"));
+
+    for bad in ["evil.com/", "eu.evil.com", "EU", ""] {
+        let built = Config::builder()
+            .bronto_region(bad)
+            .bronto_api_key("k")
+            .build();
+        if bad.is_empty() {
+            assert!(built.is_err(), "empty region");
+        } else {
+            let error = built.expect_err("refused region");
+            assert_eq!(error.kind(), ErrorKind::Config, "{bad}: {error}");
+        }
+    }
+    let insecure = Config::builder()
+        .bronto_base_url("http://api.example.com")
+        .bronto_api_key("k")
+        .build();
+    assert_eq!(
+        insecure.expect_err("http refused").kind(),
+        ErrorKind::Config
+    );
+    let loopback = Config::builder()
+        .bronto_base_url("http://127.0.0.1:9")
+        .bronto_api_key("k")
+        .build();
+    assert!(loopback.is_ok());
+    let blank = Config::builder()
+        .bronto_region("eu")
+        .bronto_api_key("   ")
+        .build();
+    assert_eq!(blank.expect_err("blank key").kind(), ErrorKind::Credential);
+    let missing = Config::builder().bronto_region("eu").build();
+    assert_eq!(missing.expect_err("no key").kind(), ErrorKind::Credential);
+}
+
+#[tokio::test]
+async fn error_bodies_are_bounded_and_headers_redacted() {
+    let huge = format!("{{\"details\": \"{}\"}}", "x".repeat(100_000));
+    let server = ScriptedServer::start(vec![
+        Answer::json(500, &huge)
+            .header("set-cookie", "session=secret-cookie")
+            .header("x-correlation-id", "hdr-corr"),
+    ])
+    .await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("500");
+    assert_eq!(
+        error.body_bytes().map(|b| b.len()),
+        Some(sdk::MAX_ERROR_BODY)
+    );
+    assert!(error.body_truncated());
+    assert_eq!(
+        error
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok()),
+        Some("<redacted>")
+    );
+    assert_eq!(error.correlation_id(), Some("hdr-corr"));
+    assert!(!format!("{error:?}").contains("secret-cookie"));
+}
+
+#[tokio::test]
+async fn a_decode_failure_keeps_status_and_body() {
+    let server = ScriptedServer::start(vec![Answer::json(200, "not json at all")]).await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("decode");
+    assert_eq!(error.kind(), ErrorKind::Decode);
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(
+        error.body_bytes().map(|b| b.as_ref()),
+        Some(&b"not json at all"[..])
+    );
+}
+
+#[tokio::test]
+async fn the_raw_escape_hatch_uses_the_same_auth_retries_and_errors() {
+    let server = ScriptedServer::start(vec![
+        Answer::json(503, "{}"),
+        Answer::json(200, r#"{"hidden": true}"#),
+        Answer::json(
+            404,
+            &json!({"code": 404, "type": "NotFound", "correlation_id": "c-404", "details": "none"})
+                .to_string(),
+        ),
+    ])
+    .await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let value: serde_json::Value = bronto
+        .get("/undocumented/thing?x=1")
+        .await
+        .expect("retried GET");
+    assert_eq!(value, json!({"hidden": true}));
+    let error = bronto
+        .post::<serde_json::Value>("/undocumented/create", &json!({"a": 1}))
+        .await
+        .expect_err("404");
+    assert!(error.is_not_found());
+    assert_eq!(error.correlation_id(), Some("c-404"));
+    assert_eq!(error.operation_id(), Some("POST /undocumented/create"));
+    let seen = server.requests();
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen.iter()
+            .all(|r| r.header("x-bronto-api-key").as_deref() == Some(KEY))
+    );
+    assert!(
+        seen[0].head.starts_with("GET /undocumented/thing?x=1 "),
+        "{}",
+        seen[0].head
+    );
+
+    for sneaky in [
+        "//evil.example/x",
+        "https://evil.example/x",
+        "relative/path",
+    ] {
+        let error = bronto
+            .get::<serde_json::Value>(sneaky)
+            .await
+            .expect_err("refused path");
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{sneaky}");
+    }
+    assert_eq!(server.requests().len(), 3, "refused paths send nothing");
+}
+
+#[test]
+fn error_display_always_shows_status_and_correlation_id() {
+    let error = Config::builder()
+        .bronto_region("not a slug")
+        .bronto_api_key("k")
+        .build()
+        .expect_err("bad");
+    let shown = error.to_string();
+    assert!(
+        shown.contains("status none") && shown.contains("correlation id none"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn every_retry_safe_post_is_a_post_of_the_generated_client() {
+    for name in sdk::bronto_api::RETRY_SAFE_POSTS {
+        let line = sdk::bronto_api::API_SURFACE
+            .lines()
+            .find(|line| line.contains(&format!(" => {name}(")))
+            .unwrap_or_else(|| panic!("{name} is not a generated method"));
+        assert!(line.split_whitespace().nth(1) == Some("POST"), "{line}");
+    }
+}
