@@ -148,20 +148,34 @@ impl Bronto {
         options: RequestOptions,
     ) -> Result<T, Error> {
         let label = format!("{method} {path}");
-        if !path.starts_with('/')
-            || path.starts_with("//")
-            || path.contains("://")
-            || path.contains('#')
-        {
-            return Err(Error::new(ErrorKind::InvalidRequest)
-                .operation(label)
-                .message(
-                    "a raw call takes an absolute path on the configured host, such as `/things`",
-                ));
-        }
+        let response = self.exchange(method, path, body, options).await?;
+        response.json().map_err(|e| e.operation(label))
+    }
+
+    /// Sends one request to `target` (an absolute path, or a URL on the configured origin) under the runtime
+    /// policy; a 2xx answer comes back whole, anything else as an [`Error`].
+    pub(crate) async fn exchange(
+        &self,
+        method: Method,
+        target: &str,
+        body: Option<&serde_json::Value>,
+        options: RequestOptions,
+    ) -> Result<RawResponse, Error> {
+        let label = format!("{method} {target}");
         let runtime = self.client.runtime().clone();
+        let url = if target.starts_with('/') && !target.starts_with("//") && !target.contains('#') {
+            format!("{}{target}", self.client.baseurl())
+        } else {
+            match reqwest::Url::parse(target) {
+                Ok(url) if runtime.base_url().same_origin(&url) => url.to_string(),
+                _ => {
+                    return Err(Error::new(ErrorKind::InvalidRequest).operation(label).message(
+                        "a raw call takes an absolute path on the configured host, such as `/things`",
+                    ));
+                }
+            }
+        };
         let http = runtime.http_client().clone();
-        let url = format!("{}{path}", self.client.baseurl());
         let mut builder = http.request(method, url).header(ACCEPT, "application/json");
         if let Some(body) = body {
             builder = builder
@@ -178,52 +192,64 @@ impl Bronto {
             runtime
                 .check_credentials()
                 .map_err(|message| Error::new(ErrorKind::Credential).message(message))?;
-            runtime
+            let response = runtime
                 .execute(&http, request, "raw")
                 .await
-                .map_err(|e| Error::new(error::transport_kind(&e)).source(e))
-        };
-        let outcome = tokio::time::timeout(limit, client_runtime::scope(options, send)).await;
-        let response = match outcome {
-            Ok((Ok(response), _)) => response,
-            Ok((Err(error), _)) => return Err(error.operation(label)),
-            Err(_) => {
-                return Err(Error::new(ErrorKind::Timeout)
-                    .operation(label)
-                    .message(format!("the operation took longer than {limit:?}")));
+                .map_err(|e| Error::new(error::transport_kind(&e)).source(e))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            if !status.is_success() {
+                let (bytes, truncated) = error::read_bounded(response).await;
+                let kind = if status.is_redirection() {
+                    ErrorKind::Redirect
+                } else {
+                    ErrorKind::Status
+                };
+                return Err(Error::new(kind)
+                    .response(status, &headers)
+                    .body(bytes, truncated));
             }
+            let body = response.bytes().await.map_err(|e| {
+                Error::new(error::transport_kind(&e))
+                    .response(status, &headers)
+                    .source(e)
+            })?;
+            Ok(RawResponse {
+                status,
+                headers,
+                body,
+            })
         };
-        let status = response.status();
-        let headers = response.headers().clone();
-        if !status.is_success() {
-            let (bytes, truncated) = error::read_bounded(response).await;
-            let kind = if status.is_redirection() {
-                ErrorKind::Redirect
-            } else {
-                ErrorKind::Status
-            };
-            return Err(Error::new(kind)
+        match tokio::time::timeout(limit, client_runtime::scope(options, send)).await {
+            Ok((result, _)) => result.map_err(|e| e.operation(label)),
+            Err(_) => Err(Error::new(ErrorKind::Timeout)
                 .operation(label)
-                .response(status, &headers)
-                .body(bytes, truncated));
+                .message(format!("the operation took longer than {limit:?}"))),
         }
-        let bytes = response.bytes().await.map_err(|e| {
-            Error::new(error::transport_kind(&e))
-                .operation(label.clone())
-                .response(status, &headers)
-                .source(e)
-        })?;
-        let parsed = if bytes.iter().all(u8::is_ascii_whitespace) {
+    }
+}
+
+/// A successful raw answer.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub(crate) status: reqwest::StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: bytes::Bytes,
+}
+
+impl RawResponse {
+    /// The body as JSON (an empty body reads as `null`).
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        let parsed = if self.body.iter().all(u8::is_ascii_whitespace) {
             serde_json::from_str("null")
         } else {
-            serde_json::from_slice(&bytes)
+            serde_json::from_slice(&self.body)
         };
         parsed.map_err(|e| {
             Error::new(ErrorKind::Decode)
-                .operation(label)
-                .response(status, &headers)
+                .response(self.status, &self.headers)
                 .source(e)
-                .body(bytes, false)
+                .body(self.body.clone(), false)
         })
     }
 }

@@ -41,6 +41,14 @@ pub enum ErrorKind {
     Decode,
     /// Reading the response body failed part-way.
     Body,
+    /// The export failed on the server (its `failure_detail` is in [`Error::details`]).
+    ExportFailed,
+    /// The export's download location has expired (or was refused by the storage host).
+    ExportExpired,
+    /// A download did not deliver the byte count the server announced.
+    Integrity,
+    /// A workflow's polling gave up (the server kept saying "not yet" past the deadline).
+    PollTimeout,
 }
 
 /// The rate-limit state the server reported with a response.
@@ -89,8 +97,12 @@ impl RateLimit {
 /// }
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     kind: ErrorKind,
     operation: Option<String>,
     status: Option<StatusCode>,
@@ -107,7 +119,7 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Self {
-        Self {
+        let inner = Inner {
             kind,
             operation: None,
             status: None,
@@ -120,41 +132,49 @@ impl Error {
             body_truncated: false,
             message: None,
             source: None,
+        };
+        Self {
+            inner: Box::new(inner),
         }
     }
 
+    pub(crate) fn details_text(mut self, details: impl Into<String>) -> Self {
+        self.inner.details = Some(details.into());
+        self
+    }
+
     pub(crate) fn message(mut self, message: impl Into<String>) -> Self {
-        self.message = Some(message.into());
+        self.inner.message = Some(message.into());
         self
     }
 
     pub(crate) fn operation(mut self, operation: impl Into<String>) -> Self {
-        self.operation = Some(operation.into());
+        self.inner.operation = Some(operation.into());
         self
     }
 
     pub(crate) fn source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
 
     /// Records the response's status and headers (credentials redacted) and the rate-limit state.
     pub(crate) fn response(mut self, status: StatusCode, headers: &HeaderMap) -> Self {
-        self.status = Some(status);
-        self.rate_limit = RateLimit::from_headers(headers);
+        self.inner.status = Some(status);
+        self.inner.rate_limit = RateLimit::from_headers(headers);
         let mut kept = headers.clone();
         for name in SENSITIVE_HEADERS {
             if kept.contains_key(name) {
                 kept.insert(name, HeaderValue::from_static("<redacted>"));
             }
         }
-        if self.correlation_id.is_none() {
-            self.correlation_id = ["x-correlation-id", "correlation-id", "x-request-id"]
+        if self.inner.correlation_id.is_none() {
+            self.inner.correlation_id = ["x-correlation-id", "correlation-id", "x-request-id"]
                 .iter()
                 .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
                 .map(str::to_string);
         }
-        self.headers = kept;
+        self.inner.headers = kept;
         self
     }
 
@@ -172,93 +192,99 @@ impl Error {
                 })
             };
             if let Some(id) = text("correlation_id") {
-                self.correlation_id = Some(id);
+                self.inner.correlation_id = Some(id);
             }
-            self.error_type = text("type").or(self.error_type);
-            self.details = text("details").or_else(|| text("message")).or(self.details);
+            self.inner.error_type = text("type").or(self.inner.error_type);
+            self.inner.details = text("details").or_else(|| text("message")).or(self.inner.details);
         }
         let truncated = truncated || body.len() > MAX_ERROR_BODY;
-        self.body = Some(body.slice(..body.len().min(MAX_ERROR_BODY)));
-        self.body_truncated = truncated;
+        self.inner.body = Some(body.slice(..body.len().min(MAX_ERROR_BODY)));
+        self.inner.body_truncated = truncated;
         self
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<StatusCode> {
-        self.status
+        self.inner.status
     }
 
     /// The vendor's correlation id (from the error body or a response header), to quote to the vendor's support.
     pub fn correlation_id(&self) -> Option<&str> {
-        self.correlation_id.as_deref()
+        self.inner.correlation_id.as_deref()
     }
 
     /// The vendor's error type (Bronto's `type`).
     pub fn error_type(&self) -> Option<&str> {
-        self.error_type.as_deref()
+        self.inner.error_type.as_deref()
     }
 
     /// The vendor's error details (Bronto's `details`, BluBracket's `message`).
     pub fn details(&self) -> Option<&str> {
-        self.details.as_deref()
+        self.inner.details.as_deref()
     }
 
     /// The operation that failed (its operationId, or `METHOD /path` for a raw call).
     pub fn operation_id(&self) -> Option<&str> {
-        self.operation.as_deref()
+        self.inner.operation.as_deref()
     }
 
     /// The rate-limit state reported with the response.
     pub fn rate_limit(&self) -> RateLimit {
-        self.rate_limit
+        self.inner.rate_limit
     }
 
     /// The response headers, with credential-bearing headers redacted.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.inner.headers
     }
 
     /// The response body, at most [`MAX_ERROR_BODY`] bytes.
     pub fn body_bytes(&self) -> Option<&Bytes> {
-        self.body.as_ref()
+        self.inner.body.as_ref()
     }
 
     /// `true` when the body was longer than what is kept.
     pub fn body_truncated(&self) -> bool {
-        self.body_truncated
+        self.inner.body_truncated
     }
 
     /// `true` for failures worth another try later: 408, 429, 502, 503, 504, timeouts and connection failures.
     /// (The SDK has already retried these where that was safe.)
     pub fn is_retryable(&self) -> bool {
-        matches!(self.kind, ErrorKind::Connect | ErrorKind::Timeout)
-            || self.status.is_some_and(client_runtime::is_retryable_status)
+        matches!(self.inner.kind, ErrorKind::Connect | ErrorKind::Timeout)
+            || self.inner.status.is_some_and(client_runtime::is_retryable_status)
     }
 
     /// `true` for a 429.
     pub fn is_rate_limited(&self) -> bool {
-        self.status == Some(StatusCode::TOO_MANY_REQUESTS)
+        self.inner.status == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
     /// `true` for a 404.
     pub fn is_not_found(&self) -> bool {
-        self.status == Some(StatusCode::NOT_FOUND)
+        self.inner.status == Some(StatusCode::NOT_FOUND)
     }
 
     /// `true` for a 401 or 403, and for credential errors raised before sending.
     pub fn is_auth(&self) -> bool {
-        self.kind == ErrorKind::Credential
-            || matches!(self.status.map(|s| s.as_u16()), Some(401 | 403))
+        self.inner.kind == ErrorKind::Credential
+            || matches!(self.inner.status.map(|s| s.as_u16()), Some(401 | 403))
     }
 
     /// `true` when an attempt or the whole operation timed out.
     pub fn is_timeout(&self) -> bool {
-        self.kind == ErrorKind::Timeout
+        self.inner.kind == ErrorKind::Timeout
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
     }
 }
 
@@ -274,32 +300,36 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Status => "error response",
             ErrorKind::Decode => "response did not decode",
             ErrorKind::Body => "reading the response body failed",
+            ErrorKind::ExportFailed => "the export failed",
+            ErrorKind::ExportExpired => "the export's download has expired",
+            ErrorKind::Integrity => "the download is incomplete",
+            ErrorKind::PollTimeout => "gave up waiting",
         })
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(operation) = &self.operation {
+        if let Some(operation) = &self.inner.operation {
             write!(f, "{operation}: ")?;
         }
-        write!(f, "{}", self.kind)?;
-        match self.status {
+        write!(f, "{}", self.inner.kind)?;
+        match self.inner.status {
             Some(status) => write!(f, " (status {}", status.as_u16())?,
             None => write!(f, " (status none")?,
         }
         write!(
             f,
             ", correlation id {})",
-            self.correlation_id.as_deref().unwrap_or("none")
+            self.inner.correlation_id.as_deref().unwrap_or("none")
         )?;
-        if let Some(kind) = &self.error_type {
+        if let Some(kind) = &self.inner.error_type {
             write!(f, ": {kind}")?;
         }
-        if let Some(details) = &self.details {
+        if let Some(details) = &self.inner.details {
             write!(f, ": {details}")?;
         }
-        if let Some(message) = &self.message {
+        if let Some(message) = &self.inner.message {
             write!(f, ": {message}")?;
         }
         Ok(())
@@ -308,7 +338,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.inner.source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
@@ -381,7 +411,7 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
             if let Some(meta) = &meta {
                 error = error.response(meta.status, &meta.headers);
                 if !meta.status.is_success() {
-                    error.kind = ErrorKind::Status;
+                    error.inner.kind = ErrorKind::Status;
                 }
             }
             error.body(bytes, false)
@@ -407,7 +437,7 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
         P::InvalidUpgrade(source) => Error::new(ErrorKind::Connect).source(source),
     };
     if let Some(operation) = operation {
-        mapped.operation = Some(operation.to_string());
+        mapped.inner.operation = Some(operation.to_string());
     }
     mapped
 }

@@ -38,11 +38,16 @@
 mod bronto;
 mod config;
 mod error;
+mod export;
+pub mod query;
+mod search;
 
 pub use bronto::Bronto;
 pub use client_runtime::{Credential, RequestOptions, RetryPolicy, Timeouts};
 pub use config::{Config, ConfigBuilder, env};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
+pub use export::{ExportOptions, ExportOutcome, ExportProgress};
+pub use search::{AsyncSearch, AsyncSearchOptions};
 
 /// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...).
 pub use bronto_client as bronto_api;

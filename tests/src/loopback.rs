@@ -66,11 +66,31 @@ impl Answer {
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
-    /// The request line and headers, lower-cased header names.
+    /// The request line and headers.
     pub head: String,
+    /// The request body.
+    pub body: String,
 }
 
 impl Seen {
+    /// `METHOD /path?query` from the request line.
+    pub fn request_line(&self) -> String {
+        self.head
+            .lines()
+            .next()
+            .map(|line| {
+                line.rsplit_once(' ')
+                    .map_or(line, |(start, _)| start)
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The body as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
     /// The value of header `name`, if sent.
     pub fn header(&self, name: &str) -> Option<String> {
         self.head.lines().find_map(|line| {
@@ -115,12 +135,12 @@ impl ScriptedServer {
                     let in_flight = in_flight.clone();
                     let max_in_flight = max_in_flight.clone();
                     tokio::spawn(async move {
-                        let Some(head) = read_request(&mut stream).await else {
+                        let Some((head, body)) = read_request(&mut stream).await else {
                             return;
                         };
                         let index = counter.fetch_add(1, Ordering::SeqCst);
                         if let Ok(mut list) = seen.lock() {
-                            list.push(Seen { head });
+                            list.push(Seen { head, body });
                         }
                         let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                         max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -156,7 +176,7 @@ impl ScriptedServer {
     }
 }
 
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
+async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<(String, String)> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -176,15 +196,15 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
                         .then(|| v.trim().parse::<usize>().ok())?
                 })
                 .unwrap_or(0);
-            let mut have = buffer.len() - end - 4;
-            while have < length {
+            let mut body = buffer[end + 4..].to_vec();
+            while body.len() < length {
                 let read = stream.read(&mut chunk).await.ok()?;
                 if read == 0 {
                     break;
                 }
-                have += read;
+                body.extend_from_slice(&chunk[..read]);
             }
-            return Some(head);
+            return Some((head, String::from_utf8_lossy(&body).to_string()));
         }
     }
 }
