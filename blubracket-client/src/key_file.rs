@@ -147,7 +147,9 @@ pub enum CredentialsError {
         key_id: String,
     },
     /// The token holds characters an HTTP header cannot carry (spaces, control characters, non-ASCII).
-    #[error("the token for tenant `{tenant}` is not a valid bearer token (visible ASCII characters only)")]
+    #[error(
+        "the token for tenant `{tenant}` is not a valid bearer token (visible ASCII characters only)"
+    )]
     InvalidToken {
         /// The tenant.
         tenant: String,
@@ -402,10 +404,12 @@ impl KeyFile {
             }
             tenants.push(checked);
         }
+        // JSON objects carry no order worth keeping: list tenants by URL, whatever the format.
+        tenants.sort_by(|a, b| a.tenant_url.cmp(&b.tenant_url));
         Ok(Self { tenants })
     }
 
-    /// Every tenant in the file, in file order.
+    /// Every tenant in the file, sorted by tenant URL.
     pub fn tenants(&self) -> &[TenantCredentials] {
         &self.tenants
     }

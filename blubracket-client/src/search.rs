@@ -34,7 +34,10 @@ use crate::types::{
 
 impl Filter {
     /// A filter on `id` matching any of `values` (the server's default operator).
-    pub fn new<V: Into<String>>(id: impl Into<String>, values: impl IntoIterator<Item = V>) -> Self {
+    pub fn new<V: Into<String>>(
+        id: impl Into<String>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
         Filter {
             id: id.into(),
             value: values.into_iter().map(Into::into).collect(),

@@ -37,7 +37,11 @@ pub(crate) fn ndjson(events: &[EncodedEvent]) -> Vec<u8> {
 
 /// Compresses `raw` (at most `limit` bytes) and returns a body of at most `limit` bytes: the compressed one, or
 /// `raw` itself when compression did not make it fit (see the module docs).
-pub(crate) fn compress(raw: Vec<u8>, compression: Compression, limit: usize) -> std::io::Result<Body> {
+pub(crate) fn compress(
+    raw: Vec<u8>,
+    compression: Compression,
+    limit: usize,
+) -> std::io::Result<Body> {
     if raw.len() > limit {
         return Err(std::io::Error::other(format!(
             "a batch of {} bytes passed the {limit}-byte limit",
@@ -124,7 +128,9 @@ mod tests {
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         let raw: Vec<u8> = (0..4096)
             .map(|_| {
-                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
                 (state >> 56) as u8
             })
             .collect();

@@ -204,8 +204,7 @@ impl IngestConfig {
     /// Must be called from inside a tokio runtime (the task is spawned on it).
     pub fn build(self) -> Result<Ingestor, ConfigError> {
         let prepared = self.prepare()?;
-        let handle =
-            tokio::runtime::Handle::try_current().map_err(|_| ConfigError::NoRuntime)?;
+        let handle = tokio::runtime::Handle::try_current().map_err(|_| ConfigError::NoRuntime)?;
         Ok(Ingestor::start(self, prepared, &handle))
     }
 
@@ -249,16 +248,18 @@ impl IngestConfig {
 
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let mut optional = |name: &'static str, value: Option<&str>| match value {
-            Some(value) => {
-                let value = HeaderValue::from_str(value)
-                    .ok()
-                    .filter(|_| !value.trim().is_empty())
-                    .ok_or(ConfigError::InvalidHeader { name })?;
-                headers.insert(HeaderName::from_static(name), value);
-                Ok(())
+        let mut optional = |name: &'static str, value: Option<&str>| -> Result<(), ConfigError> {
+            match value {
+                Some(value) => {
+                    let value = HeaderValue::from_str(value)
+                        .ok()
+                        .filter(|_| !value.trim().is_empty())
+                        .ok_or(ConfigError::InvalidHeader { name })?;
+                    headers.insert(HeaderName::from_static(name), value);
+                    Ok(())
+                }
+                None => Ok(()),
             }
-            None => Ok(()),
         };
         optional("x-bronto-dataset", self.dataset.as_deref())?;
         optional("x-bronto-collection", self.collection.as_deref())?;
@@ -316,7 +317,9 @@ pub enum ConfigError {
     #[error(transparent)]
     BaseUrl(#[from] BaseUrlError),
     /// The region is not a slug.
-    #[error("`{0}` is not a region: a region is a slug of lowercase letters, digits and `-` (`eu`, `us`)")]
+    #[error(
+        "`{0}` is not a region: a region is a slug of lowercase letters, digits and `-` (`eu`, `us`)"
+    )]
     Region(String),
     /// No credential was configured.
     #[error("a credential (an ingestion API key) is required")]
@@ -331,7 +334,9 @@ pub enum ConfigError {
         name: &'static str,
     },
     /// A tag with an empty key or value, or one containing `,` or `=`.
-    #[error("tag `{0}` is invalid: keys and values must be non-blank and may not contain `,` or `=`")]
+    #[error(
+        "tag `{0}` is invalid: keys and values must be non-blank and may not contain `,` or `=`"
+    )]
     InvalidTag(String),
     /// A batch, queue or concurrency limit out of range.
     #[error("{0}")]
@@ -354,7 +359,10 @@ mod tests {
         let prepared = prepare(IngestConfig::region("us").api_key("k")).expect("valid");
         assert_eq!(prepared.url.as_str(), "https://ingestion.us.bronto.io/");
         assert_eq!(
-            prepared.headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes),
+            prepared
+                .headers
+                .get(CONTENT_TYPE)
+                .map(HeaderValue::as_bytes),
             Some(&b"application/json"[..])
         );
         for bad in ["evil.com/", "EU", "", "eu@x", "eu.evil"] {
@@ -388,7 +396,10 @@ mod tests {
         };
         assert_eq!(header("x-bronto-dataset").as_deref(), Some("ds"));
         assert_eq!(header("x-bronto-collection").as_deref(), Some("col"));
-        assert_eq!(header("x-bronto-tags").as_deref(), Some("env=prod,team=core"));
+        assert_eq!(
+            header("x-bronto-tags").as_deref(),
+            Some("env=prod,team=core")
+        );
         assert!(matches!(
             prepare(IngestConfig::region("eu").api_key("k").tag("a,b", "c")),
             Err(ConfigError::InvalidTag(_))
@@ -434,7 +445,14 @@ mod tests {
                 "limit accepted"
             );
         }
-        assert!(prepare(IngestConfig::region("eu").api_key("k").max_batch_bytes(MAX_REQUEST_BYTES)).is_ok());
+        assert!(
+            prepare(
+                IngestConfig::region("eu")
+                    .api_key("k")
+                    .max_batch_bytes(MAX_REQUEST_BYTES)
+            )
+            .is_ok()
+        );
     }
 
     #[test]

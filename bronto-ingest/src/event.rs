@@ -53,7 +53,8 @@ impl Event {
 
     /// An event from any value that serializes to a JSON object.
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, EventError> {
-        let value = serde_json::to_value(value).map_err(|e| EventError::Serialize(e.to_string()))?;
+        let value =
+            serde_json::to_value(value).map_err(|e| EventError::Serialize(e.to_string()))?;
         Self::try_from(value)
     }
 
@@ -81,8 +82,8 @@ impl Event {
             Some(Value::String(_)) => {}
             Some(_) => return Err(EventError::MessageNotString),
         }
-        let mut line =
-            serde_json::to_string(&self.fields).map_err(|e| EventError::Serialize(e.to_string()))?;
+        let mut line = serde_json::to_string(&self.fields)
+            .map_err(|e| EventError::Serialize(e.to_string()))?;
         if !self.fields.contains_key("timestamp") {
             // The map is not empty (it has a message), so the text ends with `}` after at least one entry:
             // append the timestamp as a last entry without cloning the map.
@@ -202,7 +203,9 @@ pub enum EventError {
     #[error("the `message` field of an event must be a string")]
     MessageNotString,
     /// The NDJSON line (with its newline) is larger than the batch limit, so no request could carry it.
-    #[error("the event takes {size} bytes as an NDJSON line, more than the {limit}-byte batch limit")]
+    #[error(
+        "the event takes {size} bytes as an NDJSON line, more than the {limit}-byte batch limit"
+    )]
     TooLarge {
         /// The line's size in bytes, newline included.
         size: usize,

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::config::{IngestConfig, Prepared};
 use crate::worker::{Command, Delivery, Dispatcher, Shared};
@@ -28,6 +28,7 @@ pub struct Ingestor {
     tx: mpsc::Sender<Command>,
     shared: Arc<Shared>,
     max_batch_bytes: usize,
+    running: watch::Receiver<()>,
 }
 
 impl fmt::Debug for Ingestor {
@@ -47,6 +48,7 @@ impl Ingestor {
     ) -> Self {
         let shared = Arc::new(Shared::default());
         let (tx, rx) = mpsc::channel(config.queue_capacity);
+        let (running_tx, running) = watch::channel(());
         let max_in_flight = u32::try_from(config.max_in_flight).unwrap_or(u32::MAX);
         let dispatcher = Dispatcher {
             rx,
@@ -68,12 +70,14 @@ impl Ingestor {
             batch: Vec::new(),
             batch_bytes: 0,
             deadline: None,
+            _running: running_tx,
         };
         handle.spawn(dispatcher.run());
         Self {
             tx,
             shared,
             max_batch_bytes: config.max_batch_bytes,
+            running,
         }
     }
 
@@ -161,6 +165,9 @@ impl Ingestor {
         if self.tx.send(Command::Close(reply)).await.is_ok() {
             let _ = done.await;
         }
+        // Another handle's close may still be draining: wait until the dispatcher has stopped.
+        let mut running = self.running.clone();
+        let _ = running.wait_for(|()| false).await;
         self.shared.take_report()
     }
 

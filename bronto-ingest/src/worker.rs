@@ -8,7 +8,7 @@ use std::time::Duration;
 use client_runtime::{RetryPolicy, Runtime, is_retryable_status, server_delay};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_ENCODING, HeaderMap, HeaderValue};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::body::{self, Body};
@@ -47,6 +47,16 @@ impl Shared {
         DeliveryReport {
             failed_batches,
             ..report.clone()
+        }
+    }
+
+    /// Counts only, with no failed batches.
+    pub(crate) fn counts(&self) -> DeliveryReport {
+        let report = lock(&self.report);
+        DeliveryReport {
+            failed_batches: Vec::new(),
+            failed_by_reason: report.failed_by_reason.clone(),
+            ..*report
         }
     }
 
@@ -113,6 +123,8 @@ pub(crate) struct Dispatcher {
     pub(crate) batch: Vec<EncodedEvent>,
     pub(crate) batch_bytes: usize,
     pub(crate) deadline: Option<Instant>,
+    /// Dropped when the dispatcher stops: what a second `close` waits for.
+    pub(crate) _running: watch::Sender<()>,
 }
 
 impl Dispatcher {
@@ -387,10 +399,16 @@ mod tests {
     #[test]
     fn retryable_statuses_include_5xx_but_not_permanent_ones() {
         for code in [408u16, 429, 500, 502, 503, 504, 507, 599] {
-            assert!(retryable(StatusCode::from_u16(code).expect("status")), "{code}");
+            assert!(
+                retryable(StatusCode::from_u16(code).expect("status")),
+                "{code}"
+            );
         }
         for code in [400u16, 401, 403, 404, 413, 422, 501, 505] {
-            assert!(!retryable(StatusCode::from_u16(code).expect("status")), "{code}");
+            assert!(
+                !retryable(StatusCode::from_u16(code).expect("status")),
+                "{code}"
+            );
         }
     }
 }

@@ -40,6 +40,8 @@ mod config;
 mod error;
 mod export;
 pub mod query;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 mod search;
 
 pub use bronto::Bronto;

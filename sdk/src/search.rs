@@ -78,7 +78,7 @@ impl AsyncSearch {
         if let Some(done) = self.done.take() {
             return Ok(done);
         }
-        let Some(href) = self.status_href.clone() else {
+        let Some(mut href) = self.status_href.clone() else {
             return Err(
                 Error::new(ErrorKind::Decode).message("the search answer has no status link")
             );
@@ -97,6 +97,13 @@ impl AsyncSearch {
             }
             polls += 1;
             on_poll(polls);
+            // A "still running" answer may point to a new status link: follow it (and cancel that one on drop).
+            if let Ok(answer) = response.json::<PostSearchResponse>()
+                && let Some(next) = link(answer.links.as_ref(), "status")
+            {
+                href = next;
+                self.status_href = Some(href.clone());
+            }
             let wait =
                 client_runtime::server_delay(&response.headers).unwrap_or(options.poll_interval);
             if started.elapsed() + wait > options.deadline {

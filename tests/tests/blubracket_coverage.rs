@@ -17,10 +17,9 @@ fn operations_called_by_tests() -> BTreeSet<String> {
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     for entry in entries.flatten() {
         let path = entry.path();
-        let is_test = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("blubracket_") && n.ends_with(".rs") && n != "blubracket_coverage.rs");
+        let is_test = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            n.starts_with("blubracket_") && n.ends_with(".rs") && n != "blubracket_coverage.rs"
+        });
         if !is_test {
             continue;
         }
@@ -37,11 +36,18 @@ fn operations_called_by_tests() -> BTreeSet<String> {
 #[test]
 fn every_document_operation_is_called_by_a_test() {
     let ids = blubracket_operation_ids();
-    assert_eq!(ids.len(), 9, "the BluBracket document has 9 operations: {ids:?}");
+    assert_eq!(
+        ids.len(),
+        9,
+        "the BluBracket document has 9 operations: {ids:?}"
+    );
     let called = operations_called_by_tests();
     let missing: Vec<&String> = ids.iter().filter(|id| !called.contains(*id)).collect();
     let covered = ids.len() - missing.len();
-    println!("operation coverage: {covered}/{} operations called by tests", ids.len());
+    println!(
+        "operation coverage: {covered}/{} operations called by tests",
+        ids.len()
+    );
     assert!(
         missing.is_empty(),
         "{covered}/{} operations covered; no test calls: {missing:?}",
@@ -78,7 +84,8 @@ fn every_operation_and_schema_says_where_its_evidence_comes_from() {
     let check = |pointer: String, node: &serde_json::Value, missing: &mut Vec<String>| {
         let status = node.pointer("/x-evidence/status").and_then(|s| s.as_str());
         let source = node.pointer("/x-evidence/source").and_then(|s| s.as_str());
-        let valid = matches!(status, Some("documented" | "inferred")) && source.is_some_and(|s| !s.is_empty());
+        let valid = matches!(status, Some("documented" | "inferred"))
+            && source.is_some_and(|s| !s.is_empty());
         if !valid {
             missing.push(pointer);
         }
@@ -88,8 +95,15 @@ fn every_operation_and_schema_says_where_its_evidence_comes_from() {
             check(format!("{method} {path}"), operation, &mut missing);
         }
     }
-    for (name, schema) in document["components"]["schemas"].as_object().into_iter().flatten() {
+    for (name, schema) in document["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
         check(format!("schema {name}"), schema, &mut missing);
     }
-    assert!(missing.is_empty(), "no x-evidence (status documented|inferred, source): {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "no x-evidence (status documented|inferred, source): {missing:?}"
+    );
 }

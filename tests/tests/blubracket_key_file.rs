@@ -32,7 +32,9 @@ fn a_json_key_file_with_one_tenant_loads() {
     let dir = TempDir::new();
     let path = dir.write(
         "keys.json",
-        json_file(json!({"https://mycompany.blubracket.com": {"id": ID, "key": KEY, "token": token()}})),
+        json_file(
+            json!({"https://mycompany.blubracket.com": {"id": ID, "key": KEY, "token": token()}}),
+        ),
     );
     let keys = KeyFile::load(&path).expect("a valid key file");
     let tenant = keys.single().expect("one tenant");
@@ -53,7 +55,10 @@ fn a_missing_token_is_derived_from_id_and_key() {
     let tenant = keys.single().expect("one tenant");
     assert_eq!(tenant.credential().expose(), token());
     // base64 of `<id>:<key>`, as the vendor describes it: `BLU-` encodes to `QkxVL`.
-    assert_eq!(token(), "QkxVLWE0OTIxNDRiLWYxMTgtNDU5OC05OTFlLWYxZDRkNjIwOWVkZjpUb2ZzQi10ZXN0LXNlY3JldC1FcXdHZw==");
+    assert_eq!(
+        token(),
+        "QkxVLWE0OTIxNDRiLWYxMTgtNDU5OC05OTFlLWYxZDRkNjIwOWVkZjpUb2ZzQi10ZXN0LXNlY3JldC1FcXdHZw=="
+    );
 }
 
 #[test]
@@ -185,7 +190,10 @@ fn a_csv_key_file_accepts_other_column_names_order_and_several_rows() {
     let urls: Vec<&str> = keys.tenants().iter().map(|t| t.tenant_url()).collect();
     assert_eq!(
         urls,
-        ["https://alpha.blubracket.com", "https://beta.blubracket.com"]
+        [
+            "https://alpha.blubracket.com",
+            "https://beta.blubracket.com"
+        ]
     );
     assert_eq!(
         keys.tenant("https://beta.blubracket.com")
@@ -198,7 +206,10 @@ fn a_csv_key_file_accepts_other_column_names_order_and_several_rows() {
     let tenant = "https://x.blubracket.com";
     let token = token();
     for (text, missing) in [
-        (format!("host,key_id,secret\n{}", row(&[tenant, ID, KEY])), None),
+        (
+            format!("host,key_id,secret\n{}", row(&[tenant, ID, KEY])),
+            None,
+        ),
         (
             format!(
                 "tenant_url,api_key_id,api_key,api_token\n{}",
@@ -214,8 +225,14 @@ fn a_csv_key_file_accepts_other_column_names_order_and_several_rows() {
             None,
         ),
         (format!("host,key_id\n{}", row(&[tenant, ID])), Some("key")),
-        (format!("tenant,secret\n{}", row(&[tenant, KEY])), Some("id")),
-        (format!("id,key,token\n{}", row(&[ID, KEY, &token])), Some("tenant")),
+        (
+            format!("tenant,secret\n{}", row(&[tenant, KEY])),
+            Some("id"),
+        ),
+        (
+            format!("id,key,token\n{}", row(&[ID, KEY, &token])),
+            Some("tenant"),
+        ),
     ] {
         match (KeyFile::parse(&text), missing) {
             (Ok(keys), None) => {
@@ -371,10 +388,7 @@ fn unreadable_files_name_the_path() {
     );
     assert!(error.to_string().contains("nope.json"), "{error}");
     let error = KeyFile::load(dir.path()).expect_err("a directory");
-    assert!(
-        matches!(error, CredentialsError::Read { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, CredentialsError::Read { .. }), "{error:?}");
 }
 
 #[test]
@@ -392,8 +406,16 @@ fn environment_values_give_credentials_or_name_the_missing_variable() {
     for (host, key, name) in [
         (None, Some("t"), "BLUBRACKET_HOST"),
         (Some("  "), Some("t"), "BLUBRACKET_HOST"),
-        (Some("https://a.blubracket.com"), None, "BLUBRACKET_INTEGRATION_KEY"),
-        (Some("https://a.blubracket.com"), Some(""), "BLUBRACKET_INTEGRATION_KEY"),
+        (
+            Some("https://a.blubracket.com"),
+            None,
+            "BLUBRACKET_INTEGRATION_KEY",
+        ),
+        (
+            Some("https://a.blubracket.com"),
+            Some(""),
+            "BLUBRACKET_INTEGRATION_KEY",
+        ),
     ] {
         let error = TenantCredentials::from_env_values(host, key).expect_err("missing");
         assert!(
@@ -402,11 +424,9 @@ fn environment_values_give_credentials_or_name_the_missing_variable() {
         );
         assert!(error.to_string().contains(name), "{error}");
     }
-    let error = TenantCredentials::from_env_values(
-        Some("http://mycompany.blubracket.com"),
-        Some(&token()),
-    )
-    .expect_err("plain http");
+    let error =
+        TenantCredentials::from_env_values(Some("http://mycompany.blubracket.com"), Some(&token()))
+            .expect_err("plain http");
     assert!(
         matches!(error, CredentialsError::TenantUrl { .. }),
         "{error:?}"
@@ -432,11 +452,21 @@ fn from_env_reads_the_vendors_variable_names() {
     let result = ClientConfig::from_env();
     match (host, key) {
         (None, _) => assert!(
-            matches!(result, Err(CredentialsError::MissingEnv { name: "BLUBRACKET_HOST" })),
+            matches!(
+                result,
+                Err(CredentialsError::MissingEnv {
+                    name: "BLUBRACKET_HOST"
+                })
+            ),
             "{result:?}"
         ),
         (Some(_), None) => assert!(
-            matches!(result, Err(CredentialsError::MissingEnv { name: "BLUBRACKET_INTEGRATION_KEY" })),
+            matches!(
+                result,
+                Err(CredentialsError::MissingEnv {
+                    name: "BLUBRACKET_INTEGRATION_KEY"
+                })
+            ),
             "{result:?}"
         ),
         (Some(_), Some(_)) => {}

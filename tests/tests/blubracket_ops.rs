@@ -140,7 +140,9 @@ async fn search_events_decodes_an_object_wrapping_the_events() {
     assert_eq!(
         page.events()[0].created,
         Some(
-            Utc.with_ymd_and_hms(2021, 7, 20, 23, 45, 6).single().expect("date")
+            Utc.with_ymd_and_hms(2021, 7, 20, 23, 45, 6)
+                .single()
+                .expect("date")
                 + chrono::Duration::microseconds(342_716)
         )
     );
@@ -223,7 +225,10 @@ async fn search_alerts_decodes_an_object_wrapping_the_alerts_and_unknown_enum_va
     mock.assert();
     assert!(matches!(page, AlertSearchResponse::Envelope(_)), "{page:?}");
     let alert = &page.alerts()[0];
-    assert_eq!(alert.severity, Some(Severity::UnknownValue("urgent".into())));
+    assert_eq!(
+        alert.severity,
+        Some(Severity::UnknownValue("urgent".into()))
+    );
     assert_eq!(
         alert.alert_type,
         Some(AlertType::UnknownValue("PII_MATCH".into()))
@@ -404,7 +409,9 @@ async fn search_system_audit_decodes_the_published_record_in_both_envelopes() {
         assert_eq!(
             record.audit_time,
             Some(
-                Utc.with_ymd_and_hms(2021, 7, 20, 23, 45, 6).single().expect("date")
+                Utc.with_ymd_and_hms(2021, 7, 20, 23, 45, 6)
+                    .single()
+                    .expect("date")
                     + chrono::Duration::microseconds(342_716)
             )
         );

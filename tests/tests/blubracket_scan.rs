@@ -108,7 +108,10 @@ async fn wait_for_scan_stops_at_an_error_and_keeps_its_message() {
     );
     let error = harness
         .client
-        .wait_for_scan(SCAN, ScanPolling::new(Duration::from_millis(10), Duration::from_secs(5)))
+        .wait_for_scan(
+            SCAN,
+            ScanPolling::new(Duration::from_millis(10), Duration::from_secs(5)),
+        )
         .await
         .expect_err("a 400 is not retried");
     mock.assert_calls(1);
