@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use client_runtime::{AuthScheme, BaseUrlError, Credential, Runtime};
+use client_runtime::{AuthScheme, BaseUrlError, Credential, Runtime, RuntimeBuilder};
 
 use crate::generated::Client;
 use crate::key_file::{CredentialsError, KeyFile, TenantCredentials};
@@ -26,6 +26,15 @@ pub enum ConfigError {
     #[error("BluBracket takes a bearer token only, not an API-key header")]
     NotBearer,
 }
+
+/// The BluBracket operations sent with `POST` that only read, and so may be retried (as the generated client names
+/// them at run time). Starting a commit scan is never sent twice.
+pub const RETRY_SAFE_POSTS: &[&str] = &[
+    "search_events",
+    "search_alerts",
+    "count_alerts",
+    "search_system_audit",
+];
 
 /// Settings for a BluBracket [`Client`]: the tenant URL (`https://<tenant>.blubracket.com`, or a self-hosted https
 /// host; plain http only on loopback) and the Integration key's token.
@@ -91,8 +100,9 @@ impl ClientConfig {
         self
     }
 
-    /// Builds the runtime the client's requests go through.
-    pub fn runtime(self) -> Result<Runtime, ConfigError> {
+    /// The runtime builder with BluBracket's settings (bearer-only auth, user agent, retry-safe POSTs, the
+    /// credential), for callers that tune retries, timeouts or the in-flight bound before building.
+    pub fn runtime_builder(self) -> Result<RuntimeBuilder, ConfigError> {
         let credential = self.credential.ok_or(ConfigError::MissingCredential)?;
         if !credential.is_bearer() {
             return Err(ConfigError::NotBearer);
@@ -103,8 +113,13 @@ impl ClientConfig {
         Ok(Runtime::builder(self.base_url)
             .auth_scheme(AuthScheme::bearer_only())
             .credential(credential)
-            .user_agent(concat!("blubracket-client/", env!("CARGO_PKG_VERSION")))
-            .build()?)
+            .retry_safe_posts(RETRY_SAFE_POSTS.iter().copied())
+            .user_agent(concat!("blubracket-client/", env!("CARGO_PKG_VERSION"))))
+    }
+
+    /// Builds the runtime the client's requests go through.
+    pub fn runtime(self) -> Result<Runtime, ConfigError> {
+        Ok(self.runtime_builder()?.build()?)
     }
 
     /// Builds the client.

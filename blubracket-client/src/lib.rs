@@ -81,7 +81,7 @@ mod generated {
 }
 
 pub use client_runtime::{Credential, Runtime};
-pub use config::{ClientConfig, ConfigError};
+pub use config::{ClientConfig, ConfigError, RETRY_SAFE_POSTS};
 pub use generated::*;
 pub use key_file::{CredentialsError, KeyFile, TenantCredentials};
 pub use paging::{DEFAULT_PAGE_SIZE, ItemStream, PageStream};

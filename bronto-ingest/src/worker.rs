@@ -2,6 +2,7 @@
 //! retries, splits and settles every event as sent or failed.
 
 use std::mem;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -27,6 +28,9 @@ pub(crate) enum Command {
 /// State shared by the handles and the tasks: counters and the failures not yet handed back.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
+    /// Counted on its own (once per event, on the caller's path); always incremented before the event is queued,
+    /// so it is read after the other counts and `sent + failed <= accepted` holds in every snapshot.
+    accepted: AtomicU64,
     report: Mutex<DeliveryReport>,
     failure_tx: Mutex<Option<mpsc::UnboundedSender<FailedBatch>>>,
 }
@@ -37,7 +41,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub(crate) fn accepted(&self) {
-        lock(&self.report).accepted += 1;
+        self.accepted.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Counts, plus the failed batches held since the previous report (taken out).
@@ -45,6 +49,7 @@ impl Shared {
         let mut report = lock(&self.report);
         let failed_batches = mem::take(&mut report.failed_batches);
         DeliveryReport {
+            accepted: self.accepted.load(Ordering::SeqCst),
             failed_batches,
             ..report.clone()
         }
@@ -54,6 +59,7 @@ impl Shared {
     pub(crate) fn counts(&self) -> DeliveryReport {
         let report = lock(&self.report);
         DeliveryReport {
+            accepted: self.accepted.load(Ordering::SeqCst),
             failed_batches: Vec::new(),
             failed_by_reason: report.failed_by_reason.clone(),
             ..*report

@@ -1,1 +1,151 @@
-fn main() {}
+//! A tour of the SDK. With no credentials in the environment it runs against the embedded sandbox (both APIs
+//! mocked on loopback); with `BRONTO_API_KEY` (and `BRONTO_REGION` or `BRONTO_BASE_URL`) and/or `BLUBRACKET_HOST`
+//! and `BLUBRACKET_INTEGRATION_KEY` set, the same steps talk to those services.
+//!
+//! ```text
+//! cargo run -p sdk --example tour
+//! ```
+
+use std::time::Duration;
+
+use futures::TryStreamExt as _;
+use sdk::blubracket_api::types::{Filter, SearchRequest};
+use sdk::query::{attribute, string_literal};
+use sdk::{AsyncSearchOptions, ExportOptions, Sdk};
+use serde_json::json;
+
+fn live_credentials_present() -> bool {
+    [
+        sdk::env::BRONTO_API_KEY,
+        sdk::env::BRONTO_BEARER_TOKEN,
+        sdk::env::BLUBRACKET_INTEGRATION_KEY,
+        sdk::env::BLUBRACKET_KEY_FILE,
+    ]
+    .iter()
+    .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let live = live_credentials_present();
+    // The sandbox lives as long as `main`; in live mode there is none.
+    let sandbox = if live {
+        None
+    } else {
+        Some(sdk::sandbox::Sandbox::start().await)
+    };
+    let (sdk, dataset) = match &sandbox {
+        Some(sandbox) => {
+            println!("No credentials in the environment: touring the embedded sandbox.");
+            println!("  Bronto at {}, BluBracket at {}", sandbox.bronto_base_url(), sandbox.blubracket_base_url());
+            (Sdk::new(sandbox.config())?, sdk::sandbox::SANDBOX_DATASET.to_string())
+        }
+        None => {
+            println!("Credentials found: touring the live services from the environment.");
+            let dataset = std::env::var("TOUR_DATASET").unwrap_or_default();
+            (Sdk::from_env()?, dataset)
+        }
+    };
+
+    if let Ok(bronto) = sdk.bronto() {
+        bronto_steps(bronto, &dataset, live).await?;
+    } else {
+        println!("\nBronto is not configured: skipping its steps.");
+    }
+    if let Ok(blubracket) = sdk.blubracket() {
+        blubracket_steps(blubracket).await?;
+    } else {
+        println!("\nBluBracket is not configured: skipping its steps.");
+    }
+    println!("\nTour complete.");
+    Ok(())
+}
+
+async fn bronto_steps(bronto: &sdk::Bronto, dataset: &str, live: bool) -> Result<(), Box<dyn std::error::Error>> {
+    println!("\n1. Bronto API keys");
+    if live && std::env::var("TOUR_CREATE_API_KEY").as_deref() != Ok("1") {
+        println!("   (not creating a key on a live account; set TOUR_CREATE_API_KEY=1 to do so)");
+    } else {
+        let request: sdk::bronto_api::types::CreateApiKeyRequest =
+            serde_json::from_value(json!({"name": "tour key", "roles": ["SearchApi"], "ttl": 3600}))?;
+        let created = bronto.call(bronto.create_api_key().body(request).send()).await?;
+        let shown: String = created.api_key.unwrap_or_default().chars().take(8).collect();
+        println!("   created {:?} with roles {:?} (key starts {shown}…, shown once)", created.name, created.roles);
+    }
+    let keys = bronto.call(bronto.list_api_keys().send()).await?;
+    for key in &keys.api_keys {
+        println!("   - {:?} {:?}", key.name.as_deref().unwrap_or("?"), key.roles);
+    }
+
+    if dataset.is_empty() {
+        println!("\n(Set TOUR_DATASET to a dataset id for the search and export steps.)");
+        return Ok(());
+    }
+    let clause = format!("{} = {}", attribute("level"), string_literal("error"));
+    let search = json!({
+        "from": [dataset], "select": ["@raw"], "where": clause, "time_range": "Last 24 hours", "limit": 3,
+    });
+
+    println!("\n2. A paged search: {clause}");
+    let mut pages = 0;
+    let mut events = 0;
+    let mut stream = std::pin::pin!(bronto.search_pages(serde_json::from_value(search.clone())?));
+    while let Some(page) = stream.try_next().await? {
+        pages += 1;
+        events += page.events.len();
+        let first = page.events.first().and_then(|e| e.raw.clone()).unwrap_or_default();
+        println!("   page {pages}: {} events, first: {first}", page.events.len());
+    }
+    println!("   {events} events over {pages} pages (every page carried the same filters)");
+
+    println!("\n3. An asynchronous search");
+    let submitted = bronto.submit_search(serde_json::from_value(search.clone())?).await?;
+    let options = AsyncSearchOptions { poll_interval: Duration::from_millis(500), ..Default::default() };
+    let result = submitted
+        .wait(options, |polls| println!("   still running (poll {polls})"))
+        .await?;
+    println!("   done: {} events", result.events.len());
+
+    println!("\n4. An export, downloaded to a file");
+    let path = std::env::temp_dir().join("sdk-tour-export.ndjson");
+    let mut file = tokio::fs::File::create(&path).await?;
+    let request: sdk::bronto_api::types::CreateExportRequest = serde_json::from_value(json!({
+        "search_details": {"from": [dataset], "where": clause, "time_range": "Last 24 hours"}
+    }))?;
+    let options = ExportOptions { poll_interval: Duration::from_millis(200), ..Default::default() };
+    let outcome = bronto
+        .export_to(request, &mut file, options, |p| println!("   {}: {}%", p.export_id, p.percent))
+        .await?;
+    println!("   wrote {} bytes ({} events) to {}", outcome.bytes, outcome.events, path.display());
+    Ok(())
+}
+
+async fn blubracket_steps(blubracket: &sdk::BluBracket) -> Result<(), Box<dyn std::error::Error>> {
+    println!("\n5. BluBracket alerts: state = ACTIVE, two per page");
+    let request = SearchRequest::new([Filter::new("state", ["ACTIVE"])]).with_limit(2);
+    let alerts: Vec<_> = blubracket.alerts(request).try_collect().await?;
+    for alert in &alerts {
+        println!(
+            "   - {} {} in {}:{}",
+            alert.severity.as_ref().map(ToString::to_string).unwrap_or_default(),
+            alert.repo_name.as_deref().unwrap_or("?"),
+            alert.file_path.as_deref().unwrap_or("?"),
+            alert.line_no.unwrap_or_default()
+        );
+    }
+    println!("   {} active alerts", alerts.len());
+
+    println!("\n6. BluBracket events, three per page");
+    let request = SearchRequest::new(Vec::<Filter>::new()).with_limit(3);
+    let events: Vec<_> = blubracket.events(request).try_collect().await?;
+    for event in &events {
+        println!(
+            "   - {} {} ({})",
+            event.sub_type.as_deref().unwrap_or("?"),
+            event.severity.as_ref().map(ToString::to_string).unwrap_or_default(),
+            event.created.map(|t| t.to_rfc3339()).unwrap_or_default()
+        );
+    }
+    println!("   {} events", events.len());
+    Ok(())
+}

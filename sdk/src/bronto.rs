@@ -85,14 +85,7 @@ impl Bronto {
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
         E: serde::Serialize,
     {
-        let limit = options.timeout_or(self.operation_timeout);
-        let scoped = client_runtime::scope(options, call);
-        match tokio::time::timeout(limit, scoped).await {
-            Ok((Ok(value), _)) => Ok(value),
-            Ok((Err(error), meta)) => Err(error::from_progenitor(error, meta).await),
-            Err(_) => Err(Error::new(ErrorKind::Timeout)
-                .message(format!("the operation took longer than {limit:?}"))),
-        }
+        crate::call::run(options, self.operation_timeout, call).await
     }
 
     /// `GET path` with JSON out.

@@ -17,6 +17,19 @@ pub mod env {
     pub const BRONTO_REGION: &str = "BRONTO_REGION";
     /// Bronto base URL (tests, proxies); wins over the region.
     pub const BRONTO_BASE_URL: &str = "BRONTO_BASE_URL";
+    /// BluBracket tenant URL (`https://<tenant>.blubracket.com`).
+    pub const BLUBRACKET_HOST: &str = "BLUBRACKET_HOST";
+    /// BluBracket integration token (the key file's `token`).
+    pub const BLUBRACKET_INTEGRATION_KEY: &str = "BLUBRACKET_INTEGRATION_KEY";
+    /// Path of the key file the BluBracket console downloads (JSON or CSV).
+    pub const BLUBRACKET_KEY_FILE: &str = "BLUBRACKET_KEY_FILE";
+}
+
+/// The BluBracket part of a configuration, resolved.
+#[derive(Clone)]
+pub(crate) struct BluBracketSettings {
+    pub(crate) tenant_url: String,
+    pub(crate) credential: Credential,
 }
 
 /// The Bronto part of a configuration, resolved.
@@ -39,6 +52,9 @@ struct Layer {
     bronto_host: Option<BrontoHost>,
     bronto_api_key: Option<Credential>,
     bronto_bearer: Option<Credential>,
+    blubracket_tenant: Option<String>,
+    blubracket_token: Option<Credential>,
+    blubracket_key_file: Option<std::path::PathBuf>,
 }
 
 impl Layer {
@@ -52,8 +68,9 @@ impl Layer {
 
 /// Configuration of the SDK: hosts, credentials and the runtime policy shared by every client.
 ///
-/// Precedence, field by field: explicit builder calls, then the environment ([`Config::from_env`]). Within one
-/// source a bearer token wins over an API key. Secrets live in redacting types: `Debug` never shows them.
+/// Precedence, field by field: explicit builder calls, then the environment ([`Config::from_env`]), then (for
+/// BluBracket) the key file. Within one source a Bronto bearer token wins over an API key. Secrets live in
+/// redacting types: `Debug` never shows them.
 ///
 /// ```
 /// use std::time::Duration;
@@ -70,6 +87,7 @@ impl Layer {
 #[derive(Clone)]
 pub struct Config {
     pub(crate) bronto: Option<BrontoSettings>,
+    pub(crate) blubracket: Option<BluBracketSettings>,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) max_in_flight: usize,
@@ -85,8 +103,13 @@ impl fmt::Debug for Config {
             };
             format!("{} ({mode})", b.base_url)
         });
+        let blubracket = self
+            .blubracket
+            .as_ref()
+            .map(|b| format!("{} ({:?})", b.tenant_url, b.credential));
         f.debug_struct("Config")
             .field("bronto", &bronto)
+            .field("blubracket", &blubracket)
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("max_in_flight", &self.max_in_flight)
@@ -180,6 +203,25 @@ impl ConfigBuilder {
         self
     }
 
+    /// The BluBracket tenant URL (`https://<tenant>.blubracket.com`, or a self-hosted https URL).
+    pub fn blubracket_tenant(mut self, tenant_url: impl Into<String>) -> Self {
+        self.explicit.blubracket_tenant = Some(tenant_url.into());
+        self
+    }
+
+    /// The BluBracket integration token (`Authorization: Bearer`).
+    pub fn blubracket_token(mut self, token: impl Into<String>) -> Self {
+        self.explicit.blubracket_token = Some(Credential::bearer(token));
+        self
+    }
+
+    /// The key file the BluBracket console downloads (JSON or CSV): the tenant (when not set otherwise; the file
+    /// must then hold one tenant) and its token come from it.
+    pub fn blubracket_key_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.explicit.blubracket_key_file = Some(path.into());
+        self
+    }
+
     /// Fills what the explicit calls left unset from the process environment (see [`env`]).
     pub fn with_env(self) -> Self {
         self.with_env_from(|name| std::env::var(name).ok())
@@ -194,6 +236,9 @@ impl ConfigBuilder {
                 .or_else(|| value(env::BRONTO_REGION).map(BrontoHost::Region)),
             bronto_api_key: value(env::BRONTO_API_KEY).map(Credential::api_key),
             bronto_bearer: value(env::BRONTO_BEARER_TOKEN).map(Credential::bearer),
+            blubracket_tenant: value(env::BLUBRACKET_HOST),
+            blubracket_token: value(env::BLUBRACKET_INTEGRATION_KEY).map(Credential::bearer),
+            blubracket_key_file: value(env::BLUBRACKET_KEY_FILE).map(Into::into),
         };
         self
     }
@@ -285,12 +330,67 @@ impl ConfigBuilder {
                 })
             }
         };
+        let blubracket = self.resolve_blubracket()?;
         Ok(Config {
             bronto,
+            blubracket,
             retry: self.retry,
             timeouts: self.timeouts,
             max_in_flight: self.max_in_flight,
         })
+    }
+}
+
+impl ConfigBuilder {
+    /// BluBracket: tenant and token from explicit calls, then the environment, then the key file.
+    fn resolve_blubracket(&self) -> Result<Option<BluBracketSettings>, Error> {
+        let tenant = self
+            .explicit
+            .blubracket_tenant
+            .clone()
+            .or_else(|| self.environment.blubracket_tenant.clone());
+        let token = self
+            .explicit
+            .blubracket_token
+            .clone()
+            .or_else(|| self.environment.blubracket_token.clone());
+        let key_file = self
+            .explicit
+            .blubracket_key_file
+            .clone()
+            .or_else(|| self.environment.blubracket_key_file.clone());
+        let (tenant_url, credential) = match (tenant, token, key_file) {
+            (None, None, None) => return Ok(None),
+            (Some(tenant), Some(token), _) => (tenant, token),
+            (tenant, token, Some(path)) => {
+                let keys = blubracket_client::KeyFile::load(&path).map_err(|e| config_error(e.to_string()))?;
+                let chosen = keys
+                    .select(tenant.as_deref())
+                    .map_err(|e| config_error(e.to_string()))?;
+                (
+                    tenant.unwrap_or_else(|| chosen.tenant_url().to_string()),
+                    token.unwrap_or_else(|| chosen.credential().clone()),
+                )
+            }
+            (None, Some(_), None) => {
+                return Err(config_error(
+                    "a BluBracket token is set but no tenant URL (BLUBRACKET_HOST or a key file)",
+                ));
+            }
+            (Some(_), None, None) => {
+                return Err(Error::new(ErrorKind::Credential).message(
+                    "no BluBracket token: set BLUBRACKET_INTEGRATION_KEY or a key file (BLUBRACKET_KEY_FILE)",
+                ));
+            }
+        };
+        if credential.is_blank() {
+            return Err(Error::new(ErrorKind::Credential).message("the BluBracket token is empty"));
+        }
+        client_runtime::BaseUrl::parse(&tenant_url).map_err(|e| config_error(e.to_string()))?;
+        Ok(Some(BluBracketSettings {
+            tenant_url,
+            credential,
+        }))
     }
 }
 

@@ -35,7 +35,9 @@
 
 #![deny(missing_docs)]
 
+mod blubracket;
 mod bronto;
+mod call;
 mod config;
 mod error;
 mod export;
@@ -44,6 +46,7 @@ pub mod query;
 pub mod sandbox;
 mod search;
 
+pub use blubracket::BluBracket;
 pub use bronto::Bronto;
 pub use client_runtime::{Credential, RequestOptions, RetryPolicy, Timeouts};
 pub use config::{Config, ConfigBuilder, env};
@@ -53,11 +56,14 @@ pub use search::{AsyncSearch, AsyncSearchOptions};
 
 /// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...).
 pub use bronto_client as bronto_api;
+/// The generated BluBracket client and its types (`sdk::blubracket_api::types::Alert`, ...).
+pub use blubracket_client as blubracket_api;
 
 /// The SDK: one handle per configured API, sharing one runtime policy.
 #[derive(Debug, Clone)]
 pub struct Sdk {
     bronto: Option<Bronto>,
+    blubracket: Option<BluBracket>,
 }
 
 impl Sdk {
@@ -84,12 +90,42 @@ impl Sdk {
                 Some(Bronto::new(bronto_client::Client::with_runtime(runtime)))
             }
         };
-        Ok(Self { bronto })
+        let blubracket = match &config.blubracket {
+            None => None,
+            Some(settings) => {
+                let runtime = blubracket_client::ClientConfig::new(settings.tenant_url.clone())
+                    .credential(settings.credential.clone())
+                    .runtime_builder()
+                    .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?
+                    .retry(config.retry.clone())
+                    .timeouts(config.timeouts)
+                    .max_in_flight(config.max_in_flight)
+                    .user_agent(concat!(
+                        "sdk/",
+                        env!("CARGO_PKG_VERSION"),
+                        " blubracket-client/",
+                        env!("CARGO_PKG_VERSION")
+                    ))
+                    .build()
+                    .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?;
+                Some(BluBracket::new(blubracket_client::Client::with_runtime(runtime)))
+            }
+        };
+        Ok(Self { bronto, blubracket })
     }
 
     /// The SDK configured from the environment alone (see [`env`]).
     pub fn from_env() -> Result<Self, Error> {
         Self::new(Config::from_env()?)
+    }
+
+    /// The BluBracket API; a configuration error when no BluBracket tenant was configured.
+    pub fn blubracket(&self) -> Result<&BluBracket, Error> {
+        self.blubracket.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::Config).message(
+                "BluBracket is not configured (set BLUBRACKET_HOST and BLUBRACKET_INTEGRATION_KEY, or a key file)",
+            )
+        })
     }
 
     /// The Bronto API; a configuration error when no Bronto host was configured.

@@ -14,7 +14,8 @@
 //! What it serves (Bronto): API keys (list, create); a search over three pages linked by `pagination_token`; an
 //! asynchronous search that answers "running" once and then its result; an export that goes from 0 % through
 //! 50 % to `COMPLETE`, with its file served by a second loopback host that refuses requests carrying a Bronto
-//! credential.
+//! credential. BluBracket: alerts (a bare array per page) and events (an `{"events": [...]}` envelope per page),
+//! paged by the request's own `page` and `limit`, filtered by `state` / `severity` when the request asks.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +30,9 @@ use crate::Config;
 /// The API key the sandbox expects (it is not a secret: the sandbox is local).
 pub const SANDBOX_API_KEY: &str = "sandbox-api-key";
 
+/// The BluBracket token the sandbox expects.
+pub const SANDBOX_BLUBRACKET_TOKEN: &str = "sandbox-blubracket-token";
+
 /// The dataset the sandbox's searches and exports read.
 pub const SANDBOX_DATASET: &str = "checkout-service";
 
@@ -41,6 +45,7 @@ const EXPORT_ID: &str = "7d4fa02c-3e5a-4b7c-9d9e-2f3a4b5c6d7e";
 /// The running sandbox. Its servers stop when it is dropped.
 pub struct Sandbox {
     bronto: MockServer,
+    blubracket: MockServer,
     storage: MockServer,
     export_file: Vec<u8>,
 }
@@ -50,6 +55,7 @@ impl std::fmt::Debug for Sandbox {
         f.debug_struct("Sandbox")
             .field("bronto", &self.bronto.base_url())
             .field("storage", &self.storage.base_url())
+            .field("blubracket", &self.blubracket.base_url())
             .finish()
     }
 }
@@ -103,6 +109,57 @@ pub mod seed {
         json!({"events": [event(9_007_199_254_741_001, "warn", "slow upstream: 2.3 s")], "links": []})
     }
 
+    /// The BluBracket alerts, across all pages.
+    pub fn alerts() -> Vec<Value> {
+        let repos = ["payments-api", "checkout-web", "infra-terraform", "mobile-app", "docs-site"];
+        repos
+            .iter()
+            .enumerate()
+            .map(|(i, repo)| {
+                json!({
+                    "alert_id": format!("a1b2c3d4-0000-4000-8000-00000000000{i}"),
+                    "alert_type": "REPO_SCAN_MATCH",
+                    "state": if i == 3 { "DISMISSED" } else { "ACTIVE" },
+                    "severity": (["critical", "high", "medium", "high", "low"][i]),
+                    "repo_name": repo,
+                    "repo_type": "ENTERPRISE_PUBLIC",
+                    "org": "acme",
+                    "file_path": format!("config/secrets-{i}.yaml"),
+                    "line_no": 10 + i,
+                    "commit_hash": format!("{:040x}", 0xabcdef_u64 + i as u64),
+                    "commit_time": "2026-11-20T08:15:00.123456+00:00",
+                    "created": "2026-11-20T08:20:00+00:00",
+                    "author_email": "dev@acme.example",
+                    "author_name": "A. Developer",
+                    "labels": ["aws", "production"],
+                    "secret_hash": format!("5f0c6e2a-1b3d-4e5f-8a9b-00000000000{i}"),
+                    "deep_link_url": format!("https://acme.blubracket.com/alerts/{i}"),
+                    "risk_score": 0.9 - (i as f64) / 10.0,
+                })
+            })
+            .collect()
+    }
+
+    /// The BluBracket events, across all pages.
+    pub fn events() -> Vec<Value> {
+        (0..4)
+            .map(|i| {
+                json!({
+                    "event_id": format!("e5f6a7b8-0000-4000-8000-00000000000{i}"),
+                    "type": "secret_detected",
+                    "sub_type": (["aws_access_key", "github_token", "slack_webhook", "private_key"][i]),
+                    "severity": (["critical", "high", "medium", "info"][i]),
+                    "status": "open",
+                    "created": "2026-11-21T12:00:00Z",
+                    "repo_name": "payments-api",
+                    "file_path": "src/config.rs",
+                    "line_no": 40 + i,
+                    "url": "git://github.com/acme/payments-api.git",
+                })
+            })
+            .collect()
+    }
+
     /// The export's state at `percent`.
     pub fn export(percent: i64, location: &str, bytes: usize) -> Value {
         let status = match percent {
@@ -132,16 +189,19 @@ impl Sandbox {
     pub async fn start() -> Self {
         let bronto = MockServer::start_async().await;
         let storage = MockServer::start_async().await;
+        let blubracket = MockServer::start_async().await;
         let export_file: Vec<u8> = (0..1200)
             .map(|i| format!("{{\"sequence\":{},\"level\":\"error\",\"message\":\"payment declined\"}}\n", 9_007_199_254_740_000i64 + i))
             .collect::<String>()
             .into_bytes();
         let sandbox = Self {
             bronto,
+            blubracket,
             storage,
             export_file,
         };
         sandbox.seed_bronto();
+        sandbox.seed_blubracket();
         sandbox
     }
 
@@ -157,6 +217,8 @@ impl Sandbox {
         Config::builder()
             .bronto_base_url(self.bronto.base_url())
             .bronto_api_key(SANDBOX_API_KEY)
+            .blubracket_tenant(self.blubracket.base_url())
+            .blubracket_token(SANDBOX_BLUBRACKET_TOKEN)
     }
 
     /// The sandbox's Bronto base URL.
@@ -266,6 +328,58 @@ impl Sandbox {
                 .body(self.export_file.clone());
         });
     }
+}
+
+impl Sandbox {
+    fn seed_blubracket(&self) {
+        let bearer = format!("Bearer {SANDBOX_BLUBRACKET_TOKEN}");
+        for (path, items, envelope) in [
+            ("/api/public/alert/search", seed::alerts(), None),
+            ("/api/public/event/search", seed::events(), Some("events")),
+        ] {
+            self.blubracket.mock(|when, then| {
+                when.method("POST").path(path).header("authorization", bearer.clone());
+                then.respond_with(move |request| {
+                    let body: Value = serde_json::from_slice(request.body_ref()).unwrap_or(Value::Null);
+                    let page = body["page"].as_u64().unwrap_or(1).max(1) as usize;
+                    let limit = body["limit"].as_u64().unwrap_or(100).max(1) as usize;
+                    let matching: Vec<Value> = items.iter().filter(|item| matches_filters(item, &body)).cloned().collect();
+                    let slice: Vec<Value> = matching.into_iter().skip((page - 1) * limit).take(limit).collect();
+                    let answer = match envelope {
+                        Some(key) => json!({ key: slice }),
+                        None => Value::Array(slice),
+                    };
+                    json_response(200, &answer)
+                });
+            });
+        }
+        self.blubracket.mock(|when, then| {
+            when.method("POST").path("/api/public/alert/count").header("authorization", bearer.clone());
+            then.status(200).header("content-type", "application/json").body(json!({"count": 5}).to_string());
+        });
+    }
+
+    /// The sandbox's BluBracket tenant URL.
+    pub fn blubracket_base_url(&self) -> String {
+        self.blubracket.base_url()
+    }
+}
+
+/// Equality filters (`op` absent or `EQ`) on top-level string fields, as the documented filters use them.
+fn matches_filters(item: &Value, request: &Value) -> bool {
+    request["filters"].as_array().into_iter().flatten().all(|filter| {
+        let op = filter["op"].as_str().unwrap_or("EQ");
+        let Some(id) = filter["id"].as_str() else {
+            return true;
+        };
+        let values: Vec<&str> = filter["value"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        match (op, item[id].as_str()) {
+            ("EQ", Some(actual)) => values.contains(&actual),
+            ("NEQ", Some(actual)) => !values.contains(&actual),
+            (_, None) => false,
+            _ => true,
+        }
+    })
 }
 
 /// Seed JSON as the client's type (the seed is checked against the document's schemas by the SDK's tests).

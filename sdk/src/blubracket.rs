@@ -1,0 +1,102 @@
+//! [`BluBracket`]: the BluBracket client under the SDK's policy, with typed errors and paged streams.
+
+use std::future::Future;
+use std::ops::Deref;
+use std::time::Duration;
+
+use blubracket_client::types::{Alert, AuditRecord, Event, SearchRequest};
+use client_runtime::RequestOptions;
+use futures::{Stream, StreamExt as _};
+use progenitor_client::ResponseValue;
+
+use crate::error::{self, Error};
+
+/// The BluBracket API under the SDK's runtime policy.
+///
+/// It dereferences to the generated [`blubracket_client::Client`]; run a builder's `send()` through
+/// [`BluBracket::call`] for the typed body or an [`Error`], or page through alerts and events as streams:
+///
+/// ```no_run
+/// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
+/// use futures::TryStreamExt as _;
+/// use sdk::blubracket_api::types::{Filter, SearchRequest};
+/// let blubracket = sdk.blubracket()?;
+/// let request = SearchRequest::new([Filter::new("state", ["ACTIVE"])]).with_limit(100);
+/// let alerts: Vec<_> = blubracket.alerts(request).try_collect().await?;
+/// # let _ = alerts; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct BluBracket {
+    client: blubracket_client::Client,
+    operation_timeout: Duration,
+}
+
+impl Deref for BluBracket {
+    type Target = blubracket_client::Client;
+
+    fn deref(&self) -> &Self::Target {
+        &self.client
+    }
+}
+
+impl BluBracket {
+    pub(crate) fn new(client: blubracket_client::Client) -> Self {
+        let operation_timeout = client.runtime().timeouts().operation;
+        Self {
+            client,
+            operation_timeout,
+        }
+    }
+
+    /// The generated client.
+    pub fn client(&self) -> &blubracket_client::Client {
+        &self.client
+    }
+
+    /// Runs one call of the generated client and returns its typed body.
+    pub async fn call<T, E, F>(&self, call: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        E: serde::Serialize,
+    {
+        self.call_with(RequestOptions::new(), call).await
+    }
+
+    /// Like [`BluBracket::call`], with per-call options (timeout, extra headers).
+    pub async fn call_with<T, E, F>(&self, options: RequestOptions, call: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        E: serde::Serialize,
+    {
+        crate::call::run(options, self.operation_timeout, call)
+            .await
+            .map(ResponseValue::into_inner)
+    }
+
+    /// Every alert matching `request`, page after page (the same filters on every page) until a short page.
+    pub fn alerts(&self, request: SearchRequest) -> impl Stream<Item = Result<Alert, Error>> + use<> {
+        self.client.alert_stream(request).then(map_item)
+    }
+
+    /// Every event matching `request`, page after page.
+    pub fn events(&self, request: SearchRequest) -> impl Stream<Item = Result<Event, Error>> + use<> {
+        self.client.event_stream(request).then(map_item)
+    }
+
+    /// Every system-audit record matching `request`, page after page.
+    pub fn audit_records(
+        &self,
+        request: SearchRequest,
+    ) -> impl Stream<Item = Result<AuditRecord, Error>> + use<> {
+        self.client.audit_stream(request).then(map_item)
+    }
+}
+
+async fn map_item<T>(
+    item: Result<T, progenitor_client::Error<blubracket_client::types::ErrorMessage>>,
+) -> Result<T, Error> {
+    match item {
+        Ok(value) => Ok(value),
+        Err(e) => Err(error::from_progenitor(e, None).await),
+    }
+}
