@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 /// // Any `Serialize` value that is a JSON object works too.
 /// #[derive(serde::Serialize)]
 /// struct Login { message: String, user_id: u64 }
-/// let event = Event::from_serialize(&Login { message: "hi".into(), user_id: 7 }).unwrap();
+/// let event = Event::from_serialize(&Login { message: "hi".into(), user_id: 7 }).expect("an object");
 /// assert_eq!(event.fields()["user_id"], json!(7));
 ///
 /// // An event without a message is refused before it is queued.

@@ -6,7 +6,9 @@
 //! 1. **Open enums.** typify turns a string `enum` into a closed Rust enum, so a value the server adds later fails to
 //!    decode the whole response. Each such enum gets one more variant, `UnknownValue(String)`, marked
 //!    `#[serde(untagged)]`: serde tries it after every named variant, so an unknown value decodes into it and
-//!    serializes back unchanged. `Display` and `FromStr` learn it too; `Copy` is dropped (a `String` is not `Copy`).
+//!    serializes back unchanged. `Display` and `FromStr` learn it too; `Copy` is dropped (a `String` is not `Copy`),
+//!    and the derived `JsonSchema` (which cannot express an untagged variant) becomes a string schema listing the
+//!    known values as `examples`.
 //! 2. **Open objects.** `additionalProperties: false` becomes `#[serde(deny_unknown_fields)]`, which rejects a
 //!    response the moment the server adds a field. The attribute is removed: unknown fields are ignored.
 
@@ -26,7 +28,7 @@ pub struct ForwardCompatReport {
 }
 
 /// Applies both rewrites to the items of the generated `types` module (and its nested modules).
-pub fn open_types(items: &mut [Item]) -> Result<ForwardCompatReport, String> {
+pub fn open_types(items: &mut Vec<Item>) -> Result<ForwardCompatReport, String> {
     let mut report = ForwardCompatReport::default();
     let mut simple_enums = Vec::new();
     for item in items.iter_mut() {
@@ -64,8 +66,100 @@ pub fn open_types(items: &mut [Item]) -> Result<ForwardCompatReport, String> {
             extend_impl(item_impl);
         }
     }
+    for name in &simple_enums {
+        if let Some(schema_impl) = json_schema_impl(items, name) {
+            items.push(schema_impl);
+        }
+    }
     report.opened_enums.extend(simple_enums);
     Ok(report)
+}
+
+/// The wire value of each variant: its `#[serde(rename = "...")]`, or its name.
+fn wire_values(item: &ItemEnum) -> Vec<String> {
+    item.variants
+        .iter()
+        .filter(|variant| variant.ident != UNKNOWN_VARIANT)
+        .map(|variant| {
+            variant
+                .attrs
+                .iter()
+                .filter(|attr| is_serde_attr(attr))
+                .find_map(|attr| {
+                    let mut renamed = None;
+                    let _ = attr.parse_nested_meta(|meta| {
+                        if meta.path.is_ident("rename") {
+                            renamed = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+                        }
+                        Ok(())
+                    });
+                    renamed
+                })
+                .unwrap_or_else(|| variant.ident.to_string())
+        })
+        .collect()
+}
+
+/// schemars 0.8 does not understand a `#[serde(untagged)]` variant and would describe the unknown value as an
+/// object; an open enum's schema is a string whose known values are listed as `examples`.
+fn json_schema_impl(items: &mut [Item], name: &str) -> Option<Item> {
+    let item = items.iter_mut().find_map(|item| match item {
+        Item::Enum(e) if e.ident == name => Some(e),
+        _ => None,
+    })?;
+    let mut had_schema_derive = false;
+    for attr in item.attrs.iter_mut() {
+        if attr.path().is_ident("derive")
+            && let Ok(list) = attr.meta.require_list()
+            && let Ok(paths) = list.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+        {
+            let kept: Vec<&syn::Path> = paths
+                .iter()
+                .filter(|path| {
+                    let is_schema = path
+                        .segments
+                        .last()
+                        .is_some_and(|last| last.ident == "JsonSchema");
+                    had_schema_derive |= is_schema;
+                    !is_schema
+                })
+                .collect();
+            *attr = parse_quote!(#[derive(#(#kept),*)]);
+        }
+    }
+    if !had_schema_derive {
+        return None;
+    }
+    let ident = item.ident.clone();
+    let known = wire_values(item);
+    let description = format!(
+        "One of {}, or a value this version of the document does not know.",
+        known
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Some(parse_quote! {
+        impl ::schemars::JsonSchema for #ident {
+            fn schema_name() -> ::std::string::String {
+                ::std::string::String::from(#name)
+            }
+
+            fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+                let mut schema = ::schemars::schema::SchemaObject {
+                    instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                    ..Default::default()
+                };
+                let metadata = schema.metadata();
+                metadata.description = Some(::std::string::String::from(#description));
+                metadata.examples = vec![#(::serde_json::Value::from(#known)),*];
+                schema.into()
+            }
+        }
+    })
 }
 
 fn is_serde_attr(attr: &syn::Attribute) -> bool {

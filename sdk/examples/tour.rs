@@ -37,8 +37,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (sdk, dataset) = match &sandbox {
         Some(sandbox) => {
             println!("No credentials in the environment: touring the embedded sandbox.");
-            println!("  Bronto at {}, BluBracket at {}", sandbox.bronto_base_url(), sandbox.blubracket_base_url());
-            (Sdk::new(sandbox.config())?, sdk::sandbox::SANDBOX_DATASET.to_string())
+            println!(
+                "  Bronto at {}, BluBracket at {}",
+                sandbox.bronto_base_url(),
+                sandbox.blubracket_base_url()
+            );
+            (
+                Sdk::new(sandbox.config())?,
+                sdk::sandbox::SANDBOX_DATASET.to_string(),
+            )
         }
         None => {
             println!("Credentials found: touring the live services from the environment.");
@@ -61,20 +68,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn bronto_steps(bronto: &sdk::Bronto, dataset: &str, live: bool) -> Result<(), Box<dyn std::error::Error>> {
+async fn bronto_steps(
+    bronto: &sdk::Bronto,
+    dataset: &str,
+    live: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     println!("\n1. Bronto API keys");
     if live && std::env::var("TOUR_CREATE_API_KEY").as_deref() != Ok("1") {
         println!("   (not creating a key on a live account; set TOUR_CREATE_API_KEY=1 to do so)");
     } else {
-        let request: sdk::bronto_api::types::CreateApiKeyRequest =
-            serde_json::from_value(json!({"name": "tour key", "roles": ["SearchApi"], "ttl": 3600}))?;
-        let created = bronto.call(bronto.create_api_key().body(request).send()).await?;
-        let shown: String = created.api_key.unwrap_or_default().chars().take(8).collect();
-        println!("   created {:?} with roles {:?} (key starts {shown}…, shown once)", created.name, created.roles);
+        let request: sdk::bronto_api::types::CreateApiKeyRequest = serde_json::from_value(
+            json!({"name": "tour key", "roles": ["SearchApi"], "ttl": 3600}),
+        )?;
+        let created = bronto
+            .call(bronto.create_api_key().body(request).send())
+            .await?;
+        let shown: String = created
+            .api_key
+            .unwrap_or_default()
+            .chars()
+            .take(8)
+            .collect();
+        println!(
+            "   created {:?} with roles {:?} (key starts {shown}…, shown once)",
+            created.name, created.roles
+        );
     }
     let keys = bronto.call(bronto.list_api_keys().send()).await?;
     for key in &keys.api_keys {
-        println!("   - {:?} {:?}", key.name.as_deref().unwrap_or("?"), key.roles);
+        println!(
+            "   - {:?} {:?}",
+            key.name.as_deref().unwrap_or("?"),
+            key.roles
+        );
     }
 
     if dataset.is_empty() {
@@ -93,14 +119,26 @@ async fn bronto_steps(bronto: &sdk::Bronto, dataset: &str, live: bool) -> Result
     while let Some(page) = stream.try_next().await? {
         pages += 1;
         events += page.events.len();
-        let first = page.events.first().and_then(|e| e.raw.clone()).unwrap_or_default();
-        println!("   page {pages}: {} events, first: {first}", page.events.len());
+        let first = page
+            .events
+            .first()
+            .and_then(|e| e.raw.clone())
+            .unwrap_or_default();
+        println!(
+            "   page {pages}: {} events, first: {first}",
+            page.events.len()
+        );
     }
     println!("   {events} events over {pages} pages (every page carried the same filters)");
 
     println!("\n3. An asynchronous search");
-    let submitted = bronto.submit_search(serde_json::from_value(search.clone())?).await?;
-    let options = AsyncSearchOptions { poll_interval: Duration::from_millis(500), ..Default::default() };
+    let submitted = bronto
+        .submit_search(serde_json::from_value(search.clone())?)
+        .await?;
+    let options = AsyncSearchOptions {
+        poll_interval: Duration::from_millis(500),
+        ..Default::default()
+    };
     let result = submitted
         .wait(options, |polls| println!("   still running (poll {polls})"))
         .await?;
@@ -112,11 +150,21 @@ async fn bronto_steps(bronto: &sdk::Bronto, dataset: &str, live: bool) -> Result
     let request: sdk::bronto_api::types::CreateExportRequest = serde_json::from_value(json!({
         "search_details": {"from": [dataset], "where": clause, "time_range": "Last 24 hours"}
     }))?;
-    let options = ExportOptions { poll_interval: Duration::from_millis(200), ..Default::default() };
+    let options = ExportOptions {
+        poll_interval: Duration::from_millis(200),
+        ..Default::default()
+    };
     let outcome = bronto
-        .export_to(request, &mut file, options, |p| println!("   {}: {}%", p.export_id, p.percent))
+        .export_to(request, &mut file, options, |p| {
+            println!("   {}: {}%", p.export_id, p.percent)
+        })
         .await?;
-    println!("   wrote {} bytes ({} events) to {}", outcome.bytes, outcome.events, path.display());
+    println!(
+        "   wrote {} bytes ({} events) to {}",
+        outcome.bytes,
+        outcome.events,
+        path.display()
+    );
     Ok(())
 }
 
@@ -127,7 +175,11 @@ async fn blubracket_steps(blubracket: &sdk::BluBracket) -> Result<(), Box<dyn st
     for alert in &alerts {
         println!(
             "   - {} {} in {}:{}",
-            alert.severity.as_ref().map(ToString::to_string).unwrap_or_default(),
+            alert
+                .severity
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             alert.repo_name.as_deref().unwrap_or("?"),
             alert.file_path.as_deref().unwrap_or("?"),
             alert.line_no.unwrap_or_default()
@@ -142,7 +194,11 @@ async fn blubracket_steps(blubracket: &sdk::BluBracket) -> Result<(), Box<dyn st
         println!(
             "   - {} {} ({})",
             event.sub_type.as_deref().unwrap_or("?"),
-            event.severity.as_ref().map(ToString::to_string).unwrap_or_default(),
+            event
+                .severity
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             event.created.map(|t| t.to_rfc3339()).unwrap_or_default()
         );
     }

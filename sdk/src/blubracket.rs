@@ -74,12 +74,18 @@ impl BluBracket {
     }
 
     /// Every alert matching `request`, page after page (the same filters on every page) until a short page.
-    pub fn alerts(&self, request: SearchRequest) -> impl Stream<Item = Result<Alert, Error>> + use<> {
+    pub fn alerts(
+        &self,
+        request: SearchRequest,
+    ) -> impl Stream<Item = Result<Alert, Error>> + use<> {
         self.client.alert_stream(request).then(map_item)
     }
 
     /// Every event matching `request`, page after page.
-    pub fn events(&self, request: SearchRequest) -> impl Stream<Item = Result<Event, Error>> + use<> {
+    pub fn events(
+        &self,
+        request: SearchRequest,
+    ) -> impl Stream<Item = Result<Event, Error>> + use<> {
         self.client.event_stream(request).then(map_item)
     }
 

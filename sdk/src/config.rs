@@ -363,7 +363,8 @@ impl ConfigBuilder {
             (None, None, None) => return Ok(None),
             (Some(tenant), Some(token), _) => (tenant, token),
             (tenant, token, Some(path)) => {
-                let keys = blubracket_client::KeyFile::load(&path).map_err(|e| config_error(e.to_string()))?;
+                let keys = blubracket_client::KeyFile::load(&path)
+                    .map_err(|e| config_error(e.to_string()))?;
                 let chosen = keys
                     .select(tenant.as_deref())
                     .map_err(|e| config_error(e.to_string()))?;

@@ -195,7 +195,9 @@ impl Error {
                 self.inner.correlation_id = Some(id);
             }
             self.inner.error_type = text("type").or(self.inner.error_type);
-            self.inner.details = text("details").or_else(|| text("message")).or(self.inner.details);
+            self.inner.details = text("details")
+                .or_else(|| text("message"))
+                .or(self.inner.details);
         }
         let truncated = truncated || body.len() > MAX_ERROR_BODY;
         self.inner.body = Some(body.slice(..body.len().min(MAX_ERROR_BODY)));
@@ -257,7 +259,10 @@ impl Error {
     /// (The SDK has already retried these where that was safe.)
     pub fn is_retryable(&self) -> bool {
         matches!(self.inner.kind, ErrorKind::Connect | ErrorKind::Timeout)
-            || self.inner.status.is_some_and(client_runtime::is_retryable_status)
+            || self
+                .inner
+                .status
+                .is_some_and(client_runtime::is_retryable_status)
     }
 
     /// `true` for a 429.
@@ -338,7 +343,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner.source
+        self.inner
+            .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }

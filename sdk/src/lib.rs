@@ -54,10 +54,10 @@ pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
 pub use export::{ExportOptions, ExportOutcome, ExportProgress};
 pub use search::{AsyncSearch, AsyncSearchOptions};
 
-/// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...).
-pub use bronto_client as bronto_api;
 /// The generated BluBracket client and its types (`sdk::blubracket_api::types::Alert`, ...).
 pub use blubracket_client as blubracket_api;
+/// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...).
+pub use bronto_client as bronto_api;
 
 /// The SDK: one handle per configured API, sharing one runtime policy.
 #[derive(Debug, Clone)]
@@ -108,7 +108,9 @@ impl Sdk {
                     ))
                     .build()
                     .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?;
-                Some(BluBracket::new(blubracket_client::Client::with_runtime(runtime)))
+                Some(BluBracket::new(blubracket_client::Client::with_runtime(
+                    runtime,
+                )))
             }
         };
         Ok(Self { bronto, blubracket })

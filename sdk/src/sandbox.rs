@@ -83,8 +83,8 @@ pub mod seed {
     fn event(sequence: i64, level: &str, message: &str) -> Value {
         json!({
             "@raw": format!("{{\"level\":\"{level}\",\"message\":\"{message}\"}}"),
-            "raw": format!("level={level} message=\"{message}\""),
-            "time": "2026-11-22T09:30:00.000Z",
+            "@time": "2026-11-22T09:30:00.000Z",
+            "@status": "ok",
             "attributes": {"level": level, "service": SANDBOX_DATASET},
             "message_kvs": {},
             "metadata": {"sequence": sequence, "timestamp": 1_795_340_000_000i64 + sequence % 1000},
@@ -95,7 +95,13 @@ pub mod seed {
     pub fn search_page(index: usize) -> Value {
         let base = 9_007_199_254_740_000i64 + (index as i64) * 10;
         let events: Vec<Value> = (0..3)
-            .map(|i| event(base + i, "error", &format!("payment declined (page {}, event {})", index + 1, i + 1)))
+            .map(|i| {
+                event(
+                    base + i,
+                    "error",
+                    &format!("payment declined (page {}, event {})", index + 1, i + 1),
+                )
+            })
             .collect();
         let links: Vec<Value> = PAGE_TOKENS
             .get(index)
@@ -111,7 +117,13 @@ pub mod seed {
 
     /// The BluBracket alerts, across all pages.
     pub fn alerts() -> Vec<Value> {
-        let repos = ["payments-api", "checkout-web", "infra-terraform", "mobile-app", "docs-site"];
+        let repos = [
+            "payments-api",
+            "checkout-web",
+            "infra-terraform",
+            "mobile-app",
+            "docs-site",
+        ];
         repos
             .iter()
             .enumerate()
@@ -191,7 +203,12 @@ impl Sandbox {
         let storage = MockServer::start_async().await;
         let blubracket = MockServer::start_async().await;
         let export_file: Vec<u8> = (0..1200)
-            .map(|i| format!("{{\"sequence\":{},\"level\":\"error\",\"message\":\"payment declined\"}}\n", 9_007_199_254_740_000i64 + i))
+            .map(|i| {
+                format!(
+                    "{{\"sequence\":{},\"level\":\"error\",\"message\":\"payment declined\"}}\n",
+                    9_007_199_254_740_000i64 + i
+                )
+            })
             .collect::<String>()
             .into_bytes();
         let sandbox = Self {
@@ -279,17 +296,27 @@ impl Sandbox {
                 .json_body_includes(json!({"async_enabled": true}).to_string());
             then.status(202)
                 .header("content-type", "application/json")
-                .body(json!({"links": [{"rel": "status", "href": "/search/status/sandbox-async-1"}]}).to_string());
+                .body(
+                    json!({"links": [{"rel": "status", "href": "/search/status/sandbox-async-1"}]})
+                        .to_string(),
+                );
         });
         server.mock(|when, then| {
-            when.method("GET").path("/search/status/sandbox-async-1").header("x-bronto-api-key", key);
+            when.method("GET")
+                .path("/search/status/sandbox-async-1")
+                .header("x-bronto-api-key", key);
             then.status(202)
                 .header("content-type", "application/json")
                 .header("retry-after", "0")
-                .body(json!({"links": [{"rel": "status", "href": "/search/status/sandbox-async-2"}]}).to_string());
+                .body(
+                    json!({"links": [{"rel": "status", "href": "/search/status/sandbox-async-2"}]})
+                        .to_string(),
+                );
         });
         server.mock(|when, then| {
-            when.method("GET").path("/search/status/sandbox-async-2").header("x-bronto-api-key", key);
+            when.method("GET")
+                .path("/search/status/sandbox-async-2")
+                .header("x-bronto-api-key", key);
             then.status(200)
                 .header("content-type", "application/json")
                 .body(seed::async_result().to_string());
@@ -300,7 +327,10 @@ impl Sandbox {
         });
 
         // Export: created at 0 %, then 50 %, then complete with its file on the storage host.
-        let location = format!("{}/sandbox-bucket/{EXPORT_ID}.ndjson?X-Amz-Signature=sandbox", self.storage.base_url());
+        let location = format!(
+            "{}/sandbox-bucket/{EXPORT_ID}.ndjson?X-Amz-Signature=sandbox",
+            self.storage.base_url()
+        );
         let size = self.export_file.len();
         server.create_export(|when, then| {
             let _ = when.into_inner().header("x-bronto-api-key", key);
@@ -308,7 +338,9 @@ impl Sandbox {
         });
         let polls = Arc::new(AtomicUsize::new(0));
         server.mock(move |when, then| {
-            when.method("GET").path(format!("/exports/{EXPORT_ID}")).header("x-bronto-api-key", key);
+            when.method("GET")
+                .path(format!("/exports/{EXPORT_ID}"))
+                .header("x-bronto-api-key", key);
             then.respond_with(move |_| {
                 let percent = match polls.fetch_add(1, Ordering::SeqCst) {
                     0 => 50,
@@ -338,13 +370,24 @@ impl Sandbox {
             ("/api/public/event/search", seed::events(), Some("events")),
         ] {
             self.blubracket.mock(|when, then| {
-                when.method("POST").path(path).header("authorization", bearer.clone());
+                when.method("POST")
+                    .path(path)
+                    .header("authorization", bearer.clone());
                 then.respond_with(move |request| {
-                    let body: Value = serde_json::from_slice(request.body_ref()).unwrap_or(Value::Null);
+                    let body: Value =
+                        serde_json::from_slice(request.body_ref()).unwrap_or(Value::Null);
                     let page = body["page"].as_u64().unwrap_or(1).max(1) as usize;
                     let limit = body["limit"].as_u64().unwrap_or(100).max(1) as usize;
-                    let matching: Vec<Value> = items.iter().filter(|item| matches_filters(item, &body)).cloned().collect();
-                    let slice: Vec<Value> = matching.into_iter().skip((page - 1) * limit).take(limit).collect();
+                    let matching: Vec<Value> = items
+                        .iter()
+                        .filter(|item| matches_filters(item, &body))
+                        .cloned()
+                        .collect();
+                    let slice: Vec<Value> = matching
+                        .into_iter()
+                        .skip((page - 1) * limit)
+                        .take(limit)
+                        .collect();
                     let answer = match envelope {
                         Some(key) => json!({ key: slice }),
                         None => Value::Array(slice),
@@ -354,8 +397,12 @@ impl Sandbox {
             });
         }
         self.blubracket.mock(|when, then| {
-            when.method("POST").path("/api/public/alert/count").header("authorization", bearer.clone());
-            then.status(200).header("content-type", "application/json").body(json!({"count": 5}).to_string());
+            when.method("POST")
+                .path("/api/public/alert/count")
+                .header("authorization", bearer.clone());
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(json!({"count": 5}).to_string());
         });
     }
 
@@ -367,22 +414,32 @@ impl Sandbox {
 
 /// Equality filters (`op` absent or `EQ`) on top-level string fields, as the documented filters use them.
 fn matches_filters(item: &Value, request: &Value) -> bool {
-    request["filters"].as_array().into_iter().flatten().all(|filter| {
-        let op = filter["op"].as_str().unwrap_or("EQ");
-        let Some(id) = filter["id"].as_str() else {
-            return true;
-        };
-        let values: Vec<&str> = filter["value"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-        match (op, item[id].as_str()) {
-            ("EQ", Some(actual)) => values.contains(&actual),
-            ("NEQ", Some(actual)) => !values.contains(&actual),
-            (_, None) => false,
-            _ => true,
-        }
-    })
+    request["filters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|filter| {
+            let op = filter["op"].as_str().unwrap_or("EQ");
+            let Some(id) = filter["id"].as_str() else {
+                return true;
+            };
+            let values: Vec<&str> = filter["value"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            match (op, item[id].as_str()) {
+                ("EQ", Some(actual)) => values.contains(&actual),
+                ("NEQ", Some(actual)) => !values.contains(&actual),
+                (_, None) => false,
+                _ => true,
+            }
+        })
 }
 
 /// Seed JSON as the client's type (the seed is checked against the document's schemas by the SDK's tests).
 fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).unwrap_or_else(|e| unreachable!("sandbox seed data matches its type: {e}"))
+    serde_json::from_value(value)
+        .unwrap_or_else(|e| unreachable!("sandbox seed data matches its type: {e}"))
 }

@@ -55,10 +55,13 @@ impl BluHarness {
     /// Starts a server and builds a client for it.
     pub fn start() -> Self {
         let server = MockServer::start();
-        let client = blubracket_client::ClientConfig::new(server.base_url())
+        // One attempt per call, as in the Bronto harness.
+        let runtime = blubracket_client::ClientConfig::new(server.base_url())
             .token(TOKEN)
-            .build()
+            .runtime_builder()
+            .and_then(|builder| Ok(builder.retry(client_runtime::RetryPolicy::none()).build()?))
             .unwrap_or_else(|e| panic!("client for the mock server: {e}"));
+        let client = blubracket_client::Client::with_runtime(runtime);
         Self { server, client }
     }
 }

@@ -67,10 +67,14 @@ impl Harness {
     /// Starts a server and builds a client for it.
     pub fn start() -> Self {
         let server = MockServer::start();
-        let client = bronto_client::ClientConfig::with_base_url(server.base_url())
+        // One attempt per call: these tests check what each request and response look like; retries are the
+        // runtime's business and are tested on their own (tests/sdk_policy.rs).
+        let runtime = bronto_client::ClientConfig::with_base_url(server.base_url())
             .api_key(API_KEY)
-            .build()
+            .runtime_builder()
+            .and_then(|builder| Ok(builder.retry(client_runtime::RetryPolicy::none()).build()?))
             .unwrap_or_else(|e| panic!("client for the mock server: {e}"));
+        let client = bronto_client::Client::with_runtime(runtime);
         Self { server, client }
     }
 }

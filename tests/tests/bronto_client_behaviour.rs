@@ -195,3 +195,16 @@ async fn typed_mocks_from_bronto_mock_serve_the_clients_types() {
     mock.assert();
     assert_eq!(keys.api_keys, vec![key]);
 }
+
+#[test]
+fn an_open_enums_schema_is_a_string_listing_its_known_values() {
+    let schema = serde_json::to_value(schemars::schema_for!(MonitorStatus)).expect("schema");
+    assert_eq!(schema["type"], json!("string"), "{schema}");
+    let examples = schema["examples"].as_array().cloned().unwrap_or_default();
+    for known in ["OK", "NO_DATA", "ALERT", "WARN"] {
+        assert!(
+            examples.contains(&json!(known)),
+            "{known} missing from {schema}"
+        );
+    }
+}

@@ -37,7 +37,7 @@ fn page(events: &[&str], next_token: Option<&str>) -> String {
         .map(|token| vec![json!({"rel": "next", "href": format!("/search?pagination_token={token}&per_page=2")})])
         .unwrap_or_default();
     json!({
-        "events": events.iter().map(|raw| json!({"@raw": raw, "raw": raw, "metadata": {"sequence": 9007199254740993i64}})).collect::<Vec<_>>(),
+        "events": events.iter().map(|raw| json!({"@raw": raw, "metadata": {"sequence": 9007199254740993i64}})).collect::<Vec<_>>(),
         "links": links,
     })
     .to_string()

@@ -78,6 +78,13 @@ pub enum Reply {
     },
     /// Close the connection without answering.
     Drop,
+    /// Answer `status` once a permit of `gate` is available (the test adds permits to release requests).
+    Gated {
+        /// Each answer consumes one permit.
+        gate: Arc<tokio::sync::Semaphore>,
+        /// The status then.
+        status: u16,
+    },
 }
 
 impl Reply {
@@ -181,9 +188,15 @@ where
         stream.read_exact(&mut body).await?;
         let now = active.fetch_add(1, Ordering::SeqCst) + 1;
         max_active.fetch_max(now, Ordering::SeqCst);
-        let reply = handler(&Request { headers, body });
+        let mut reply = handler(&Request { headers, body });
+        if let Reply::Gated { gate, status } = reply {
+            if let Ok(permit) = gate.acquire().await {
+                permit.forget();
+            }
+            reply = Reply::status(status);
+        }
         let result = match reply {
-            Reply::Drop => {
+            Reply::Drop | Reply::Gated { .. } => {
                 active.fetch_sub(1, Ordering::SeqCst);
                 return Ok(());
             }

@@ -1,0 +1,226 @@
+//! The embedded sandbox: its seed data conform to the types' JSON schemas, and every workflow of the tour works
+//! against it.
+
+use futures::TryStreamExt as _;
+use schemars::JsonSchema;
+use sdk::sandbox::{Sandbox, seed};
+use serde_json::{Value, json};
+
+/// Checks `value` against a JSON schema (the subset schemars emits): `$ref`, `type`, `enum`, `properties`,
+/// `required`, `additionalProperties`, `items`, `anyOf`/`oneOf`/`allOf`. Returns the first violation's path.
+fn conforms(value: &Value, schema: &Value, root: &Value, path: &str) -> Result<(), String> {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let target = root
+            .pointer(reference.trim_start_matches('#'))
+            .ok_or_else(|| format!("{path}: unresolved {reference}"))?;
+        return conforms(value, target, root, path);
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(branches) = schema.get(key).and_then(Value::as_array) {
+            if !branches
+                .iter()
+                .any(|b| conforms(value, b, root, path).is_ok())
+            {
+                return Err(format!("{path}: matches no branch of {key}"));
+            }
+        }
+    }
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        conforms(value, part, root, path)?;
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        if !values.contains(value) {
+            return Err(format!("{path}: {value} is not one of {values:?}"));
+        }
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !types.is_empty() {
+        let actual = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        let ok = types.contains(&actual) || (actual == "integer" && types.contains(&"number"));
+        if !ok {
+            return Err(format!("{path}: {actual} where the schema says {types:?}"));
+        }
+    }
+    if let Value::Object(fields) = value {
+        let properties = schema.get("properties").and_then(Value::as_object);
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !fields.contains_key(name) {
+                return Err(format!("{path}: required `{name}` is missing"));
+            }
+        }
+        if let Some(properties) = properties {
+            let open = !matches!(
+                schema.get("additionalProperties"),
+                Some(Value::Bool(false)) | None
+            ) || schema
+                .get("additionalProperties")
+                .is_some_and(Value::is_object);
+            for (name, inner) in fields {
+                match properties.get(name) {
+                    Some(property) => conforms(inner, property, root, &format!("{path}/{name}"))?,
+                    None if open => {}
+                    None => return Err(format!("{path}: `{name}` is not a property of the type")),
+                }
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
+        for (index, item) in items.iter().enumerate() {
+            conforms(item, item_schema, root, &format!("{path}/{index}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn assert_conforms<T: JsonSchema>(value: &Value) {
+    let schema = serde_json::to_value(schemars::schema_for!(T)).expect("schema as JSON");
+    if let Err(problem) = conforms(value, &schema, &schema, "") {
+        panic!("{}: {problem}\n{value:#}", std::any::type_name::<T>());
+    }
+}
+
+#[test]
+fn the_seed_data_conform_to_the_types_schemas() {
+    use sdk::blubracket_api::types as blu;
+    use sdk::bronto_api::types as bronto;
+    assert_conforms::<bronto::ListApiKeysResponse>(&seed::api_keys());
+    assert_conforms::<bronto::ApiKey>(&seed::created_api_key());
+    for page in 0..3 {
+        assert_conforms::<bronto::PostSearchResponse>(&seed::search_page(page));
+    }
+    assert_conforms::<bronto::PostSearchResponse>(&seed::async_result());
+    for percent in [0, 50, 100] {
+        assert_conforms::<bronto::Export>(&seed::export(percent, "https://storage.example/x", 10));
+    }
+    for alert in seed::alerts() {
+        assert_conforms::<blu::Alert>(&alert);
+    }
+    for event in seed::events() {
+        assert_conforms::<blu::Event>(&event);
+    }
+}
+
+#[test]
+fn the_checker_rejects_what_does_not_conform() {
+    let mut bad = seed::created_api_key();
+    bad["roles"] = json!("SearchApi");
+    let schema = serde_json::to_value(schemars::schema_for!(sdk::bronto_api::types::ApiKey))
+        .expect("schema");
+    assert!(
+        conforms(&bad, &schema, &schema, "").is_err(),
+        "roles must be an array"
+    );
+    let mut unknown = seed::export(0, "", 0);
+    unknown["status"] = json!(42);
+    let schema = serde_json::to_value(schemars::schema_for!(sdk::bronto_api::types::Export))
+        .expect("schema");
+    assert!(
+        conforms(&unknown, &schema, &schema, "").is_err(),
+        "status must be a string"
+    );
+}
+
+#[tokio::test]
+async fn every_tour_workflow_runs_against_the_sandbox() {
+    let sandbox = Sandbox::start().await;
+    let sdk = sdk::Sdk::new(sandbox.config()).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto");
+
+    let keys = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect("keys");
+    assert_eq!(keys.api_keys.len(), 2);
+    let request: sdk::bronto_api::types::CreateApiKeyRequest =
+        serde_json::from_value(json!({"name": "t", "roles": ["SearchApi"]})).expect("typed");
+    let created = bronto
+        .call(bronto.create_api_key().body(request).send())
+        .await
+        .expect("created");
+    assert!(
+        created.api_key.is_some_and(|k| k.len() > 8),
+        "the full key is shown on creation"
+    );
+
+    let search = json!({"from": [sdk::sandbox::SANDBOX_DATASET], "select": ["@raw"], "time_range": "Last 1 hour", "limit": 3});
+    let events: Vec<_> = bronto
+        .search_events(serde_json::from_value(search.clone()).expect("typed"))
+        .try_collect()
+        .await
+        .expect("pages");
+    assert_eq!(events.len(), 9, "three pages of three");
+
+    // Dropping the dataset filter makes the sandbox answer 404: it really checks filters on every page.
+    let unfiltered = json!({"from": ["other"], "select": ["@raw"], "time_range": "Last 1 hour"});
+    let error = bronto
+        .search_events(serde_json::from_value(unfiltered).expect("typed"))
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("no such dataset");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+
+    let result = bronto
+        .search_async(
+            serde_json::from_value(search).expect("typed"),
+            Default::default(),
+        )
+        .await
+        .expect("async search");
+    assert_eq!(result.events.len(), 1);
+
+    let mut file = Vec::new();
+    let request: sdk::bronto_api::types::CreateExportRequest = serde_json::from_value(
+        json!({"search_details": {"from": ["x"], "time_range": "Last 1 hour"}}),
+    )
+    .expect("typed");
+    let options = sdk::ExportOptions {
+        poll_interval: std::time::Duration::from_millis(5),
+        ..Default::default()
+    };
+    let mut progress = Vec::new();
+    let outcome = bronto
+        .export_to(request, &mut file, options, |p| progress.push(p.percent))
+        .await
+        .expect("export");
+    assert_eq!(file, sandbox.export_file());
+    assert_eq!(outcome.bytes as usize, sandbox.export_file().len());
+    assert_eq!(progress, [0, 50, 100]);
+
+    let blubracket = sdk.blubracket().expect("blubracket");
+    use sdk::blubracket_api::types::{Filter, SearchRequest};
+    let active: Vec<_> = blubracket
+        .alerts(SearchRequest::new([Filter::new("state", ["ACTIVE"])]).with_limit(2))
+        .try_collect()
+        .await
+        .expect("alerts");
+    assert_eq!(active.len(), 4, "one of the five alerts is dismissed");
+    let events: Vec<_> = blubracket
+        .events(SearchRequest::new(Vec::<Filter>::new()).with_limit(3))
+        .try_collect()
+        .await
+        .expect("events");
+    assert_eq!(events.len(), 4);
+}
