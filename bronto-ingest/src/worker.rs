@@ -2,6 +2,7 @@
 //! retries, splits and settles every event as sent or failed.
 
 use std::mem;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -137,42 +138,58 @@ impl Dispatcher {
     pub(crate) async fn run(mut self) {
         loop {
             let deadline = self.deadline;
-            let command = tokio::select! {
-                command = self.rx.recv() => command,
-                () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
-                    self.dispatch().await;
-                    continue;
-                }
-            };
-            match command {
-                Some(Command::Event(event)) => self.push(event).await,
-                Some(Command::Flush(reply)) => {
-                    self.settle_all().await;
-                    let _ = reply.send(());
-                }
-                Some(Command::Close(reply)) => {
-                    self.close(vec![reply]).await;
-                    return;
-                }
-                None => {
-                    // Every handle was dropped without `close`: deliver what was accepted all the same.
-                    self.settle_all().await;
-                    let held = self.delivery.shared.held_failures();
-                    if held > 0 {
-                        tracing::error!(
-                            batches = held,
-                            "bronto ingestion: every Ingestor handle was dropped without close(); \
-                             failed batches remain undelivered to the caller"
-                        );
+            tokio::select! {
+                command = self.rx.recv() => {
+                    if self.handle(command).await.is_break() {
+                        return;
                     }
-                    return;
                 }
+                () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {}
             }
             // Under a steady stream the receive branch is always ready: honour the linger here too.
-            if self.deadline.is_some_and(|d| d <= Instant::now()) {
-                self.dispatch().await;
+            while self.deadline.is_some_and(|d| d <= Instant::now()) {
+                // The batch is due. Take what is already queued first (up to the limits; a full batch is sent on
+                // the way): under load, the time spent waiting for a request slot serves as the linger, so a
+                // short linger does not degrade into one-event requests.
+                match self.rx.try_recv() {
+                    Ok(command) => {
+                        if self.handle(Some(command)).await.is_break() {
+                            return;
+                        }
+                    }
+                    Err(_) => self.dispatch().await,
+                }
             }
         }
+    }
+
+    /// Handles one command; `Break` when the dispatcher is done.
+    async fn handle(&mut self, command: Option<Command>) -> ControlFlow<()> {
+        match command {
+            Some(Command::Event(event)) => self.push(event).await,
+            Some(Command::Flush(reply)) => {
+                self.settle_all().await;
+                let _ = reply.send(());
+            }
+            Some(Command::Close(reply)) => {
+                self.close(vec![reply]).await;
+                return ControlFlow::Break(());
+            }
+            None => {
+                // Every handle was dropped without `close`: deliver what was accepted all the same.
+                self.settle_all().await;
+                let held = self.delivery.shared.held_failures();
+                if held > 0 {
+                    tracing::error!(
+                        batches = held,
+                        "bronto ingestion: every Ingestor handle was dropped without close(); \
+                         failed batches remain undelivered to the caller"
+                    );
+                }
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
     }
 
     /// Stops accepting, drains every event already queued (or about to be, by a handle holding a permit),

@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! cargo run --release -p build-support --bin codegen -- <document> [--digest FILE] [--patches FILE] [--out DIR]
+//!     [--rehearse]
 //! ```
-//! Prints the time of each step; with `--out`, writes the generated client and its API-surface summary there.
+//! Prints how long generation took; with `--out`, writes the generated client and its API-surface summary there.
+//! With `--rehearse` (for re-vendoring), patches that do not apply are listed instead of stopping the run.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -20,7 +22,12 @@ fn main() {
     };
     let mut pipeline = Pipeline::new("client", &document);
     let mut out: Option<PathBuf> = None;
+    let mut rehearse = false;
     while let Some(flag) = args.next() {
+        if flag == "--rehearse" {
+            rehearse = true;
+            continue;
+        }
         let value = args.next().unwrap_or_default();
         pipeline = match flag.as_str() {
             "--digest" => pipeline.digest(&value),
@@ -37,7 +44,18 @@ fn main() {
         };
     }
     let started = Instant::now();
-    match pipeline.generate_client() {
+    let result = if rehearse {
+        pipeline.rehearse().map(|(output, stale)| {
+            for patch in &stale {
+                println!("stale: {patch}");
+            }
+            println!("{} stale patch(es)", stale.len());
+            output
+        })
+    } else {
+        pipeline.generate_client()
+    };
+    match result {
         Ok(output) => {
             let elapsed = started.elapsed();
             println!(
