@@ -162,6 +162,8 @@ impl IngestConfig {
     }
 
     /// How long a batch waits for more events after its first one before it is sent anyway (default 200 ms).
+    /// When it is due, events already queued still join it (up to the limits), so with a zero linger a batch
+    /// goes out as soon as nothing more is waiting.
     pub fn linger(mut self, linger: Duration) -> Self {
         self.linger = linger;
         self

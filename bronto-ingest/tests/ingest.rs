@@ -710,6 +710,42 @@ async fn backpressure_bounds_the_queue_and_requests_in_flight() {
 }
 
 #[tokio::test]
+async fn with_no_linger_events_queued_behind_a_busy_request_still_share_a_batch() {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let (server_gate, server_sizes) = (Arc::clone(&gate), Arc::clone(&sizes));
+    let server = server::start(move |request: &Request| {
+        server_sizes
+            .lock()
+            .expect("lock")
+            .push(request.lines().len());
+        Reply::Gated {
+            gate: Arc::clone(&server_gate),
+            status: 200,
+        }
+    })
+    .await;
+    let ingestor = build(config(&server.url()).linger(Duration::ZERO));
+    ingestor.send(event(0)).await.expect("accepted");
+    // The first event goes out alone and is held; ten more queue up behind it meanwhile.
+    let started = Instant::now();
+    while sizes.lock().expect("lock").is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no request arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for i in 1..=10 {
+        ingestor.try_send(event(i)).expect("room in the queue");
+    }
+    gate.add_permits(1_000);
+    let report = ingestor.close().await;
+    assert_eq!(report.sent, 11);
+    assert_eq!(*sizes.lock().expect("lock"), vec![1, 10]);
+}
+
+#[tokio::test]
 async fn a_closed_ingestor_gives_events_back() {
     let server = MockServer::start_async().await;
     server

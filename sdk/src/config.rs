@@ -124,7 +124,7 @@ impl Config {
         ConfigBuilder::default()
     }
 
-    /// The configuration from the process environment alone (see [`env`]).
+    /// The configuration from the process environment alone (see [`env`](mod@crate::env)).
     pub fn from_env() -> Result<Self, Error> {
         Self::builder().with_env().build()
     }
@@ -222,7 +222,7 @@ impl ConfigBuilder {
         self
     }
 
-    /// Fills what the explicit calls left unset from the process environment (see [`env`]).
+    /// Fills what the explicit calls left unset from the process environment (see [`env`](mod@crate::env)).
     pub fn with_env(self) -> Self {
         self.with_env_from(|name| std::env::var(name).ok())
     }

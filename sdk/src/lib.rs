@@ -116,7 +116,7 @@ impl Sdk {
         Ok(Self { bronto, blubracket })
     }
 
-    /// The SDK configured from the environment alone (see [`env`]).
+    /// The SDK configured from the environment alone (see [`env`](mod@crate::env)).
     pub fn from_env() -> Result<Self, Error> {
         Self::new(Config::from_env()?)
     }

@@ -16,13 +16,12 @@ fn conforms(value: &Value, schema: &Value, root: &Value, path: &str) -> Result<(
         return conforms(value, target, root, path);
     }
     for key in ["anyOf", "oneOf"] {
-        if let Some(branches) = schema.get(key).and_then(Value::as_array) {
-            if !branches
+        if let Some(branches) = schema.get(key).and_then(Value::as_array)
+            && !branches
                 .iter()
                 .any(|b| conforms(value, b, root, path).is_ok())
-            {
-                return Err(format!("{path}: matches no branch of {key}"));
-            }
+        {
+            return Err(format!("{path}: matches no branch of {key}"));
         }
     }
     for part in schema
@@ -33,10 +32,10 @@ fn conforms(value: &Value, schema: &Value, root: &Value, path: &str) -> Result<(
     {
         conforms(value, part, root, path)?;
     }
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        if !values.contains(value) {
-            return Err(format!("{path}: {value} is not one of {values:?}"));
-        }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array)
+        && !values.contains(value)
+    {
+        return Err(format!("{path}: {value} is not one of {values:?}"));
     }
     let types: Vec<&str> = match schema.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
