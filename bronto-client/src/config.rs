@@ -106,17 +106,3 @@ impl ClientConfig {
         Ok(Client::with_runtime(self.runtime()?))
     }
 }
-
-impl Client {
-    /// A client whose requests go through `runtime` (its base URL, credential and HTTP client).
-    pub fn with_runtime(runtime: Runtime) -> Self {
-        let base_url = runtime.base_url().to_string();
-        let http = runtime.http_client().clone();
-        Client::new_with_client(&base_url, http, runtime)
-    }
-
-    /// The runtime this client sends requests through.
-    pub fn runtime(&self) -> &Runtime {
-        &self.inner
-    }
-}

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod credential;
+mod hooks;
 mod http_client;
 mod options;
 mod retry;

@@ -1,20 +1,14 @@
 //! [`BluBracket`]: the BluBracket client under the SDK's policy, with typed errors and paged streams.
 
-use std::future::Future;
-use std::ops::Deref;
-use std::time::Duration;
-
 use blubracket_client::types::{Alert, AuditRecord, Event, SearchRequest};
-use client_runtime::RequestOptions;
 use futures::{Stream, StreamExt as _};
-use progenitor_client::ResponseValue;
 
 use crate::error::{self, Error};
 
 /// The BluBracket API under the SDK's runtime policy.
 ///
 /// It dereferences to the generated [`blubracket_client::Client`]; run a builder's `send()` through
-/// [`BluBracket::call`] for the typed body or an [`Error`], or page through alerts and events as streams:
+/// [`Api::call`](crate::Api::call) for the typed body or an [`Error`], or page through alerts and events as streams:
 ///
 /// ```no_run
 /// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
@@ -25,54 +19,9 @@ use crate::error::{self, Error};
 /// let alerts: Vec<_> = blubracket.alerts(request).try_collect().await?;
 /// # let _ = alerts; Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-pub struct BluBracket {
-    client: blubracket_client::Client,
-    operation_timeout: Duration,
-}
-
-impl Deref for BluBracket {
-    type Target = blubracket_client::Client;
-
-    fn deref(&self) -> &Self::Target {
-        &self.client
-    }
-}
+pub type BluBracket = crate::call::Api<blubracket_client::Client>;
 
 impl BluBracket {
-    pub(crate) fn new(client: blubracket_client::Client) -> Self {
-        let operation_timeout = client.runtime().timeouts().operation;
-        Self {
-            client,
-            operation_timeout,
-        }
-    }
-
-    /// The generated client.
-    pub fn client(&self) -> &blubracket_client::Client {
-        &self.client
-    }
-
-    /// Runs one call of the generated client and returns its typed body.
-    pub async fn call<T, E, F>(&self, call: F) -> Result<T, Error>
-    where
-        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-        E: serde::Serialize,
-    {
-        self.call_with(RequestOptions::new(), call).await
-    }
-
-    /// Like [`BluBracket::call`], with per-call options (timeout, extra headers).
-    pub async fn call_with<T, E, F>(&self, options: RequestOptions, call: F) -> Result<T, Error>
-    where
-        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-        E: serde::Serialize,
-    {
-        crate::call::run(options, self.operation_timeout, call)
-            .await
-            .map(ResponseValue::into_inner)
-    }
-
     /// Every alert matching `request`, page after page (the same filters on every page) until a short page.
     pub fn alerts(
         &self,

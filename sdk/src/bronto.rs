@@ -1,11 +1,7 @@
 //! [`Bronto`]: the Bronto client under the SDK's policy, with typed errors and a raw escape hatch.
 
-use std::future::Future;
-use std::ops::Deref;
-
 use bronto_client::ClientInfo as _;
 use client_runtime::RequestOptions;
-use progenitor_client::ResponseValue;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
@@ -14,8 +10,8 @@ use crate::error::{self, Error, ErrorKind};
 /// The Bronto API under the SDK's runtime policy.
 ///
 /// It dereferences to the generated [`bronto_client::Client`], so every operation is there as a builder; run the
-/// builder's `send()` through [`Bronto::call`] (or [`Bronto::call_with`] for per-call options) to get the typed
-/// response or an [`Error`]:
+/// builder's `send()` through [`Api::call`](crate::Api::call) (or [`Api::call_with`](crate::Api::call_with) for
+/// per-call options) to get the typed response or an [`Error`]:
 ///
 /// ```no_run
 /// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
@@ -26,68 +22,9 @@ use crate::error::{self, Error, ErrorKind};
 /// let raw: serde_json::Value = bronto.get("/undocumented/thing").await?;
 /// # let _ = raw; Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-pub struct Bronto {
-    client: bronto_client::Client,
-    operation_timeout: std::time::Duration,
-}
-
-impl Deref for Bronto {
-    type Target = bronto_client::Client;
-
-    fn deref(&self) -> &Self::Target {
-        &self.client
-    }
-}
+pub type Bronto = crate::call::Api<bronto_client::Client>;
 
 impl Bronto {
-    pub(crate) fn new(client: bronto_client::Client) -> Self {
-        let operation_timeout = client.runtime().timeouts().operation;
-        Self {
-            client,
-            operation_timeout,
-        }
-    }
-
-    /// The generated client.
-    pub fn client(&self) -> &bronto_client::Client {
-        &self.client
-    }
-
-    /// Runs one call of the generated client (`bronto.some_operation()...send()`) and returns its typed body.
-    pub async fn call<T, E, F>(&self, call: F) -> Result<T, Error>
-    where
-        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-        E: serde::Serialize,
-    {
-        self.call_with(RequestOptions::new(), call).await
-    }
-
-    /// Like [`Bronto::call`], with per-call options: a timeout for the whole operation, extra headers, and the
-    /// credential when the client is in per-request credential mode.
-    pub async fn call_with<T, E, F>(&self, options: RequestOptions, call: F) -> Result<T, Error>
-    where
-        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-        E: serde::Serialize,
-    {
-        self.call_response(options, call)
-            .await
-            .map(ResponseValue::into_inner)
-    }
-
-    /// Like [`Bronto::call_with`], keeping the status and headers of the response.
-    pub async fn call_response<T, E, F>(
-        &self,
-        options: RequestOptions,
-        call: F,
-    ) -> Result<ResponseValue<T>, Error>
-    where
-        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-        E: serde::Serialize,
-    {
-        crate::call::run(options, self.operation_timeout, call).await
-    }
-
     /// `GET path` with JSON out.
     pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
         self.raw(Method::GET, path, None, RequestOptions::new())

@@ -1,6 +1,7 @@
-//! Running one call of a generated client under the SDK: per-call options in, a typed [`Error`] out.
+//! [`Api`]: a generated client under the SDK's policy. Running one call: per-call options in, a typed [`Error`] out.
 
 use std::future::Future;
+use std::ops::Deref;
 use std::time::Duration;
 
 use client_runtime::RequestOptions;
@@ -26,5 +27,70 @@ where
         Ok((Err(error), meta)) => Err(error::from_progenitor(error, meta).await),
         Err(_) => Err(Error::new(ErrorKind::Timeout)
             .message(format!("the operation took longer than {limit:?}"))),
+    }
+}
+
+/// A generated client under the SDK's runtime policy: it dereferences to the client, so every operation is there
+/// as a builder, and [`Api::call`] runs a builder's `send()` to the typed body or an [`Error`]. Used as
+/// [`Bronto`](crate::Bronto) and [`BluBracket`](crate::BluBracket).
+#[derive(Debug, Clone)]
+pub struct Api<C> {
+    pub(crate) client: C,
+    pub(crate) operation_timeout: Duration,
+}
+
+impl<C> Deref for Api<C> {
+    type Target = C;
+
+    fn deref(&self) -> &Self::Target {
+        &self.client
+    }
+}
+
+impl<C> Api<C> {
+    pub(crate) fn new(client: C, operation_timeout: Duration) -> Self {
+        Self {
+            client,
+            operation_timeout,
+        }
+    }
+
+    /// The generated client.
+    pub fn client(&self) -> &C {
+        &self.client
+    }
+
+    /// Runs one call of the generated client (`api.some_operation()...send()`) and returns its typed body.
+    pub async fn call<T, E, F>(&self, call: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        E: serde::Serialize,
+    {
+        self.call_with(RequestOptions::new(), call).await
+    }
+
+    /// Like [`Api::call`], with per-call options: a timeout for the whole operation, extra headers, and the
+    /// credential when the client is in per-request credential mode.
+    pub async fn call_with<T, E, F>(&self, options: RequestOptions, call: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        E: serde::Serialize,
+    {
+        self.call_response(options, call)
+            .await
+            .map(ResponseValue::into_inner)
+    }
+
+    /// Like [`Api::call_with`], keeping the status and headers of the response.
+    pub async fn call_response<T, E, F>(
+        &self,
+        options: RequestOptions,
+        call: F,
+    ) -> Result<ResponseValue<T>, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        E: serde::Serialize,
+    {
+        run(options, self.operation_timeout, call).await
     }
 }

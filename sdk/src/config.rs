@@ -118,6 +118,24 @@ impl fmt::Debug for Config {
 }
 
 impl Config {
+    /// Applies the shared runtime policy (retries, timeouts, in-flight bound, user agent) to a client's runtime.
+    pub(crate) fn finish_runtime(
+        &self,
+        builder: client_runtime::RuntimeBuilder,
+        client: &str,
+    ) -> Result<client_runtime::Runtime, Error> {
+        builder
+            .retry(self.retry.clone())
+            .timeouts(self.timeouts)
+            .max_in_flight(self.max_in_flight)
+            .user_agent(format!(
+                "sdk/{v} {client}/{v}",
+                v = env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| config_error(e.to_string()))
+    }
+
     /// A builder with the defaults: 3 attempts, timeouts 10 s connect / 30 s per attempt / 120 s per operation,
     /// 16 requests in flight per client.
     pub fn builder() -> ConfigBuilder {

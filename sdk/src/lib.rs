@@ -48,6 +48,7 @@ mod search;
 
 pub use blubracket::BluBracket;
 pub use bronto::Bronto;
+pub use call::Api;
 pub use client_runtime::{Credential, RequestOptions, RetryPolicy, Timeouts};
 pub use config::{Config, ConfigBuilder, env};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
@@ -69,48 +70,33 @@ pub struct Sdk {
 impl Sdk {
     /// Builds the clients `config` describes.
     pub fn new(config: Config) -> Result<Self, Error> {
+        let operation_timeout = config.timeouts.operation;
         let bronto = match &config.bronto {
             None => None,
             Some(settings) => {
-                let runtime = bronto_client::ClientConfig::with_base_url(settings.base_url.clone())
+                let builder = bronto_client::ClientConfig::with_base_url(settings.base_url.clone())
                     .runtime_builder()
                     .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?
-                    .credential_mode(settings.credentials.clone())
-                    .retry(config.retry.clone())
-                    .timeouts(config.timeouts)
-                    .max_in_flight(config.max_in_flight)
-                    .user_agent(concat!(
-                        "sdk/",
-                        env!("CARGO_PKG_VERSION"),
-                        " bronto-client/",
-                        env!("CARGO_PKG_VERSION")
-                    ))
-                    .build()
-                    .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?;
-                Some(Bronto::new(bronto_client::Client::with_runtime(runtime)))
+                    .credential_mode(settings.credentials.clone());
+                let runtime = config.finish_runtime(builder, "bronto-client")?;
+                Some(Bronto::new(
+                    bronto_client::Client::with_runtime(runtime),
+                    operation_timeout,
+                ))
             }
         };
         let blubracket = match &config.blubracket {
             None => None,
             Some(settings) => {
-                let runtime = blubracket_client::ClientConfig::new(settings.tenant_url.clone())
+                let builder = blubracket_client::ClientConfig::new(settings.tenant_url.clone())
                     .credential(settings.credential.clone())
                     .runtime_builder()
-                    .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?
-                    .retry(config.retry.clone())
-                    .timeouts(config.timeouts)
-                    .max_in_flight(config.max_in_flight)
-                    .user_agent(concat!(
-                        "sdk/",
-                        env!("CARGO_PKG_VERSION"),
-                        " blubracket-client/",
-                        env!("CARGO_PKG_VERSION")
-                    ))
-                    .build()
                     .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?;
-                Some(BluBracket::new(blubracket_client::Client::with_runtime(
-                    runtime,
-                )))
+                let runtime = config.finish_runtime(builder, "blubracket-client")?;
+                Some(BluBracket::new(
+                    blubracket_client::Client::with_runtime(runtime),
+                    operation_timeout,
+                ))
             }
         };
         Ok(Self { bronto, blubracket })

@@ -1,0 +1,56 @@
+//! The glue every generated client needs, as one macro: progenitor requires the `ClientHooks` impl to live in the
+//! crate that includes the generated code, so each client crate invokes [`runtime_hooks!`](crate::runtime_hooks)
+//! once instead of repeating the impl.
+
+/// Implements, for a generated `Client` whose inner type is [`Runtime`](crate::Runtime):
+///
+/// - `ClientHooks`: `pre` fails closed when the call's credential does not fit the client's mode
+///   ([`Runtime::check_credentials`](crate::Runtime::check_credentials)); `exec` sends through
+///   [`Runtime::execute`](crate::Runtime::execute);
+/// - `Client::with_runtime(runtime)` and `Client::runtime()`.
+///
+/// Invoke it in the crate that `include!`s the generated code, with the path of the generated `Client`:
+///
+/// ```ignore
+/// client_runtime::runtime_hooks!(crate::generated::Client);
+/// ```
+#[macro_export]
+macro_rules! runtime_hooks {
+    ($client:path) => {
+        impl ::progenitor_client::ClientHooks<$crate::Runtime> for $client {
+            async fn pre<E>(
+                &self,
+                _request: &mut ::reqwest::Request,
+                _info: &::progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
+                self.inner
+                    .check_credentials()
+                    .map_err(::progenitor_client::Error::Custom)
+            }
+
+            async fn exec(
+                &self,
+                request: ::reqwest::Request,
+                info: &::progenitor_client::OperationInfo,
+            ) -> ::reqwest::Result<::reqwest::Response> {
+                self.inner
+                    .execute(&self.client, request, info.operation_id)
+                    .await
+            }
+        }
+
+        impl $client {
+            /// A client whose requests go through `runtime` (its base URL, credential, HTTP client and policy).
+            pub fn with_runtime(runtime: $crate::Runtime) -> Self {
+                let base_url = runtime.base_url().to_string();
+                let http = runtime.http_client().clone();
+                Self::new_with_client(&base_url, http, runtime)
+            }
+
+            /// The runtime this client sends requests through.
+            pub fn runtime(&self) -> &$crate::Runtime {
+                &self.inner
+            }
+        }
+    };
+}
