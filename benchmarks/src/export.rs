@@ -196,6 +196,13 @@ async fn raw(base_url: &str) -> Result<(u64, Duration, u64), BoxError> {
         .error_for_status()?
         .json()
         .await?;
+    if export.status != sdk::bronto_api::types::ExportStatus::Complete {
+        return Err(format!(
+            "export {} is {}, not complete",
+            export.export_id, export.status
+        )
+        .into());
+    }
     let response = storage
         .get(&export.location)
         .send()

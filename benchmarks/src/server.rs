@@ -8,7 +8,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `POST /search` | the configured search response (the request body is read and discarded) |
-//! | `POST /exports`, `GET /exports/{id}` | an export already `COMPLETE`, `location` pointing at the file route |
+//! | `POST /exports` (201), `GET /exports/{id}` | an export already `COMPLETE`, `location` pointing at the file route |
 //! | `GET /files/export.json.gz` | the configured number of bytes, in 64 KiB frames, with `content-length` |
 
 use std::convert::Infallible;
@@ -184,7 +184,11 @@ async fn answer(state: &State, request: Request<Incoming>) -> Response<Payload> 
     let path = parts.uri.path();
     match parts.method {
         Method::POST if path == "/search" => json(state.search.clone()),
-        Method::POST if path == "/exports" => json(state.export.clone()),
+        Method::POST if path == "/exports" => {
+            let mut response = json(state.export.clone());
+            *response.status_mut() = StatusCode::CREATED;
+            response
+        }
         Method::GET if path.strip_prefix("/exports/") == Some(EXPORT_ID) => {
             json(state.export.clone())
         }

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod blubracket;
+pub mod coverage;
 pub mod loopback;
 pub mod samples;
 

@@ -1,30 +1,13 @@
 //! The committed API-surface summary matches what the hand-written document generates, so a change of the document
 //! shows up in review as a readable diff of what callers see.
 
-use integration_tests::repo_path;
-
-const REFRESH: &str = "UPDATE_API_SURFACE=1 cargo test --workspace --test blubracket_surface";
-
 #[test]
 fn committed_surface_matches_the_generated_client() {
-    let path = repo_path("openapi/blubracket-api-surface.txt");
-    let generated = blubracket_client::API_SURFACE;
-    if std::env::var_os("UPDATE_API_SURFACE").is_some() {
-        std::fs::write(&path, generated).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    if committed != generated {
-        let diff = similar::TextDiff::from_lines(committed.as_str(), generated)
-            .unified_diff()
-            .context_radius(1)
-            .header("committed", "generated")
-            .to_string();
-        panic!(
-            "openapi/blubracket-api-surface.txt is out of date with the document.\n\
-             Review the diff below, then refresh it with:\n\n    {REFRESH}\n\n{diff}"
-        );
-    }
+    integration_tests::coverage::assert_surface_current(
+        "openapi/blubracket-api-surface.txt",
+        blubracket_client::API_SURFACE,
+        "blubracket_surface",
+    );
 }
 
 #[test]

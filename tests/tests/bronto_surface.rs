@@ -3,28 +3,13 @@
 
 use integration_tests::repo_path;
 
-const REFRESH: &str = "UPDATE_API_SURFACE=1 cargo test --workspace --test bronto_surface";
-
 #[test]
 fn committed_surface_matches_the_generated_client() {
-    let path = repo_path("openapi/bronto/api-surface.txt");
-    let generated = bronto_client::API_SURFACE;
-    if std::env::var_os("UPDATE_API_SURFACE").is_some() {
-        std::fs::write(&path, generated).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    if committed != generated {
-        let diff = similar::TextDiff::from_lines(committed.as_str(), generated)
-            .unified_diff()
-            .context_radius(1)
-            .header("committed", "generated")
-            .to_string();
-        panic!(
-            "openapi/bronto/api-surface.txt is out of date with the document.\n\
-             Review the diff below, then refresh it with:\n\n    {REFRESH}\n\n{diff}"
-        );
-    }
+    integration_tests::coverage::assert_surface_current(
+        "openapi/bronto/api-surface.txt",
+        bronto_client::API_SURFACE,
+        "bronto_surface",
+    );
 }
 
 /// Regenerates from `document` with the recorded patches, as a re-vendoring would: patches the document no longer
