@@ -26,7 +26,7 @@ pub mod samples;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use httpmock::{Mock, MockServer, Then, When};
+use httpmock::{Mock, MockServer, When};
 use serde_json::Value;
 
 /// The API key every test client sends.
@@ -197,34 +197,55 @@ impl Operation {
         path_params: &[(&str, &str)],
         refine: impl FnOnce(When) -> When,
     ) -> Mock<'a> {
-        let (status, _) = self.success();
         let body = self.sample_response();
-        let method = self.method.clone();
+        let text = if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        };
+        self.mock_answering(server, path_params, refine, "application/json", &text)
+    }
+
+    /// Like [`Self::mock`], answering with `body` (sent as `content_type`; an empty body is sent bare).
+    pub fn mock_answering<'a>(
+        &self,
+        server: &'a MockServer,
+        path_params: &[(&str, &str)],
+        refine: impl FnOnce(When) -> When,
+        content_type: &str,
+        body: &str,
+    ) -> Mock<'a> {
+        let (status, _) = self.success();
         let path = self.concrete_path(path_params);
         server.mock(|when, then| {
             let when = when
-                .method(method.as_str())
+                .method(self.method.as_str())
                 .path(path)
                 .header("x-bronto-api-key", API_KEY);
             refine(when);
-            respond(then, status, &body);
+            let then = then.status(status);
+            if !body.is_empty() {
+                then.header("content-type", content_type).body(body);
+            }
         })
     }
 
     /// Asserts that `decoded` (the client's typed response) kept every field of [`Self::sample_response`].
     pub fn assert_decoded<T: serde::Serialize>(&self, decoded: &T) {
+        self.assert_decoded_as(&self.sample_response(), decoded);
+    }
+
+    /// Asserts that `decoded` kept every field of `expected` (a response the test built itself).
+    pub fn assert_decoded_as<T: serde::Serialize>(&self, expected: &Value, decoded: &T) {
         let actual = serde_json::to_value(decoded)
             .unwrap_or_else(|e| panic!("{}: re-serializing the response: {e}", self.id));
-        assert_json_includes(&self.id, &self.sample_response(), &actual);
+        assert_json_includes(&self.id, expected, &actual);
     }
 }
 
-fn respond(then: Then, status: u16, body: &Value) {
-    let then = then.status(status);
-    if !body.is_null() {
-        then.header("content-type", "application/json")
-            .body(body.to_string());
-    }
+/// Parses a UUID literal of a test.
+pub fn uuid(text: &str) -> uuid::Uuid {
+    uuid::Uuid::parse_str(text).unwrap_or_else(|e| panic!("{text}: {e}"))
 }
 
 /// Asserts every field and element of `expected` is in `actual`; numbers compare by value (`5` equals `5.0`).

@@ -2,19 +2,12 @@
 //! explain-error, exports, forward configs, groups) against httpmock.
 
 use futures::TryStreamExt;
-use httpmock::{Mock, MockServer, When};
-use integration_tests::{
-    API_KEY, Harness, Operation, assert_json_includes, bronto_document, operation, samples,
-};
+use integration_tests::{Harness, Operation, bronto_document, operation, samples, uuid};
 use serde_json::{Value, json};
 
 const ID_A: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 const ID_B: &str = "41521f35-1b06-41f0-9cdc-9a938b5739d1";
 const ID_C: &str = "02bd4c9a-e839-4fc1-b1b4-7490a1f354e7";
-
-fn uuid(text: &str) -> uuid::Uuid {
-    uuid::Uuid::parse_str(text).expect("uuid")
-}
 
 /// The typed request body the builder takes, from the JSON the mock matches.
 fn typed<T: serde::de::DeserializeOwned>(id: &str, body: &Value) -> T {
@@ -37,36 +30,6 @@ fn sample_with(op: &Operation, fills: &[(&str, Value)]) -> Value {
         *slot = value.clone();
     }
     sample
-}
-
-/// Like [`Operation::mock`] (method, concrete path, API key, `refine`, success status) but answers with `body`.
-fn mock_answering<'a>(
-    op: &Operation,
-    server: &'a MockServer,
-    path_params: &[(&str, &str)],
-    refine: impl FnOnce(When) -> When,
-    content_type: &str,
-    body: &str,
-) -> Mock<'a> {
-    let (status, _) = op.success();
-    let path = op.concrete_path(path_params);
-    server.mock(|when, then| {
-        let when = when
-            .method(op.method.as_str())
-            .path(path)
-            .header("x-bronto-api-key", API_KEY);
-        refine(when);
-        then.status(status)
-            .header("content-type", content_type)
-            .body(body);
-    })
-}
-
-/// Asserts the typed response kept every field of `expected`.
-fn assert_decoded_as<T: serde::Serialize>(op: &Operation, expected: &Value, decoded: &T) {
-    let actual = serde_json::to_value(decoded)
-        .unwrap_or_else(|e| panic!("{}: re-serializing the response: {e}", op.id));
-    assert_json_includes(&op.id, expected, &actual);
 }
 
 fn template_arguments() -> Value {
@@ -146,8 +109,7 @@ async fn get_context() {
             ),
         ],
     );
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[],
         |when| {
@@ -176,7 +138,7 @@ async fn get_context() {
         .expect("getContext");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -222,8 +184,7 @@ async fn list_dashboards() {
     let harness = Harness::start();
     let op = operation("listDashboards");
     let expected = dashboard_sample(&op, "/dashboards/0");
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[],
         |when| when,
@@ -238,7 +199,7 @@ async fn list_dashboards() {
         .expect("listDashboards");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -247,8 +208,7 @@ async fn create_dashboard() {
     let op = operation("createDashboard");
     let body = op.sample_request();
     let expected = dashboard_sample(&op, "");
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[],
         |when| when.json_body_includes(body.to_string()),
@@ -266,7 +226,7 @@ async fn create_dashboard() {
         .expect("createDashboard");
     mock.assert();
     assert_eq!(response.status().as_u16(), 201);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -274,8 +234,7 @@ async fn get_dashboard() {
     let harness = Harness::start();
     let op = operation("getDashboard");
     let expected = dashboard_sample(&op, "");
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("dashboardId", ID_A)],
         |when| when,
@@ -291,7 +250,7 @@ async fn get_dashboard() {
         .expect("getDashboard");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -316,8 +275,7 @@ async fn update_dashboard() {
     let op = operation("updateDashboard");
     let body = op.sample_request();
     let expected = dashboard_sample(&op, "");
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("dashboardId", ID_A)],
         |when| when.json_body_includes(body.to_string()),
@@ -336,7 +294,7 @@ async fn update_dashboard() {
         .expect("updateDashboard");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -344,8 +302,7 @@ async fn detach_dashboard_from_template() {
     let harness = Harness::start();
     let op = operation("detachDashboardFromTemplate");
     let expected = dashboard_sample(&op, "");
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("dashboardId", ID_A)],
         |when| when,
@@ -361,7 +318,7 @@ async fn detach_dashboard_from_template() {
         .expect("detachDashboardFromTemplate");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -633,8 +590,7 @@ async fn explain_error() {
         *slot = quantiles();
     }
     let stream = format!("event: message\ndata: {event}\n\n");
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[],
         |when| {
@@ -675,7 +631,7 @@ async fn explain_error() {
         .expect("explainError: a data line");
     let decoded: bronto_client::types::AiAssistantSse =
         serde_json::from_str(data).expect("explainError: event decodes as AiAssistantSse");
-    assert_decoded_as(&op, &event, &decoded);
+    op.assert_decoded_as(&event, &decoded);
 }
 
 #[tokio::test]

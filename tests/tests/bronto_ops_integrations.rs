@@ -7,16 +7,11 @@
 //! [`mock_answering`]. Samples the sampler cannot build at all (an `anyOf` of required-field alternatives, a
 //! pattern) are written out with `json!`.
 
-use httpmock::{Mock, MockServer, When};
-use integration_tests::{API_KEY, Harness, Operation, assert_json_includes, operation};
+use integration_tests::{Harness, operation, uuid};
 use serde_json::{Value, json};
 
 const ID: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 const LOG_ID: &str = "550e8400-e29b-41d4-a716-446655440000";
-
-fn uuid(text: &str) -> uuid::Uuid {
-    uuid::Uuid::parse_str(text).expect("uuid")
-}
 
 /// Replaces every empty object under a known free-form key with a realistic, schema-valid, non-empty value.
 fn fill_empty_maps(value: &mut Value) {
@@ -51,34 +46,6 @@ fn fill_empty_maps(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(fill_empty_maps),
         _ => {}
     }
-}
-
-/// Like [`Operation::mock`], but answers with `body` instead of the harness sample.
-fn mock_answering<'a>(
-    op: &Operation,
-    server: &'a MockServer,
-    path_params: &[(&str, &str)],
-    refine: impl FnOnce(When) -> When,
-    body: &Value,
-) -> Mock<'a> {
-    let (status, _) = op.success();
-    let path = op.concrete_path(path_params);
-    server.mock(|when, then| {
-        let when = when
-            .method(op.method.as_str())
-            .path(path)
-            .header("x-bronto-api-key", API_KEY);
-        refine(when);
-        then.status(status)
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    })
-}
-
-/// Asserts the typed response kept every field of `expected`.
-fn assert_decoded_as<T: serde::Serialize>(op: &Operation, expected: &Value, decoded: &T) {
-    let actual = serde_json::to_value(decoded).expect("re-serializing the response");
-    assert_json_includes(&op.id, expected, &actual);
 }
 
 #[tokio::test]
@@ -204,7 +171,13 @@ async fn list_webhook_integrations() {
     let op = operation("listWebhookIntegrations");
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(&op, &harness.server, &[], |when| when, &expected);
+    let mock = op.mock_answering(
+        &harness.server,
+        &[],
+        |when| when,
+        "application/json",
+        &expected.to_string(),
+    );
     let response = harness
         .client
         .list_webhook_integrations()
@@ -213,7 +186,7 @@ async fn list_webhook_integrations() {
         .expect("listWebhookIntegrations");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -229,12 +202,12 @@ async fn create_webhook_integration() {
     let sent = body.to_string();
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[],
         move |when| when.json_body_includes(sent),
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -245,7 +218,7 @@ async fn create_webhook_integration() {
         .expect("createWebhookIntegration");
     mock.assert();
     assert_eq!(response.status().as_u16(), 201);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -261,12 +234,12 @@ async fn update_webhook_integration() {
     let sent = body.to_string();
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("webhook_id", "webhook-7")],
         move |when| when.json_body_includes(sent),
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -278,7 +251,7 @@ async fn update_webhook_integration() {
         .expect("updateWebhookIntegration");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -303,7 +276,13 @@ async fn list_limits() {
     let op = operation("listLimits");
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(&op, &harness.server, &[], |when| when, &expected);
+    let mock = op.mock_answering(
+        &harness.server,
+        &[],
+        |when| when,
+        "application/json",
+        &expected.to_string(),
+    );
     let response = harness
         .client
         .list_limits()
@@ -312,7 +291,7 @@ async fn list_limits() {
         .expect("listLimits");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -327,12 +306,12 @@ async fn create_limit() {
     let sent = body.to_string();
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[],
         move |when| when.json_body_includes(sent),
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -343,7 +322,7 @@ async fn create_limit() {
         .expect("createLimit");
     mock.assert();
     assert_eq!(response.status().as_u16(), 201);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -352,12 +331,12 @@ async fn get_limit() {
     let op = operation("getLimit");
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("limitId", ID)],
         |when| when,
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -368,7 +347,7 @@ async fn get_limit() {
         .expect("getLimit");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -399,12 +378,12 @@ async fn update_limit() {
     let sent = body.to_string();
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("limitId", ID)],
         move |when| when.json_body_includes(sent),
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -416,7 +395,7 @@ async fn update_limit() {
         .expect("updateLimit");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -524,12 +503,12 @@ async fn list_dashboards_for_log() {
     let op = operation("listDashboardsForLog");
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("logId", ID)],
         |when| when,
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -540,7 +519,7 @@ async fn list_dashboards_for_log() {
         .expect("listDashboardsForLog");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -549,12 +528,12 @@ async fn list_monitors_for_log() {
     let op = operation("listMonitorsForLog");
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("logId", ID)],
         |when| when,
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -565,7 +544,7 @@ async fn list_monitors_for_log() {
         .expect("listMonitorsForLog");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -574,7 +553,13 @@ async fn list_monitors() {
     let op = operation("listMonitors");
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(&op, &harness.server, &[], |when| when, &expected);
+    let mock = op.mock_answering(
+        &harness.server,
+        &[],
+        |when| when,
+        "application/json",
+        &expected.to_string(),
+    );
     let response = harness
         .client
         .list_monitors()
@@ -583,7 +568,7 @@ async fn list_monitors() {
         .expect("listMonitors");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -599,12 +584,12 @@ async fn create_monitor() {
     let sent = body.to_string();
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[],
         move |when| when.json_body_includes(sent),
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -615,7 +600,7 @@ async fn create_monitor() {
         .expect("createMonitor");
     mock.assert();
     assert_eq!(response.status().as_u16(), 201);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -705,7 +690,13 @@ async fn list_monitor_templates() {
     let op = operation("listMonitorTemplates");
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(&op, &harness.server, &[], |when| when, &expected);
+    let mock = op.mock_answering(
+        &harness.server,
+        &[],
+        |when| when,
+        "application/json",
+        &expected.to_string(),
+    );
     let response = harness
         .client
         .list_monitor_templates()
@@ -714,7 +705,7 @@ async fn list_monitor_templates() {
         .expect("listMonitorTemplates");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -729,12 +720,12 @@ async fn create_monitor_template() {
     let sent = body.to_string();
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[],
         move |when| when.json_body_includes(sent),
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -745,7 +736,7 @@ async fn create_monitor_template() {
         .expect("createMonitorTemplate");
     mock.assert();
     assert_eq!(response.status().as_u16(), 201);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -754,12 +745,12 @@ async fn get_monitor_template() {
     let op = operation("getMonitorTemplate");
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("templateId", ID)],
         |when| when,
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -770,7 +761,7 @@ async fn get_monitor_template() {
         .expect("getMonitorTemplate");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -785,12 +776,12 @@ async fn update_monitor_template() {
     let sent = body.to_string();
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("templateId", ID)],
         move |when| when.json_body_includes(sent),
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -802,7 +793,7 @@ async fn update_monitor_template() {
         .expect("updateMonitorTemplate");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -827,12 +818,12 @@ async fn get_monitor() {
     let op = operation("getMonitor");
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("monitorId", ID)],
         |when| when,
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -843,7 +834,7 @@ async fn get_monitor() {
         .expect("getMonitor");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -859,12 +850,12 @@ async fn update_monitor() {
     let sent = body.to_string();
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("monitorId", ID)],
         move |when| when.json_body_includes(sent),
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -876,7 +867,7 @@ async fn update_monitor() {
         .expect("updateMonitor");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]
@@ -949,12 +940,12 @@ async fn update_monitor_status() {
     let sent = body.to_string();
     let mut expected = op.sample_response();
     fill_empty_maps(&mut expected);
-    let mock = mock_answering(
-        &op,
+    let mock = op.mock_answering(
         &harness.server,
         &[("monitorId", ID)],
         move |when| when.json_body_includes(sent),
-        &expected,
+        "application/json",
+        &expected.to_string(),
     );
     let response = harness
         .client
@@ -966,7 +957,7 @@ async fn update_monitor_status() {
         .expect("updateMonitorStatus");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_as(&op, &expected, &response.into_inner());
+    op.assert_decoded_as(&expected, &response.into_inner());
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! `top-keys`, `usage`, `users`, `widget-creation-assistant` and `widgets` tags against httpmock.
 
 use futures::StreamExt;
-use integration_tests::{API_KEY, Harness, assert_json_includes, operation};
+use integration_tests::{API_KEY, Harness, assert_json_includes, operation, uuid};
 use serde_json::json;
 
 const LOG_ID: &str = "550e8400-e29b-41d4-a716-446655440000";
@@ -10,43 +10,6 @@ const OTHER_LOG_ID: &str = "297bb888-83b1-44e0-8ab6-47879f1275a2";
 const USER_ID: &str = "41521f35-1b06-41f0-9cdc-9a938b5739d1";
 const WIDGET_ID: &str = "5e4b1b3b-0b3b-4b3b-8b3b-0b3b4b3b0b3b";
 const CHILD_WIDGET_ID: &str = "78739235-9aa7-4eca-b7f3-4cf6ee455b8f";
-
-fn uuid(value: &str) -> uuid::Uuid {
-    uuid::Uuid::parse_str(value).expect("uuid")
-}
-
-/// `value` without the object members whose value is an empty object (recursively).
-fn without_empty_objects(value: serde_json::Value) -> serde_json::Value {
-    match value {
-        serde_json::Value::Object(fields) => serde_json::Value::Object(
-            fields
-                .into_iter()
-                .map(|(key, field)| (key, without_empty_objects(field)))
-                .filter(|(_, field)| field.as_object().is_none_or(|inner| !inner.is_empty()))
-                .collect(),
-        ),
-        serde_json::Value::Array(items) => {
-            serde_json::Value::Array(items.into_iter().map(without_empty_objects).collect())
-        }
-        other => other,
-    }
-}
-
-/// [`Operation::assert_decoded`](integration_tests::Operation::assert_decoded) for responses whose sample holds
-/// free-form or map-typed members the sampler fills with `{}` (`last_logins`, `quantiles`, `aux`, `attributes`,
-/// ...). The generated types skip serializing empty maps, so the re-serialized value lacks those members and the
-/// harness's comparison fails although nothing was lost; every other member of the sample is still compared.
-fn assert_decoded_skipping_empty_maps<T: serde::Serialize>(
-    op: &integration_tests::Operation,
-    decoded: &T,
-) {
-    let actual = serde_json::to_value(decoded).expect("re-serializing the response");
-    assert_json_includes(
-        &op.id,
-        &without_empty_objects(op.sample_response()),
-        &actual,
-    );
-}
 
 // ---- parsers ----
 
@@ -72,7 +35,7 @@ async fn get_parsers_usage_ratio_by_log_id() {
         .expect("getParsersUsageRatioByLogId");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -99,7 +62,7 @@ async fn get_parsers_usage_metrics_by_log_id() {
         .expect("getParsersUsageMetricsByLogId");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 // ---- patterns, permissions, policies ----
@@ -168,7 +131,7 @@ async fn list_policies_by_resource() {
         .expect("listPoliciesByResource");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 // ---- search ----
@@ -203,7 +166,7 @@ async fn search() {
         .expect("search");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -227,7 +190,7 @@ async fn post_search() {
         .expect("postSearch");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 // ---- tags ----
@@ -549,7 +512,7 @@ async fn get_usage() {
         .expect("getUsage");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -576,7 +539,7 @@ async fn get_usage_by_log_id() {
         .expect("getUsageByLogId");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -601,7 +564,7 @@ async fn get_usage_by_user_per_log_id() {
         .expect("getUsageByUserPerLogId");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 // ---- users ----
@@ -614,7 +577,7 @@ async fn list_users() {
     let response = harness.client.list_users().send().await.expect("listUsers");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -643,7 +606,7 @@ async fn create_user() {
         .expect("createUser");
     mock.assert();
     assert_eq!(response.status().as_u16(), 201);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -659,7 +622,7 @@ async fn list_all_users() {
         .expect("listAllUsers");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -676,7 +639,7 @@ async fn get_user_by_id() {
         .expect("getUserById");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -722,7 +685,7 @@ async fn update_user() {
         .expect("updateUser");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -756,7 +719,7 @@ async fn deactivate_user() {
         .expect("deactivateUser");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -790,7 +753,7 @@ async fn get_user_preferences() {
         .expect("getUserPreferences");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -828,7 +791,7 @@ async fn patch_user_preferences() {
         .expect("patchUserPreferences");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -845,7 +808,7 @@ async fn reactivate_user() {
         .expect("reactivateUser");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -924,7 +887,7 @@ async fn list_widgets() {
         .expect("listWidgets");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 fn widget_request() -> serde_json::Value {
@@ -959,7 +922,7 @@ async fn create_widget() {
         .expect("createWidget");
     mock.assert();
     assert_eq!(response.status().as_u16(), 201);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
@@ -976,7 +939,7 @@ async fn get_widget() {
         .expect("getWidget");
     mock.assert();
     assert_eq!(response.status().as_u16(), 200);
-    assert_decoded_skipping_empty_maps(&op, &response.into_inner());
+    op.assert_decoded(&response.into_inner());
 }
 
 #[tokio::test]
