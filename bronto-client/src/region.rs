@@ -59,14 +59,6 @@ impl Region {
     }
 }
 
-fn is_slug(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 impl FromStr for Region {
     type Err = RegionError;
 
@@ -74,7 +66,7 @@ impl FromStr for Region {
         match name {
             "eu" => Ok(Region::Eu),
             "us" => Ok(Region::Us),
-            slug if is_slug(slug) => Ok(Region::Other(slug.to_string())),
+            slug if client_runtime::is_region_slug(slug) => Ok(Region::Other(slug.to_string())),
             other => Err(RegionError(other.chars().take(64).collect())),
         }
     }

@@ -212,7 +212,7 @@ impl IngestConfig {
 
     fn prepare(&self) -> Result<Prepared, ConfigError> {
         let base = match &self.target {
-            Target::Region(region) if is_slug(region) => {
+            Target::Region(region) if client_runtime::is_region_slug(region) => {
                 format!("https://ingestion.{region}.bronto.io")
             }
             Target::Region(region) => {
@@ -301,14 +301,6 @@ pub(crate) struct Prepared {
     pub(crate) url: reqwest::Url,
     pub(crate) runtime: Runtime,
     pub(crate) headers: HeaderMap,
-}
-
-fn is_slug(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Why an [`IngestConfig`] was refused. Never contains the credential.

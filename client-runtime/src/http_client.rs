@@ -94,6 +94,16 @@ fn redact_userinfo(input: &str) -> String {
     }
 }
 
+/// `true` when `name` is a region slug (`^[a-z0-9][a-z0-9-]*$`): safe to place inside a vendor's host name
+/// (`api.{region}.bronto.io`) because it cannot add a dot, a slash, a port or user info.
+pub fn is_region_slug(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// `true` for `localhost`, `127.0.0.0/8` and `::1`.
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {

@@ -26,7 +26,7 @@ mod retry;
 mod runtime;
 
 pub use credential::{AuthScheme, Credential};
-pub use http_client::{BaseUrl, BaseUrlError};
+pub use http_client::{BaseUrl, BaseUrlError, is_region_slug};
 pub use options::{RequestOptions, ResponseMeta, scope};
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use httpmock::{Mock, MockServer, When};
 use serde_json::Value;
 
-use crate::repo_path;
+use crate::{Operation, operations_of, repo_path};
 
 /// The bearer token every test client sends.
 pub const TOKEN: &str = "QkxVLXRlc3QtdG9rZW4tMDEyMzQ1Njc4OQ";
@@ -66,76 +66,37 @@ impl BluHarness {
     }
 }
 
-/// One operation of the BluBracket document.
+/// One operation of the BluBracket document: the shared [`Operation`] with BluBracket's own mocks (Bearer header,
+/// declared statuses only).
 #[derive(Debug, Clone)]
-pub struct BluOperation {
-    /// Its operationId.
-    pub id: String,
-    /// Upper-case HTTP method.
-    pub method: String,
-    /// Path template, e.g. `/api/analyzer/commit/scan/{scan_uuid}`.
-    pub path: String,
-    /// The operation object.
-    pub spec: Value,
-}
+pub struct BluOperation(Operation);
 
-fn operations() -> Vec<BluOperation> {
-    let mut found = Vec::new();
-    let paths = blubracket_document()
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten();
-    for (path, item) in paths {
-        for (method, spec) in item.as_object().into_iter().flatten() {
-            if let Some(id) = spec.get("operationId").and_then(Value::as_str) {
-                found.push(BluOperation {
-                    id: id.to_string(),
-                    method: method.to_ascii_uppercase(),
-                    path: path.clone(),
-                    spec: spec.clone(),
-                });
-            }
-        }
+impl std::ops::Deref for BluOperation {
+    type Target = Operation;
+
+    fn deref(&self) -> &Operation {
+        &self.0
     }
-    found
 }
 
 /// Looks up an operation by operationId; panics (failing the test) when the document has none.
 pub fn blubracket_operation(id: &str) -> BluOperation {
-    operations()
+    operations_of(blubracket_document())
         .into_iter()
         .find(|op| op.id == id)
+        .map(BluOperation)
         .unwrap_or_else(|| panic!("the BluBracket document has no operation `{id}`"))
 }
 
 /// Every operationId of the document, in document order.
 pub fn blubracket_operation_ids() -> Vec<String> {
-    operations().into_iter().map(|op| op.id).collect()
+    operations_of(blubracket_document())
+        .into_iter()
+        .map(|op| op.id)
+        .collect()
 }
 
 impl BluOperation {
-    /// The concrete path with `{name}` placeholders replaced by `params`; panics on a placeholder left unfilled.
-    pub fn concrete_path(&self, params: &[(&str, &str)]) -> String {
-        let mut path = self.path.clone();
-        for (name, value) in params {
-            let placeholder = format!("{{{name}}}");
-            assert!(
-                path.contains(&placeholder),
-                "{}: path {} has no parameter {name}",
-                self.id,
-                self.path
-            );
-            path = path.replace(&placeholder, value);
-        }
-        assert!(
-            !path.contains('{'),
-            "{}: path parameters left unfilled in {path}",
-            self.id
-        );
-        path
-    }
-
     /// `true` when the document declares `status` for this operation (exactly, or by its `2XX`-style range).
     pub fn declares(&self, status: u16) -> bool {
         let responses = self.spec.get("responses").and_then(Value::as_object);

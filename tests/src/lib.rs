@@ -93,9 +93,9 @@ pub struct Operation {
     pub spec: Value,
 }
 
-/// Looks up an operation by operationId; panics (failing the test) when the document has none.
-pub fn operation(id: &str) -> Operation {
-    let document = bronto_document();
+/// Every operation of `document`, in document order.
+pub fn operations_of(document: &Value) -> Vec<Operation> {
+    let mut found = Vec::new();
     let paths = document
         .get("paths")
         .and_then(Value::as_object)
@@ -103,36 +103,33 @@ pub fn operation(id: &str) -> Operation {
         .flatten();
     for (path, item) in paths {
         for (method, spec) in item.as_object().into_iter().flatten() {
-            if spec.get("operationId").and_then(Value::as_str) == Some(id) {
-                return Operation {
+            if let Some(id) = spec.get("operationId").and_then(Value::as_str) {
+                found.push(Operation {
                     id: id.to_string(),
                     method: method.to_ascii_uppercase(),
                     path: path.clone(),
                     spec: spec.clone(),
-                };
+                });
             }
         }
     }
-    panic!("the document has no operation `{id}`")
+    found
 }
 
-/// Every operationId of the document, in document order.
-pub fn operation_ids() -> Vec<String> {
-    let document = bronto_document();
-    let mut ids = Vec::new();
-    for item in document
-        .get("paths")
-        .and_then(Value::as_object)
+/// Looks up a Bronto operation by operationId; panics (failing the test) when the document has none.
+pub fn operation(id: &str) -> Operation {
+    operations_of(bronto_document())
         .into_iter()
-        .flat_map(|paths| paths.values())
-    {
-        for spec in item.as_object().into_iter().flat_map(|ops| ops.values()) {
-            if let Some(id) = spec.get("operationId").and_then(Value::as_str) {
-                ids.push(id.to_string());
-            }
-        }
-    }
-    ids
+        .find(|op| op.id == id)
+        .unwrap_or_else(|| panic!("the document has no operation `{id}`"))
+}
+
+/// Every operationId of the Bronto document, in document order.
+pub fn operation_ids() -> Vec<String> {
+    operations_of(bronto_document())
+        .into_iter()
+        .map(|op| op.id)
+        .collect()
 }
 
 impl Operation {
