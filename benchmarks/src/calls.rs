@@ -1,7 +1,7 @@
 //! Typed calls and decoding: the facade (`sdk::Sdk` from `sdk::Config`, hooks and retry policy on) against raw
 //! reqwest + serde into the same generated types, against the same local server, interleaved round by round.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::{StreamExt as _, TryStreamExt as _};
 use reqwest::header::{ACCEPT, HeaderValue};
@@ -9,7 +9,7 @@ use sdk::bronto_api::types::{CreateSearchRequest, PostSearchResponse};
 
 use crate::fixtures::{self, API_KEY};
 use crate::server::{Routes, Server};
-use crate::stats::{Comparison, Sample};
+use crate::stats::{Comparison, Elapsed, Sample, Stopwatch};
 use crate::{BoxError, progress};
 
 /// The user agent both sides send (the facade's own, for SDK version 0.1.0).
@@ -87,12 +87,12 @@ async fn batch<F, Fut>(
     concurrency: usize,
     events: usize,
     one: F,
-) -> Result<Duration, BoxError>
+) -> Result<Elapsed, BoxError>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<PostSearchResponse, BoxError>>,
 {
-    let started = Instant::now();
+    let watch = Stopwatch::start();
     futures::stream::iter(0..requests)
         .map(|_| one())
         .buffer_unordered(concurrency)
@@ -104,7 +104,7 @@ where
             }
         })
         .await?;
-    Ok(started.elapsed())
+    Ok(watch.stop())
 }
 
 /// Figure 1: requests per second of a 100-event search, facade vs raw reqwest, ABAB rounds.
@@ -143,11 +143,19 @@ pub(crate) async fn typed_call(
             "typed call, {concurrency} in flight: round {}/{rounds}",
             round + 1
         ));
-        let a = batch(requests, concurrency, EVENTS, || sides.facade(&request)).await?;
-        let b = batch(requests, concurrency, EVENTS, || sides.raw(&request)).await?;
+        // Alternate which side goes first, so neither always inherits the other's warm (or cold) state.
+        let (a, b) = if round % 2 == 0 {
+            let a = batch(requests, concurrency, EVENTS, || sides.facade(&request)).await?;
+            let b = batch(requests, concurrency, EVENTS, || sides.raw(&request)).await?;
+            (a, b)
+        } else {
+            let b = batch(requests, concurrency, EVENTS, || sides.raw(&request)).await?;
+            let a = batch(requests, concurrency, EVENTS, || sides.facade(&request)).await?;
+            (a, b)
+        };
         comparison.push(
-            Sample::per_second(requests as f64, a),
-            Sample::per_second(requests as f64, b),
+            Sample::measured(requests as f64, a),
+            Sample::measured(requests as f64, b),
         );
     }
     Ok(comparison)
@@ -194,32 +202,35 @@ pub(crate) async fn decoding(
 
     for round in 0..rounds {
         progress(format_args!("decoding: round {}/{rounds}", round + 1));
-        let mut facade = Duration::ZERO;
-        for _ in 0..per_round {
-            let started = Instant::now();
-            let response = sides.facade(&request).await?;
-            facade += started.elapsed();
-            fixtures::check_sequences(&response, events)?;
-        }
-        let mut slice = Duration::ZERO;
-        for _ in 0..per_round {
-            let started = Instant::now();
-            let response: PostSearchResponse = serde_json::from_slice(&body)?;
-            slice += started.elapsed();
-            fixtures::check_sequences(&response, events)?;
-        }
-        let mut raw = Duration::ZERO;
-        for _ in 0..per_round {
-            let started = Instant::now();
-            let response = sides.raw(&request).await?;
-            raw += started.elapsed();
-            fixtures::check_sequences(&response, events)?;
+        let (mut facade, mut slice, mut raw) = (Elapsed::ZERO, Elapsed::ZERO, Elapsed::ZERO);
+        // Rotate the order of the three sides from round to round. Each side decodes `per_round` responses in
+        // one timed stretch and keeps them: checking and dropping them happens after the clock stops.
+        for step in 0..3 {
+            let side = (round + step) % 3;
+            let mut responses = Vec::with_capacity(per_round);
+            let watch = Stopwatch::start();
+            for _ in 0..per_round {
+                responses.push(match side {
+                    0 => sides.facade(&request).await?,
+                    1 => serde_json::from_slice::<PostSearchResponse>(&body)?,
+                    _ => sides.raw(&request).await?,
+                });
+            }
+            let elapsed = watch.stop();
+            match side {
+                0 => facade = elapsed,
+                1 => slice = elapsed,
+                _ => raw = elapsed,
+            }
+            for response in &responses {
+                fixtures::check_sequences(response, events)?;
+            }
         }
         let n = per_round as f64;
         let (facade, slice, raw) = (
-            Sample::per_second(n, facade),
-            Sample::per_second(n, slice),
-            Sample::per_second(n, raw),
+            Sample::measured(n, facade),
+            Sample::measured(n, slice),
+            Sample::measured(n, raw),
         );
         result.vs_from_slice.push(facade, slice);
         result.vs_raw.push(facade, raw);

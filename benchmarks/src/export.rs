@@ -6,7 +6,7 @@ use std::io;
 use std::pin::Pin;
 use std::process::Command;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::StreamExt as _;
 use reqwest::header::{ACCEPT, HeaderValue};
@@ -15,7 +15,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
 use crate::fixtures::{self, API_KEY};
 use crate::server::{Routes, Server};
-use crate::stats::{Comparison, Sample};
+use crate::stats::{Comparison, Elapsed, Sample, Stopwatch};
 use crate::{BoxError, progress};
 
 /// The child flag's values.
@@ -83,6 +83,8 @@ pub(crate) fn peak_rss_kib() -> Result<u64, BoxError> {
 struct ChildReport {
     bytes: u64,
     seconds: f64,
+    /// CPU time of the child's one runtime thread during the export (0 when unknown).
+    cpu_seconds: f64,
     /// Peak RSS after start-up (runtime and client built), before the export.
     start_kib: u64,
     /// Peak RSS at the end.
@@ -92,8 +94,18 @@ struct ChildReport {
 impl ChildReport {
     fn line(&self) -> String {
         format!(
-            "bytes={} seconds={} start_kib={} peak_kib={}",
-            self.bytes, self.seconds, self.start_kib, self.peak_kib
+            "bytes={} seconds={} cpu_seconds={} start_kib={} peak_kib={}",
+            self.bytes, self.seconds, self.cpu_seconds, self.start_kib, self.peak_kib
+        )
+    }
+
+    fn sample(&self) -> Sample {
+        Sample::measured(
+            self.bytes as f64,
+            Elapsed {
+                wall: Duration::from_secs_f64(self.seconds),
+                cpu: (self.cpu_seconds > 0.0).then(|| Duration::from_secs_f64(self.cpu_seconds)),
+            },
         )
     }
 
@@ -111,6 +123,7 @@ impl ChildReport {
         Ok(Self {
             bytes: field("bytes")?.parse()?,
             seconds: field("seconds")?.parse()?,
+            cpu_seconds: field("cpu_seconds")?.parse()?,
             start_kib: field("start_kib")?.parse()?,
             peak_kib: field("peak_kib")?.parse()?,
         })
@@ -135,7 +148,8 @@ pub(crate) fn child(side: &str, base_url: &str, bytes: u64) -> Result<(), BoxErr
     }
     let report = ChildReport {
         bytes: written,
-        seconds: elapsed.as_secs_f64(),
+        seconds: elapsed.wall.as_secs_f64(),
+        cpu_seconds: elapsed.cpu.map_or(0.0, |cpu| cpu.as_secs_f64()),
         start_kib,
         peak_kib: peak_rss_kib()?,
     };
@@ -144,7 +158,7 @@ pub(crate) fn child(side: &str, base_url: &str, bytes: u64) -> Result<(), BoxErr
 }
 
 /// `Bronto::export_to` into a counting sink: create (already complete), then the download.
-async fn facade(base_url: &str) -> Result<(u64, Duration, u64), BoxError> {
+async fn facade(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
     let config = sdk::Config::builder()
         .bronto_base_url(base_url)
         .bronto_api_key(API_KEY)
@@ -158,11 +172,11 @@ async fn facade(base_url: &str) -> Result<(u64, Duration, u64), BoxError> {
     };
     let mut sink = CountingSink::new();
     let start_kib = peak_rss_kib()?;
-    let started = Instant::now();
+    let watch = Stopwatch::start();
     let outcome = bronto
         .export_to(request, &mut sink, options, |_| {})
         .await?;
-    let elapsed = started.elapsed();
+    let elapsed = watch.stop();
     if outcome.bytes != sink.written() {
         return Err("export_to reported a byte count other than what the sink received".into());
     }
@@ -170,7 +184,7 @@ async fn facade(base_url: &str) -> Result<(u64, Duration, u64), BoxError> {
 }
 
 /// The same by hand: create the export with raw reqwest + serde, then stream its location into the sink.
-async fn raw(base_url: &str) -> Result<(u64, Duration, u64), BoxError> {
+async fn raw(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
     let api = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
@@ -185,7 +199,7 @@ async fn raw(base_url: &str) -> Result<(u64, Duration, u64), BoxError> {
     api_key.set_sensitive(true);
     let mut sink = CountingSink::new();
     let start_kib = peak_rss_kib()?;
-    let started = Instant::now();
+    let watch = Stopwatch::start();
     let export: Export = api
         .post(format!("{base_url}/exports"))
         .header(ACCEPT, "application/json")
@@ -213,7 +227,7 @@ async fn raw(base_url: &str) -> Result<(u64, Duration, u64), BoxError> {
         sink.write_all(&chunk?).await?;
     }
     sink.flush().await?;
-    let elapsed = started.elapsed();
+    let elapsed = watch.stop();
     Ok((sink.written(), elapsed, start_kib))
 }
 
@@ -277,15 +291,18 @@ pub(crate) fn run(bytes: u64, rounds: usize) -> Result<ExportFigures, BoxError> 
             "export download: round {}/{rounds}",
             round + 1
         ));
-        let a = spawn(FACADE)?;
-        let b = spawn(RAW)?;
+        // Alternate which side goes first.
+        let (a, b) = if round % 2 == 0 {
+            let a = spawn(FACADE)?;
+            (a, spawn(RAW)?)
+        } else {
+            let b = spawn(RAW)?;
+            (spawn(FACADE)?, b)
+        };
         figures.facade_peak_kib = figures.facade_peak_kib.max(a.peak_kib);
         figures.facade_start_kib = figures.facade_start_kib.max(a.start_kib);
         figures.raw_peak_kib = figures.raw_peak_kib.max(b.peak_kib);
-        figures.throughput.push(
-            Sample::per_second(a.bytes as f64, Duration::from_secs_f64(a.seconds)),
-            Sample::per_second(b.bytes as f64, Duration::from_secs_f64(b.seconds)),
-        );
+        figures.throughput.push(a.sample(), b.sample());
     }
     Ok(figures)
 }
@@ -302,6 +319,7 @@ mod tests {
         let report = ChildReport {
             bytes: 7,
             seconds: 0.5,
+            cpu_seconds: 0.25,
             start_kib: 100,
             peak_kib: 200,
         };

@@ -23,7 +23,9 @@
 //!
 //! Every request goes to [`server`], a minimal hyper 1 server on loopback running on its own thread and
 //! single-threaded runtime, answering from bytes prepared in advance; the clients run on a single-threaded runtime
-//! on the main thread, so on a 2-core machine each side has a core.
+//! on the main thread, so on a 2-core machine each has a core. Besides wall-clock throughput (the figures), the
+//! table shows the client thread's CPU time per operation on each side ([`stats::thread_cpu`]): the same
+//! comparison, unmoved by other processes taking the core.
 //!
 //! # Why a bench binary, and not criterion or divan
 //! The figures are *ratios of two sides interleaved round by round* (ABAB), a median of the per-round ratios,
@@ -65,9 +67,10 @@ struct Options {
     child: Option<String>,
     url: Option<String>,
     bytes: Option<u64>,
+    export_mib: Option<u64>,
 }
 
-const USAGE: &str = "usage: benchmarks [--smoke] [--only typed,decode,export,codegen] [--ingest] [--incremental-build]\n\
+const USAGE: &str = "usage: benchmarks [--smoke] [--only typed,decode,export,codegen] [--export-mib N] [--ingest] [--incremental-build]\n\
                      \x20      benchmarks --child export-facade|export-raw --url URL --bytes N";
 
 impl Options {
@@ -94,6 +97,7 @@ impl Options {
                 "--child" => options.child = Some(value("--child")?),
                 "--url" => options.url = Some(value("--url")?),
                 "--bytes" => options.bytes = Some(value("--bytes")?.parse()?),
+                "--export-mib" => options.export_mib = Some(value("--export-mib")?.parse()?),
                 "--help" | "-h" => return Err(USAGE.into()),
                 other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
             }
@@ -123,21 +127,21 @@ struct Plan {
 
 impl Plan {
     const FULL: Plan = Plan {
-        typed_rounds: 11,
+        typed_rounds: 31,
         // (concurrency, requests per side per round)
-        typed_requests: [(1, 1_500), (4, 3_000)],
-        decode_rounds: 9,
+        typed_requests: [(1, 500), (4, 1_000)],
+        decode_rounds: 21,
         decode_per_round: 5,
         decode_events: 10_000,
         export_bytes: 1 << 30,
-        export_rounds: 3,
+        export_rounds: 21,
         codegen_runs: 5,
     };
     const SMOKE: Plan = Plan {
         typed_rounds: 2,
         typed_requests: [(1, 20), (4, 40)],
         decode_rounds: 1,
-        decode_per_round: 1,
+        decode_per_round: 2,
         decode_events: 1_000,
         export_bytes: 4 << 20,
         export_rounds: 1,
@@ -180,6 +184,28 @@ fn ratio_cell(comparison: &Comparison) -> String {
     format!("{:.2} (rounds {min:.2}–{max:.2})", comparison.ratio())
 }
 
+/// The client thread's CPU time per operation on both sides, and their ratio: the same comparison, immune to
+/// other processes taking the core (see [`stats::thread_cpu`]).
+fn cpu_note(c: &Comparison, a: &str, b: &str) -> String {
+    match (c.cpu_per_op(), c.cpu_ratio()) {
+        (Some((cpu_a, cpu_b)), Some(ratio)) => {
+            let unit = |d: Duration| {
+                if d >= Duration::from_millis(1) {
+                    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+                } else {
+                    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+                }
+            };
+            format!(
+                "; client-thread CPU per op: {a} {}, {b} {} (ratio {ratio:.2})",
+                unit(cpu_a),
+                unit(cpu_b)
+            )
+        }
+        _ => String::new(),
+    }
+}
+
 fn seconds(duration: Duration) -> String {
     format!("{:.2} s", duration.as_secs_f64())
 }
@@ -199,7 +225,10 @@ fn machine() -> String {
 
 fn run(options: &Options) -> Result<Vec<Row>, BoxError> {
     let smoke = options.smoke;
-    let plan = if smoke { Plan::SMOKE } else { Plan::FULL };
+    let mut plan = if smoke { Plan::SMOKE } else { Plan::FULL };
+    if let Some(mib) = options.export_mib {
+        plan.export_bytes = mib << 20;
+    }
     let mut rows = Vec::new();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -213,10 +242,11 @@ fn run(options: &Options) -> Result<Vec<Row>, BoxError> {
                 figure: format!("Typed call: {}, facade vs raw reqwest + serde", c.label),
                 goal: "ratio ≥ 0.95".into(),
                 measured: format!(
-                    "facade {} req/s, raw {} req/s ({} ABAB rounds of {requests})",
+                    "facade {} req/s, raw {} req/s ({} ABAB rounds of {requests}){}",
                     thousands(c.a()),
                     thousands(c.b()),
-                    c.rounds()
+                    c.rounds(),
+                    cpu_note(&c, "facade", "raw")
                 ),
                 ratio: ratio_cell(&c),
                 verdict: verdict(smoke, c.ratio() >= 0.95),
@@ -238,9 +268,11 @@ fn run(options: &Options) -> Result<Vec<Row>, BoxError> {
             ),
             goal: "ratio ≥ 0.9".into(),
             measured: format!(
-                "facade {:.1} ms, from_slice {:.1} ms per response",
+                "facade {:.1} ms, from_slice {:.1} ms per response ({} rounds){}",
                 1e3 / c.a(),
-                1e3 / c.b()
+                1e3 / c.b(),
+                c.rounds(),
+                cpu_note(c, "facade", "from_slice")
             ),
             ratio: ratio_cell(c),
             verdict: verdict(smoke, c.ratio() >= 0.9),
@@ -253,9 +285,10 @@ fn run(options: &Options) -> Result<Vec<Row>, BoxError> {
             ),
             goal: "— (the SDK's share of figure 2)".into(),
             measured: format!(
-                "facade {:.1} ms, raw {:.1} ms per response",
+                "facade {:.1} ms, raw {:.1} ms per response{}",
                 1e3 / c.a(),
-                1e3 / c.b()
+                1e3 / c.b(),
+                cpu_note(c, "facade", "raw")
             ),
             ratio: ratio_cell(c),
             verdict: "reported".into(),
@@ -268,9 +301,10 @@ fn run(options: &Options) -> Result<Vec<Row>, BoxError> {
             ),
             goal: "— (the transport's share of figure 2)".into(),
             measured: format!(
-                "raw {:.1} ms, from_slice {:.1} ms per response",
+                "raw {:.1} ms, from_slice {:.1} ms per response{}",
                 1e3 / c.a(),
-                1e3 / c.b()
+                1e3 / c.b(),
+                cpu_note(c, "raw", "from_slice")
             ),
             ratio: ratio_cell(c),
             verdict: "reported".into(),
@@ -304,10 +338,18 @@ fn run(options: &Options) -> Result<Vec<Row>, BoxError> {
             ),
             goal: "ratio ≥ 0.9".into(),
             measured: format!(
-                "facade {} MiB/s, raw {} MiB/s ({} ABAB rounds, one process each)",
+                "facade {} MiB/s, raw {} MiB/s ({} ABAB rounds, one process each){}",
                 thousands(c.a() / export::MIB),
                 thousands(c.b() / export::MIB),
-                c.rounds()
+                c.rounds(),
+                match (c.cpu_throughput(), c.cpu_ratio()) {
+                    (Some((a, b)), Some(ratio)) => format!(
+                        "; client-thread CPU: facade {} MiB, raw {} MiB per CPU-second (ratio {ratio:.2})",
+                        thousands(a / export::MIB),
+                        thousands(b / export::MIB),
+                    ),
+                    _ => String::new(),
+                }
             ),
             ratio: ratio_cell(c),
             verdict: verdict(smoke, c.ratio() >= 0.9),
@@ -341,13 +383,28 @@ fn run(options: &Options) -> Result<Vec<Row>, BoxError> {
                 goal: "— (reported)".into(),
                 measured: format!(
                     "{} events/s, {} MB/s NDJSON{alone}",
-                    row.events_per_second, row.ndjson_mbs
+                    row.events_per_second
+                        .parse::<f64>()
+                        .map_or(row.events_per_second.clone(), thousands),
+                    row.ndjson_mbs
                 ),
                 ratio: if row.ratio == "-" {
                     "—".into()
                 } else {
                     format!("{} of compressing alone", row.ratio)
                 },
+                verdict: "reported".into(),
+            });
+        }
+        if let Some(line) = figures.build_alone {
+            rows.push(Row {
+                figure: "Ingestion: building and serializing the same events, no ingestor (bronto-ingest bench)"
+                    .into(),
+                goal: "— (the caller's own share)".into(),
+                measured: line
+                    .split_once(": ")
+                    .map_or(line.clone(), |(_, figures)| figures.trim_end_matches('.').to_string()),
+                ratio: "—".into(),
                 verdict: "reported".into(),
             });
         }
