@@ -538,3 +538,19 @@ fn every_retry_safe_post_is_a_post_of_the_generated_client() {
         assert!(line.split_whitespace().nth(1) == Some("POST"), "{line}");
     }
 }
+
+#[tokio::test]
+async fn requests_name_the_sdk_and_client_in_the_user_agent() {
+    let server = ScriptedServer::start(vec![Answer::json(200, r#"{"api_keys": []}"#)]).await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect("ok");
+    let agent = server.requests()[0]
+        .header("user-agent")
+        .unwrap_or_default();
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(agent, format!("sdk/{version} bronto-client/{version}"));
+}
