@@ -554,3 +554,30 @@ async fn requests_name_the_sdk_and_client_in_the_user_agent() {
     let version = env!("CARGO_PKG_VERSION");
     assert_eq!(agent, format!("sdk/{version} bronto-client/{version}"));
 }
+
+#[tokio::test]
+async fn per_call_headers_are_sent_but_cannot_carry_a_credential() {
+    let server = ScriptedServer::start(vec![Answer::json(200, r#"{"api_keys": []}"#)]).await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let options = RequestOptions::new()
+        .header("x-request-purpose", "nightly-report")
+        .header("x-bronto-api-key", "smuggled-key")
+        .header("authorization", "Bearer smuggled");
+    bronto
+        .call_with(options, bronto.list_api_keys().send())
+        .await
+        .expect("ok");
+    let seen = &server.requests()[0];
+    assert_eq!(
+        seen.header("x-request-purpose").as_deref(),
+        Some("nightly-report")
+    );
+    assert_eq!(
+        seen.header("x-bronto-api-key").as_deref(),
+        Some(KEY),
+        "the client's key, not the smuggled one"
+    );
+    assert_eq!(seen.header("authorization"), None);
+    assert!(!seen.head.contains("smuggled"), "{}", seen.head);
+}
