@@ -14,15 +14,6 @@ pub(crate) fn workspace_root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
-/// The Bronto client's pipeline, exactly as `bronto-client/build.rs` describes it.
-fn bronto_pipeline(root: &Path) -> build_support::Pipeline {
-    let dir = root.join("openapi/bronto");
-    build_support::Pipeline::new("bronto", dir.join("bronto-openapi.yaml"))
-        .digest(dir.join("bronto-openapi.yaml.sha256"))
-        .patches(dir.join("patches.yaml"))
-        .inner_type("::client_runtime::Runtime")
-}
-
 /// What the pipeline runs measured.
 pub(crate) struct Generation {
     /// Median time of load, verify, patch and validate.
@@ -37,7 +28,7 @@ pub(crate) struct Generation {
 
 /// Runs the pipeline `runs` times (prepare only when `full` is false: the smoke run in debug profile).
 pub(crate) fn pipeline(runs: usize, full: bool) -> Result<Generation, BoxError> {
-    let pipeline = bronto_pipeline(&workspace_root());
+    let pipeline = build_support::clients::bronto(&workspace_root());
     let mut prepare = Vec::with_capacity(runs);
     let mut total = Vec::with_capacity(runs);
     let mut source_bytes = 0;

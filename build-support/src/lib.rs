@@ -22,10 +22,13 @@
 //!     .inner_type("::client_runtime::Runtime");
 //! build_support::build_script::client(&pipeline);
 //! ```
+//!
+//! This workspace's own clients are defined once in [`clients`].
 
 #![deny(missing_docs)]
 
 pub mod build_script;
+pub mod clients;
 pub mod document;
 pub mod forward_compat;
 pub mod generate;

@@ -30,8 +30,7 @@ pub const TOKEN: &str = "QkxVLXRlc3QtdG9rZW4tMDEyMzQ1Njc4OQ";
 
 /// The BluBracket pipeline exactly as `blubracket-client/build.rs` runs it (hand-written: no digest, no patches).
 pub fn blubracket_pipeline() -> build_support::Pipeline {
-    build_support::Pipeline::new("blubracket", repo_path("openapi/blubracket.yaml"))
-        .inner_type("::client_runtime::Runtime")
+    build_support::clients::blubracket(&repo_path(""))
 }
 
 /// The document as the generator sees it (loaded once per test binary).

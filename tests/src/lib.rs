@@ -41,10 +41,7 @@ pub fn repo_path(relative: &str) -> PathBuf {
 
 /// The Bronto pipeline exactly as `bronto-client/build.rs` runs it.
 pub fn bronto_pipeline() -> build_support::Pipeline {
-    build_support::Pipeline::new("bronto", repo_path("openapi/bronto/bronto-openapi.yaml"))
-        .digest(repo_path("openapi/bronto/bronto-openapi.yaml.sha256"))
-        .patches(repo_path("openapi/bronto/patches.yaml"))
-        .inner_type("::client_runtime::Runtime")
+    build_support::clients::bronto(&repo_path(""))
 }
 
 /// The patched Bronto document (loaded once per test binary).

@@ -15,11 +15,10 @@ fn committed_surface_matches_the_generated_client() {
 /// Regenerates from `document` with the recorded patches, as a re-vendoring would: patches the document no longer
 /// needs are skipped and returned by id.
 fn rehearse(document: &str) -> (String, Vec<String>) {
-    let (output, stale) = build_support::Pipeline::new("bronto", repo_path(document))
-        .patches(repo_path("openapi/bronto/patches.yaml"))
-        .inner_type("::client_runtime::Runtime")
-        .rehearse()
-        .unwrap_or_else(|e| panic!("{document}: {e}"));
+    let (output, stale) =
+        build_support::clients::bronto_candidate(&repo_path(""), &repo_path(document))
+            .rehearse()
+            .unwrap_or_else(|e| panic!("{document}: {e}"));
     let stale_ids = stale
         .into_iter()
         .map(|error| match error {
