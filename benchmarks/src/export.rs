@@ -166,10 +166,7 @@ async fn facade(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
     let sdk = sdk::Sdk::new(config)?;
     let bronto = sdk.bronto()?;
     let request = fixtures::export_request()?;
-    let options = sdk::ExportOptions {
-        poll_interval: Duration::from_millis(10),
-        ..Default::default()
-    };
+    let options = sdk::ExportOptions::default().poll_interval(Duration::from_millis(10));
     let mut sink = CountingSink::new();
     let start_kib = peak_rss_kib()?;
     let watch = Stopwatch::start();
@@ -210,15 +207,16 @@ async fn raw(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
         .error_for_status()?
         .json()
         .await?;
-    if export.status != sdk::bronto_api::types::ExportStatus::Complete {
+    if export.status != Some(sdk::bronto_api::types::ExportStatus::Complete) {
         return Err(format!(
-            "export {} is {}, not complete",
+            "export {:?} is {:?}, not complete",
             export.export_id, export.status
         )
         .into());
     }
+    let location = export.location.ok_or("a complete export without a location")?;
     let response = storage
-        .get(&export.location)
+        .get(&location)
         .send()
         .await?
         .error_for_status()?;

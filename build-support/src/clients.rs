@@ -19,10 +19,11 @@ pub fn bronto(root: &Path) -> Pipeline {
 }
 
 /// The Bronto pipeline for another version of the vendor's document (a re-vendoring candidate, or the previous
-/// month's, for rehearsal): the same patches and settings, no digest.
+/// month's, for rehearsal): the same patches, live corrections and settings, no digest.
 pub fn bronto_candidate(root: &Path, document: &Path) -> Pipeline {
     Pipeline::new("bronto", document)
         .patches(root.join("openapi/bronto/patches.yaml"))
+        .live_corrections(root.join("openapi/bronto/live-corrections.yaml"))
         .inner_type(INNER_TYPE)
 }
 

@@ -25,6 +25,8 @@ pub struct ForwardCompatReport {
     pub opened_enums: Vec<String>,
     /// Types whose `deny_unknown_fields` was removed.
     pub opened_structs: Vec<String>,
+    /// Members that decode `""` or `null` as absent (the response policy's code half).
+    pub tolerant_members: usize,
 }
 
 /// Applies both rewrites to the items of the generated `types` module (and its nested modules).

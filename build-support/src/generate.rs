@@ -92,7 +92,12 @@ pub fn client(
     let mut file = parse_file(tokens)?;
     check_duplicate_types(&file)?;
     let forward_compat = match types_module_items(&mut file) {
-        Some(items) => forward_compat::open_types(items).map_err(PipelineError::Generate)?,
+        Some(items) => {
+            let mut report = forward_compat::open_types(items).map_err(PipelineError::Generate)?;
+            report.tolerant_members = crate::response_policy::tolerate_empty_and_null(items);
+            crate::response_policy::opaque_identifiers(items);
+            report
+        }
         None => ForwardCompatReport::default(),
     };
     let source = prettyplease::unparse(&file);

@@ -5,11 +5,15 @@
 //! 1. **loads** the document (YAML or JSON, [`document`]);
 //! 2. **verifies** a vendored document against its recorded sha256, so a hand edit fails the build
 //!    ([`document::verify_digest`]);
-//! 3. **patches** it with the recorded RFC 6902 patches, each with its reason ([`patches`]);
-//! 4. **validates** what progenitor cannot handle, naming the JSON pointer ([`validate`]);
-//! 5. **generates** with progenitor, opens enums and objects for forward compatibility ([`forward_compat`]), and
+//! 3. **patches** it with the recorded RFC 6902 patches, each with its reason ([`patches`]): first the fixes for
+//!    generator limits, then the *live corrections* (what the live service sends where the document says otherwise,
+//!    each with its evidence);
+//! 4. applies the **response policy** ([`response_policy`]): members of response types are optional, path parameters
+//!    take identifiers verbatim, and (in step 5) `""` in a formatted string or `null` for a list decode as absent;
+//! 5. **validates** what progenitor cannot handle, naming the JSON pointer ([`validate`]);
+//! 6. **generates** with progenitor, opens enums and objects for forward compatibility ([`forward_compat`]), and
 //!    formats with prettyplease ([`generate`]);
-//! 6. **writes** the code and an API-surface summary ([`surface`]) to `OUT_DIR`, with `rerun-if-changed` for every
+//! 7. **writes** the code and an API-surface summary ([`surface`]) to `OUT_DIR`, with `rerun-if-changed` for every
 //!    input.
 //!
 //! The output is deterministic (same inputs, byte-identical code) and needs neither network nor rustfmt.
@@ -33,6 +37,7 @@ pub mod document;
 pub mod forward_compat;
 pub mod generate;
 pub mod patches;
+pub mod response_policy;
 pub mod surface;
 pub mod validate;
 
@@ -117,6 +122,8 @@ pub struct PreparedDocument {
     pub value: serde_json::Value,
     /// The same, typed.
     pub spec: openapiv3::OpenAPI,
+    /// What the response policy changed.
+    pub policy: response_policy::ResponsePolicyReport,
 }
 
 impl PreparedDocument {
@@ -153,6 +160,7 @@ pub struct Pipeline {
     document: PathBuf,
     digest: Option<PathBuf>,
     patches: Option<PathBuf>,
+    live_corrections: Option<PathBuf>,
     settings: ClientSettings,
 }
 
@@ -164,6 +172,7 @@ impl Pipeline {
             document: document.as_ref().to_path_buf(),
             digest: None,
             patches: None,
+            live_corrections: None,
             settings: ClientSettings { inner_type: None },
         }
     }
@@ -177,6 +186,13 @@ impl Pipeline {
     /// Applies the recorded patches in this file.
     pub fn patches(mut self, path: impl AsRef<Path>) -> Self {
         self.patches = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Applies the live corrections in this file after the patches: each makes the document describe what the live
+    /// service sends, and names its evidence.
+    pub fn live_corrections(mut self, path: impl AsRef<Path>) -> Self {
+        self.live_corrections = Some(path.as_ref().to_path_buf());
         self
     }
 
@@ -196,10 +212,11 @@ impl Pipeline {
         std::iter::once(self.document.clone())
             .chain(self.digest.clone())
             .chain(self.patches.clone())
+            .chain(self.live_corrections.clone())
             .collect()
     }
 
-    /// Steps 1 to 4: load, verify, patch, validate.
+    /// Steps 1 to 5: load, verify, patch and correct, apply the response policy, validate.
     pub fn prepare(&self) -> Result<PreparedDocument, PipelineError> {
         let loaded = document::load(&self.document)?;
         if let Some(digest_path) = &self.digest {
@@ -207,10 +224,22 @@ impl Pipeline {
             document::verify_digest(&loaded, &recorded)?;
         }
         let mut value = loaded.value;
-        if let Some(patch_path) = &self.patches {
-            PatchSet::load(patch_path)?.apply(&mut value)?;
+        for patches in self.patch_sets()? {
+            patches.apply(&mut value)?;
         }
         Self::validate(value)
+    }
+
+    /// The generator fixes, then the live corrections.
+    fn patch_sets(&self) -> Result<Vec<PatchSet>, PipelineError> {
+        let mut sets = Vec::new();
+        if let Some(path) = &self.patches {
+            sets.push(PatchSet::load(path)?);
+        }
+        if let Some(path) = &self.live_corrections {
+            sets.push(PatchSet::load_live_corrections(path)?);
+        }
+        Ok(sets)
     }
 
     /// A re-vendoring rehearsal: like [`Pipeline::generate_client`], but patches that do not apply to this document
@@ -218,22 +247,28 @@ impl Pipeline {
     /// document shows every patch it no longer needs at once. The digest is not checked.
     pub fn rehearse(&self) -> Result<(ClientOutput, Vec<PipelineError>), PipelineError> {
         let mut value = document::load(&self.document)?.value;
-        let stale = match &self.patches {
-            Some(patch_path) => PatchSet::load(patch_path)?.apply_available(&mut value),
-            None => Vec::new(),
-        };
+        let stale = self
+            .patch_sets()?
+            .iter()
+            .flat_map(|patches| patches.apply_available(&mut value))
+            .collect();
         let prepared = Self::validate(value)?;
         Ok((self.generate_from(&prepared)?, stale))
     }
 
-    fn validate(value: serde_json::Value) -> Result<PreparedDocument, PipelineError> {
+    fn validate(mut value: serde_json::Value) -> Result<PreparedDocument, PipelineError> {
+        let policy = response_policy::apply(&mut value);
         let findings = validate::check(&value);
         if !findings.is_empty() {
             return Err(PipelineError::Unsupported { findings });
         }
         let spec: openapiv3::OpenAPI = serde_json::from_value(value.clone())
             .map_err(|e| PipelineError::Document(e.to_string()))?;
-        Ok(PreparedDocument { value, spec })
+        Ok(PreparedDocument {
+            value,
+            spec,
+            policy,
+        })
     }
 
     /// Steps 1 to 5 for the client, plus its API-surface summary.

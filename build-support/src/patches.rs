@@ -28,6 +28,10 @@ pub struct RecordedPatch {
     pub id: String,
     /// Which vendor quirk or generator limit this works around.
     pub reason: String,
+    /// Where the corrected shape was recorded or documented (required for live corrections: a project and path, or
+    /// a docs page, that shows what the live service sends).
+    #[serde(default)]
+    pub evidence: Vec<String>,
     /// The RFC 6902 operations.
     pub operations: json_patch::Patch,
 }
@@ -75,6 +79,22 @@ impl PatchSet {
             }
         }
         Ok(Self { patches })
+    }
+
+    /// Reads a file of live corrections: patches that make the document describe what the live service sends.
+    /// Unlike fixes for generator limits, each must name its evidence.
+    pub fn load_live_corrections(path: &Path) -> Result<Self, PipelineError> {
+        let set = Self::load(path)?;
+        if let Some(patch) = set.patches.iter().find(|p| p.evidence.is_empty()) {
+            return Err(PipelineError::Parse {
+                path: path.to_path_buf(),
+                message: format!(
+                    "live correction `{}` names no evidence (where the live shape was recorded)",
+                    patch.id
+                ),
+            });
+        }
+        Ok(set)
     }
 
     /// Applies every entry that applies and returns the ones that do not, instead of stopping at the first.

@@ -24,6 +24,7 @@ mod http_client;
 mod options;
 mod retry;
 mod runtime;
+pub mod tolerant;
 
 pub use credential::{AuthScheme, Credential};
 pub use http_client::{BaseUrl, BaseUrlError, is_region_slug};

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use futures::TryStreamExt as _;
 use sdk::blubracket_api::types::{Filter, SearchRequest};
+use sdk::bronto_api::types;
 use sdk::query::{attribute, string_literal};
 use sdk::{AsyncSearchOptions, ExportOptions, Sdk};
-use serde_json::json;
 
 fn live_credentials_present() -> bool {
     [
@@ -77,9 +77,10 @@ async fn bronto_steps(
     if live && std::env::var("TOUR_CREATE_API_KEY").as_deref() != Ok("1") {
         println!("   (not creating a key on a live account; set TOUR_CREATE_API_KEY=1 to do so)");
     } else {
-        let request: sdk::bronto_api::types::CreateApiKeyRequest = serde_json::from_value(
-            json!({"name": "tour key", "roles": ["SearchApi"], "ttl": 3600}),
-        )?;
+        let request = types::CreateApiKeyRequest::builder()
+            .name("tour key")
+            .roles(vec!["SearchApi".to_string()])
+            .ttl(3600);
         let created = bronto
             .call(bronto.create_api_key().body(request).send())
             .await?;
@@ -108,14 +109,18 @@ async fn bronto_steps(
         return Ok(());
     }
     let clause = format!("{} = {}", attribute("level"), string_literal("error"));
-    let search = json!({
-        "from": [dataset], "select": ["@raw"], "where": clause, "time_range": "Last 24 hours", "limit": 3,
-    });
+    let search: types::CreateSearchRequest = types::CreateSearchRequest::builder()
+        .from(vec![dataset.to_string()])
+        .select(vec!["@raw".to_string()])
+        .where_(clause.clone())
+        .time_range("Last 24 hours".to_string())
+        .limit(std::num::NonZeroU64::new(3).ok_or("a limit")?)
+        .try_into()?;
 
     println!("\n2. A paged search: {clause}");
     let mut pages = 0;
     let mut events = 0;
-    let mut stream = std::pin::pin!(bronto.search_pages(serde_json::from_value(search.clone())?));
+    let mut stream = std::pin::pin!(bronto.search_pages(search.clone()));
     while let Some(page) = stream.try_next().await? {
         pages += 1;
         events += page.events.len();
@@ -133,7 +138,7 @@ async fn bronto_steps(
 
     println!("\n3. An asynchronous search");
     let submitted = bronto
-        .submit_search(serde_json::from_value(search.clone())?)
+        .submit_search(search.clone())
         .await?;
     let options = AsyncSearchOptions {
         poll_interval: Duration::from_millis(500),
@@ -147,22 +152,30 @@ async fn bronto_steps(
     println!("\n4. An export, downloaded to a file");
     let path = std::env::temp_dir().join("sdk-tour-export.ndjson");
     let mut file = tokio::fs::File::create(&path).await?;
-    let request: sdk::bronto_api::types::CreateExportRequest = serde_json::from_value(json!({
-        "search_details": {"from": [dataset], "where": clause, "time_range": "Last 24 hours"}
-    }))?;
-    let options = ExportOptions {
-        poll_interval: Duration::from_millis(200),
-        ..Default::default()
-    };
+    let request = types::CreateExportRequest::builder().search_details(
+        types::CreateExportDetails::builder()
+            .from(Some(types::CreateExportDetailsFrom::from(vec![
+                dataset.to_string(),
+            ])))
+            .where_(clause.clone())
+            .time_range("Last 24 hours".to_string()),
+    );
+    let options = ExportOptions::default().poll_interval(Duration::from_millis(200));
     let outcome = bronto
-        .export_to(request, &mut file, options, |p| {
+        .export_to(request.try_into()?, &mut file, options, |p| {
             println!("   {}: {}%", p.export_id, p.percent)
         })
         .await?;
     println!(
-        "   wrote {} bytes ({} events) to {}",
+        "   wrote {} bytes of data ({} events, a {}-byte stored object{}) to {}",
+        outcome.written,
+        outcome.events.unwrap_or_default(),
         outcome.bytes,
-        outcome.events,
+        if outcome.decompressed {
+            ", Zstandard-compressed"
+        } else {
+            ""
+        },
         path.display()
     );
     Ok(())

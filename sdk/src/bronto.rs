@@ -176,10 +176,13 @@ impl RawResponse {
             serde_json::from_slice(&self.body)
         };
         parsed.map_err(|e| {
-            Error::new(ErrorKind::Decode)
+            let mut error = Error::new(ErrorKind::Decode)
                 .response(self.status, &self.headers)
-                .source(e)
-                .body(self.body.clone(), false)
+                .source(e);
+            if let Err(failure) = error::decode_json::<T>(&self.body) {
+                error = error.decode_failure(failure);
+            }
+            error.body(self.body.clone(), false)
         })
     }
 }

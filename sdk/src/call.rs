@@ -15,6 +15,7 @@ pub(crate) async fn run<T, E, F>(
     options: RequestOptions,
     default_timeout: Duration,
     call: F,
+    probe: fn(&[u8]) -> Option<error::DecodeFailure>,
 ) -> Result<ResponseValue<T>, Error>
 where
     F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
@@ -24,7 +25,7 @@ where
     let scoped = client_runtime::scope(options, call);
     match tokio::time::timeout(limit, scoped).await {
         Ok((Ok(value), _)) => Ok(value),
-        Ok((Err(error), meta)) => Err(error::from_progenitor(error, meta).await),
+        Ok((Err(error), meta)) => Err(error::from_progenitor(error, meta, probe).await),
         Err(_) => Err(Error::new(ErrorKind::Timeout)
             .message(format!("the operation took longer than {limit:?}"))),
     }
@@ -61,9 +62,14 @@ impl<C> Api<C> {
     }
 
     /// Runs one call of the generated client (`api.some_operation()...send()`) and returns its typed body.
+    ///
+    /// A body that does not decode into its type is an [`ErrorKind::Decode`](crate::ErrorKind::Decode) error
+    /// naming the operation and the JSON path of the failing value; the body stays readable through
+    /// [`Error::body_json`].
     pub async fn call<T, E, F>(&self, call: F) -> Result<T, Error>
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        T: serde::de::DeserializeOwned,
         E: serde::Serialize,
     {
         self.call_with(RequestOptions::new(), call).await
@@ -74,6 +80,7 @@ impl<C> Api<C> {
     pub async fn call_with<T, E, F>(&self, options: RequestOptions, call: F) -> Result<T, Error>
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        T: serde::de::DeserializeOwned,
         E: serde::Serialize,
     {
         self.call_response(options, call)
@@ -89,8 +96,31 @@ impl<C> Api<C> {
     ) -> Result<ResponseValue<T>, Error>
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        T: serde::de::DeserializeOwned,
         E: serde::Serialize,
     {
-        run(options, self.operation_timeout, call).await
+        run(options, self.operation_timeout, call, |body| {
+            error::decode_json::<T>(body).err()
+        })
+        .await
+    }
+
+    /// Runs a call whose answer is not JSON (`-> ByteStream`, such as Bronto's `explain_error`), with per-call
+    /// options; read the stream with `into_inner()`.
+    pub async fn call_stream<E, F>(
+        &self,
+        options: RequestOptions,
+        call: F,
+    ) -> Result<ResponseValue<progenitor_client::ByteStream>, Error>
+    where
+        F: Future<
+            Output = Result<
+                ResponseValue<progenitor_client::ByteStream>,
+                progenitor_client::Error<E>,
+            >,
+        >,
+        E: serde::Serialize,
+    {
+        run(options, self.operation_timeout, call, |_| None).await
     }
 }

@@ -49,6 +49,11 @@ pub enum ErrorKind {
     Integrity,
     /// A workflow's polling gave up (the server kept saying "not yet" past the deadline).
     PollTimeout,
+    /// An asynchronous search's results expired before they were read (`410`).
+    ResultsExpired,
+    /// The service ended an asynchronous search without results (`TIMED_OUT`, `CANCELLED_BY_USER`,
+    /// `INTERNAL_SERVER_ERROR`).
+    SearchFailed,
 }
 
 /// The rate-limit state the server reported with a response.
@@ -85,7 +90,8 @@ impl RateLimit {
 /// An error from the SDK. Keeps the HTTP status, the vendor's correlation id, error type and details, the
 /// rate-limit state, the response headers (credentials redacted) and the body (bounded to [`MAX_ERROR_BODY`]).
 ///
-/// Its `Display` always shows the operation, the status and the correlation id, and never a secret.
+/// Its `Display` shows the operation, the status and the correlation id where they apply (and, for a response that
+/// did not decode, the JSON path of the failing value), and never a secret. Its `Debug` is as short.
 ///
 /// ```
 /// # fn handle(error: sdk::Error) {
@@ -114,6 +120,7 @@ struct Inner {
     body: Option<Bytes>,
     body_truncated: bool,
     message: Option<String>,
+    json_path: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -131,11 +138,18 @@ impl Error {
             body: None,
             body_truncated: false,
             message: None,
+            json_path: None,
             source: None,
         };
         Self {
             inner: Box::new(inner),
         }
+    }
+
+    /// The same error, classified as `kind`.
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.inner.kind = kind;
+        self
     }
 
     pub(crate) fn details_text(mut self, details: impl Into<String>) -> Self {
@@ -145,6 +159,13 @@ impl Error {
 
     pub(crate) fn message(mut self, message: impl Into<String>) -> Self {
         self.inner.message = Some(message.into());
+        self
+    }
+
+    /// Records where in the response body decoding failed, and what was expected there.
+    pub(crate) fn decode_failure(mut self, failure: DecodeFailure) -> Self {
+        self.inner.json_path = Some(failure.path);
+        self.inner.message = Some(failure.expected);
         self
     }
 
@@ -250,6 +271,36 @@ impl Error {
         self.inner.body.as_ref()
     }
 
+    /// The response body read again as JSON, without another request: for a response that did not decode into
+    /// its type, the data that did arrive. `None` when there is no body, or it is not JSON (or was truncated).
+    ///
+    /// ```no_run
+    /// # async fn run(bronto: &sdk::Bronto) -> Result<(), sdk::Error> {
+    /// match bronto.call(bronto.list_datasets().send()).await {
+    ///     Ok(list) => println!("{} datasets", list.datasets.len()),
+    ///     Err(error) if error.kind() == sdk::ErrorKind::Decode => {
+    ///         eprintln!("{error}"); // names the operation and the JSON path that failed
+    ///         let raw = error.body_json().unwrap_or_default();
+    ///         println!("{} datasets (raw)", raw["datasets"].as_array().map_or(0, Vec::len));
+    ///     }
+    ///     Err(error) => return Err(error),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn body_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(self.inner.body.as_ref()?).ok()
+    }
+
+    /// For a response that did not decode: the JSON path of the value that failed (`.datasets[1].parser_id`).
+    pub fn json_path(&self) -> Option<&str> {
+        self.inner.json_path.as_deref()
+    }
+
+    /// What the SDK says about the failure beyond its kind (for a decode failure: what was expected).
+    pub fn message_text(&self) -> Option<&str> {
+        self.inner.message.as_deref()
+    }
+
     /// `true` when the body was longer than what is kept.
     pub fn body_truncated(&self) -> bool {
         self.inner.body_truncated
@@ -287,9 +338,48 @@ impl Error {
     }
 }
 
+/// The most of a free text shown by `Debug` (the vendor's details can be as long as the body).
+const DEBUG_TEXT: usize = 120;
+
+fn clipped(text: &Option<String>) -> Option<String> {
+    text.as_ref().map(|text| match text.char_indices().nth(DEBUG_TEXT) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.clone(),
+    })
+}
+
+/// Short: what a `main` that returns the error prints on one line. The headers and the body stay available through
+/// [`Error::headers`], [`Error::body_bytes`] and [`Error::body_json`].
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.inner, f)
+        let inner = &self.inner;
+        let mut debug = f.debug_struct("Error");
+        debug.field("kind", &inner.kind);
+        if let Some(operation) = &inner.operation {
+            debug.field("operation", operation);
+        }
+        if let Some(status) = inner.status {
+            debug.field("status", &status.as_u16());
+        }
+        if let Some(id) = &inner.correlation_id {
+            debug.field("correlation_id", id);
+        }
+        if let Some(path) = &inner.json_path {
+            debug.field("json_path", path);
+        }
+        if let Some(kind) = clipped(&inner.error_type) {
+            debug.field("type", &kind);
+        }
+        if let Some(details) = clipped(&inner.details) {
+            debug.field("details", &details);
+        }
+        if let Some(message) = clipped(&inner.message) {
+            debug.field("message", &message);
+        }
+        if let Some(body) = &inner.body {
+            debug.field("body_bytes", &body.len());
+        }
+        debug.finish()
     }
 }
 
@@ -309,6 +399,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::ExportExpired => "the export's download has expired",
             ErrorKind::Integrity => "the download is incomplete",
             ErrorKind::PollTimeout => "gave up waiting",
+            ErrorKind::ResultsExpired => "the search's results have expired",
+            ErrorKind::SearchFailed => "the search failed",
         })
     }
 }
@@ -319,15 +411,15 @@ impl fmt::Display for Error {
             write!(f, "{operation}: ")?;
         }
         write!(f, "{}", self.inner.kind)?;
-        match self.inner.status {
-            Some(status) => write!(f, " (status {}", status.as_u16())?,
-            None => write!(f, " (status none")?,
+        match (self.inner.status, &self.inner.correlation_id) {
+            (Some(status), Some(id)) => write!(f, " (status {}, correlation id {id})", status.as_u16())?,
+            (Some(status), None) => write!(f, " (status {})", status.as_u16())?,
+            (None, Some(id)) => write!(f, " (correlation id {id})")?,
+            (None, None) => {}
         }
-        write!(
-            f,
-            ", correlation id {})",
-            self.inner.correlation_id.as_deref().unwrap_or("none")
-        )?;
+        if let Some(path) = &self.inner.json_path {
+            write!(f, " at `{path}`")?;
+        }
         if let Some(kind) = &self.inner.error_type {
             write!(f, ": {kind}")?;
         }
@@ -348,6 +440,51 @@ impl std::error::Error for Error {
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
+}
+
+impl From<bronto_client::types::error::ConversionError> for Error {
+    /// A typed builder that could not build its value (a required member missing, a value out of range).
+    fn from(error: bronto_client::types::error::ConversionError) -> Self {
+        Error::new(ErrorKind::InvalidRequest).message(error.to_string())
+    }
+}
+
+impl From<blubracket_client::types::error::ConversionError> for Error {
+    /// A typed builder that could not build its value (a required member missing, a value out of range).
+    fn from(error: blubracket_client::types::error::ConversionError) -> Self {
+        Error::new(ErrorKind::InvalidRequest).message(error.to_string())
+    }
+}
+
+/// Where a JSON body failed to decode into its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecodeFailure {
+    /// The path of the failing value, `.` for the root (`.datasets[1].parser_id`).
+    pub(crate) path: String,
+    /// What serde expected there.
+    pub(crate) expected: String,
+}
+
+/// Decodes `body` as `T`, and on failure says where. (Decoding through `serde_path_to_error` costs a little on
+/// every value, so the generated calls decode plainly and only a failure is decoded again this way.)
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeFailure> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        DecodeFailure {
+            path: if path.starts_with('.') || path.starts_with('[') {
+                path
+            } else {
+                format!(".{path}")
+            },
+            expected: error.into_inner().to_string(),
+        }
+    })?;
+    deserializer.end().map_err(|error| DecodeFailure {
+        path: ".".to_string(),
+        expected: error.to_string(),
+    })?;
+    Ok(value)
 }
 
 /// Maps a transport error (no response) to its kind.
@@ -382,9 +519,12 @@ pub(crate) async fn read_bounded(mut response: reqwest::Response) -> (Bytes, boo
 
 /// Turns a generated client's error into an [`Error`], using what the runtime saw of the response when the
 /// generated error does not carry it.
+///
+/// `probe` decodes a success body again to find where it failed (see [`decode_json`]).
 pub(crate) async fn from_progenitor<E: serde::Serialize>(
     error: progenitor_client::Error<E>,
     meta: Option<client_runtime::ResponseMeta>,
+    probe: fn(&[u8]) -> Option<DecodeFailure>,
 ) -> Error {
     use progenitor_client::Error as P;
     let operation = meta.as_ref().map(|m| m.operation_id);
@@ -414,11 +554,17 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
         }
         P::InvalidResponsePayload(bytes, source) => {
             let mut error = Error::new(ErrorKind::Decode).source(source);
+            let mut success = true;
             if let Some(meta) = &meta {
                 error = error.response(meta.status, &meta.headers);
-                if !meta.status.is_success() {
-                    error.inner.kind = ErrorKind::Status;
+                success = meta.status.is_success();
+            }
+            if success {
+                if let Some(failure) = probe(&bytes) {
+                    error = error.decode_failure(failure);
                 }
+            } else {
+                error.inner.kind = ErrorKind::Status;
             }
             error.body(bytes, false)
         }

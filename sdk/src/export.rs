@@ -9,8 +9,21 @@ use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use crate::bronto::Bronto;
 use crate::error::{Error, ErrorKind};
 
+/// What [`Bronto::export_to`] writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExportData {
+    /// The export's data: the stored object decompressed while it streams, when it is Zstandard-compressed (as
+    /// the live service stores it; recognised by its magic number), otherwise as stored. The default.
+    #[default]
+    Decompressed,
+    /// The stored object, byte for byte (Zstandard-compressed on the live service).
+    Stored,
+}
+
 /// Options of [`Bronto::export_to`].
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct ExportOptions {
     /// Wait between status polls (default 2 s).
     pub poll_interval: Duration,
@@ -18,6 +31,8 @@ pub struct ExportOptions {
     pub deadline: Duration,
     /// Timeout of the download as a whole (default 1 hour).
     pub download_timeout: Duration,
+    /// What to write: the data (default) or the stored object.
+    pub data: ExportData,
 }
 
 impl Default for ExportOptions {
@@ -26,7 +41,34 @@ impl Default for ExportOptions {
             poll_interval: Duration::from_secs(2),
             deadline: Duration::from_secs(3600),
             download_timeout: Duration::from_secs(3600),
+            data: ExportData::Decompressed,
         }
+    }
+}
+
+impl ExportOptions {
+    /// Sets the wait between status polls.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// Sets how long to wait for `COMPLETE`.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Sets the timeout of the download as a whole.
+    pub fn download_timeout(mut self, timeout: Duration) -> Self {
+        self.download_timeout = timeout;
+        self
+    }
+
+    /// Writes the stored object byte for byte instead of its decompressed data.
+    pub fn stored(mut self) -> Self {
+        self.data = ExportData::Stored;
+        self
     }
 }
 
@@ -37,41 +79,48 @@ pub struct ExportProgress {
     pub export_id: String,
     /// Percent done, 0 to 100.
     pub percent: i64,
-    /// The server's status.
-    pub status: ExportStatus,
+    /// The server's status (`None` when the answer carried none).
+    pub status: Option<ExportStatus>,
 }
 
 /// What a finished export delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExportOutcome {
     /// The export's id.
     pub export_id: String,
-    /// Bytes written to the writer (equal to what the server announced, when it announced a size).
+    /// Bytes of the stored object downloaded (equal to what the server announced, when it announced a size).
     pub bytes: u64,
-    /// Events the server says the export holds.
-    pub events: i64,
+    /// Bytes written to the writer: the decompressed data, or `bytes` when the stored object was written.
+    pub written: u64,
+    /// `true` when the stored object was Zstandard-compressed and the data was decompressed.
+    pub decompressed: bool,
+    /// Events the server says the export holds (`None` when it did not say).
+    pub events: Option<i64>,
 }
 
-fn failed(export: &Export) -> Option<Error> {
+fn failed(export: &Export, export_id: &str) -> Option<Error> {
     let detail = export
         .failure_detail
         .clone()
         .filter(|d| !d.trim().is_empty());
-    let unknown = match &export.status {
-        ExportStatus::UnknownValue(value) => Some(value.to_ascii_uppercase()),
-        _ => None,
-    };
-    let kind = match unknown.as_deref() {
-        Some(status) if status.contains("EXPIRED") => Some(ErrorKind::ExportExpired),
-        Some(status)
-            if status.contains("FAIL") || status.contains("ERROR") || status.contains("CANCEL") =>
-        {
-            Some(ErrorKind::ExportFailed)
+    let kind = match export.status.as_ref() {
+        Some(ExportStatus::Failed) => Some(ErrorKind::ExportFailed),
+        Some(ExportStatus::UnknownValue(value)) => {
+            let status = value.to_ascii_uppercase();
+            if status.contains("EXPIRED") {
+                Some(ErrorKind::ExportExpired)
+            } else if status.contains("FAIL") || status.contains("ERROR") || status.contains("CANCEL")
+            {
+                Some(ErrorKind::ExportFailed)
+            } else {
+                None
+            }
         }
-        _ if detail.is_some() => Some(ErrorKind::ExportFailed),
         _ => None,
-    }?;
-    let mut error = Error::new(kind).operation(format!("export {}", export.export_id));
+    }
+    .or(detail.as_ref().map(|_| ErrorKind::ExportFailed))?;
+    let mut error = Error::new(kind).operation(format!("export {export_id}"));
     if let Some(detail) = detail {
         error = error.details_text(detail);
     }
@@ -114,23 +163,44 @@ fn storage_client() -> Result<&'static reqwest::Client, String> {
         .map_err(Clone::clone)
 }
 
+/// The first bytes of a Zstandard frame.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+/// A failure of the download's transport, told apart from the decoder's failures when reading.
+#[derive(Debug)]
+struct Transport(reqwest::Error);
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Transport {}
+
 impl Bronto {
-    /// Creates an export, waits for it (calling `on_progress` with each status), then streams the file from its
-    /// download location into `writer` in constant memory and checks the byte count.
+    /// Creates an export, waits for it (calling `on_progress` with each status), then streams its data from the
+    /// download location into `writer` in constant memory: decompressed while it streams when the stored object is
+    /// Zstandard-compressed, as the live service stores it (or byte for byte with [`ExportOptions::stored`]). The
+    /// byte count the server announced is checked against the stored bytes.
     ///
     /// The download location is a different host (a pre-signed object-store URL): it is fetched with a separate
-    /// HTTP client that carries **no Bronto credential** and follows no redirect to yet another host.
+    /// HTTP client that carries **no Bronto credential** and follows no redirect to yet another host, and no error
+    /// shows the URL (its query is the signature).
     ///
     /// ```no_run
     /// # async fn run(bronto: &sdk::Bronto) -> Result<(), sdk::Error> {
-    /// let request = serde_json::from_value(serde_json::json!({
-    ///     "search_details": {"from": ["my-dataset"], "time_range": "Last 24 hours"}
-    /// })).expect("a valid export");
-    /// let mut file = tokio::fs::File::create("export.json.gz").await.expect("file");
+    /// use sdk::bronto_api::types::{CreateExportDetails, CreateExportDetailsFrom, CreateExportRequest};
+    /// let request = CreateExportRequest::builder().search_details(
+    ///     CreateExportDetails::builder()
+    ///         .from(Some(CreateExportDetailsFrom::from(vec!["my-dataset".to_string()])))
+    ///         .time_range(Some("Last 24 hours".to_string())),
+    /// );
+    /// let mut file = tokio::fs::File::create("export.json").await.expect("file");
     /// let outcome = bronto
-    ///     .export_to(request, &mut file, Default::default(), |p| println!("{}%", p.percent))
+    ///     .export_to(request.try_into()?, &mut file, Default::default(), |p| println!("{}%", p.percent))
     ///     .await?;
-    /// println!("{} bytes", outcome.bytes);
+    /// println!("{} bytes of data from a {}-byte object", outcome.written, outcome.bytes);
     /// # Ok(()) }
     /// ```
     pub async fn export_to<W>(
@@ -144,22 +214,23 @@ impl Bronto {
         W: AsyncWrite + Unpin,
     {
         let created = self.call(self.create_export().body(request).send()).await?;
-        let export_id = created.export_id.clone();
-        let id: uuid::Uuid = export_id
-            .parse()
-            .map_err(|_| Error::new(ErrorKind::Decode).message("the export id is not a UUID"))?;
+        let export_id = created.export_id.clone().ok_or_else(|| {
+            Error::new(ErrorKind::Decode)
+                .operation("createExport")
+                .message("the created export has no export_id")
+        })?;
         let started = Instant::now();
         let mut export = created;
         loop {
-            if let Some(error) = failed(&export) {
+            if let Some(error) = failed(&export, &export_id) {
                 return Err(error);
             }
             on_progress(&ExportProgress {
                 export_id: export_id.clone(),
-                percent: export.progress.clamp(0, 100),
+                percent: export.progress.unwrap_or(0).clamp(0, 100),
                 status: export.status.clone(),
             });
-            if export.status == ExportStatus::Complete {
+            if export.status == Some(ExportStatus::Complete) {
                 break;
             }
             if started.elapsed() + options.poll_interval > options.deadline {
@@ -168,46 +239,60 @@ impl Bronto {
                     .message(format!("not complete after {:?}", options.deadline)));
             }
             tokio::time::sleep(options.poll_interval).await;
+            // The id goes back exactly as the service handed it out (a plain string, whatever the document says).
             export = self
-                .call(self.get_export_by_id().export_id(id).send())
+                .call(self.get_export_by_id().export_id(&export_id).send())
                 .await?;
         }
-        let bytes = self
-            .download(&export, writer, options.download_timeout)
+        let (bytes, written, decompressed) = self
+            .download(&export, &export_id, writer, options)
             .await?;
         Ok(ExportOutcome {
             export_id,
             bytes,
+            written,
+            decompressed,
             events: export.events,
         })
     }
 
+    /// Streams the export's object into `writer`; returns (stored bytes, bytes written, decompressed).
     async fn download<W>(
         &self,
         export: &Export,
+        export_id: &str,
         writer: &mut W,
-        timeout: Duration,
-    ) -> Result<u64, Error>
+        options: ExportOptions,
+    ) -> Result<(u64, u64, bool), Error>
     where
         W: AsyncWrite + Unpin,
     {
-        let label = format!("download of export {}", export.export_id);
-        let url = download_url(&export.location).map_err(|e| e.operation(label.clone()))?;
+        use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncReadExt as _};
+
+        let label = format!("download of export {export_id}");
+        let location = export.location.as_deref().ok_or_else(|| {
+            Error::new(ErrorKind::Decode)
+                .operation(label.clone())
+                .message("the export is COMPLETE but has no location")
+        })?;
+        let url = download_url(location).map_err(|e| e.operation(label.clone()))?;
         let storage = storage_client().map_err(|e| {
             Error::new(ErrorKind::Config)
                 .operation(label.clone())
                 .message(e)
         })?;
+        // Every reqwest error of this request names the pre-signed URL, signature included: drop it.
+        let transport = |e: reqwest::Error| {
+            Error::new(crate::error::transport_kind(&e))
+                .operation(label.clone())
+                .source(e.without_url())
+        };
         let response = storage
             .get(url)
-            .timeout(timeout)
+            .timeout(options.download_timeout)
             .send()
             .await
-            .map_err(|e| {
-                Error::new(crate::error::transport_kind(&e))
-                    .operation(label.clone())
-                    .source(e)
-            })?;
+            .map_err(transport)?;
         let status = response.status();
         if !status.is_success() {
             let headers = response.headers().clone();
@@ -223,21 +308,62 @@ impl Bronto {
                 .response(status, &headers)
                 .body(body, truncated));
         }
+        let stored = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = stored.clone();
+        let chunks = response.bytes_stream().map(move |chunk| {
+            chunk
+                .map(|bytes| {
+                    counter.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                    bytes
+                })
+                .map_err(|e| std::io::Error::other(Transport(e.without_url())))
+        });
+        let mut body = tokio_util::io::StreamReader::new(chunks);
+        let read_failed = |e: std::io::Error, decoding: bool| match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<Transport>())
+        {
+            Some(Transport(source)) => Error::new(crate::error::transport_kind(source))
+                .operation(label.clone())
+                .message(source.to_string()),
+            None if decoding => Error::new(ErrorKind::Decode)
+                .operation(label.clone())
+                .message("the export's Zstandard data is corrupt")
+                .source(e),
+            None => Error::new(ErrorKind::Body)
+                .operation(label.clone())
+                .source(e),
+        };
+        let compressed = body
+            .fill_buf()
+            .await
+            .map_err(|e| read_failed(e, false))?
+            .starts_with(&ZSTD_MAGIC);
+        let decompress = compressed && options.data == ExportData::Decompressed;
+        let mut reader: std::pin::Pin<Box<dyn AsyncRead + Send + '_>> = if decompress {
+            let mut decoder = async_compression::tokio::bufread::ZstdDecoder::new(body);
+            decoder.multiple_members(true);
+            Box::pin(decoder)
+        } else {
+            Box::pin(body)
+        };
+        let mut buffer = vec![0; 64 * 1024];
         let mut written: u64 = 0;
-        let mut chunks = response.bytes_stream();
-        while let Some(chunk) = chunks.next().await {
-            let chunk = chunk.map_err(|e| {
-                Error::new(crate::error::transport_kind(&e))
-                    .operation(label.clone())
-                    .source(e)
-            })?;
-            writer.write_all(&chunk).await.map_err(|e| {
+        loop {
+            let read = reader
+                .read(&mut buffer)
+                .await
+                .map_err(|e| read_failed(e, decompress))?;
+            if read == 0 {
+                break;
+            }
+            writer.write_all(&buffer[..read]).await.map_err(|e| {
                 Error::new(ErrorKind::Body)
                     .operation(label.clone())
                     .message("writing the export failed")
                     .source(e)
             })?;
-            written += chunk.len() as u64;
+            written += read as u64;
         }
         writer.flush().await.map_err(|e| {
             Error::new(ErrorKind::Body)
@@ -245,14 +371,16 @@ impl Bronto {
                 .message("writing the export failed")
                 .source(e)
         })?;
-        if export.bytes > 0 && written != export.bytes as u64 {
+        let stored = stored.load(std::sync::atomic::Ordering::Relaxed);
+        if let Some(announced) = export.bytes.filter(|announced| *announced > 0)
+            && stored != announced as u64
+        {
             return Err(Error::new(ErrorKind::Integrity)
                 .operation(label)
                 .message(format!(
-                    "received {written} bytes, the server announced {}",
-                    export.bytes
+                    "received {stored} bytes, the server announced {announced}"
                 )));
         }
-        Ok(written)
+        Ok((stored, written, decompress))
     }
 }

@@ -52,7 +52,7 @@ pub use call::Api;
 pub use client_runtime::{Credential, RequestOptions, RetryPolicy, Timeouts};
 pub use config::{Config, ConfigBuilder, env};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
-pub use export::{ExportOptions, ExportOutcome, ExportProgress};
+pub use export::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
 pub use search::{AsyncSearch, AsyncSearchOptions};
 
 /// The generated BluBracket client and its types (`sdk::blubracket_api::types::Alert`, ...).

@@ -3,10 +3,10 @@
 use std::time::{Duration, Instant};
 
 use bronto_client::types::{
-    CreateSearchRequest, Event, PostSearchResponse, SearchCompletedLinksAsyncEnabled,
+    CreateSearchRequest, Event, PostSearchResponse, PostSearchResponseStatus,
+    SearchCompletedLinksAsyncEnabled,
 };
 use futures::Stream;
-use reqwest::Method;
 
 use crate::bronto::Bronto;
 use crate::error::{Error, ErrorKind};
@@ -38,7 +38,8 @@ fn query_value(href: &str, name: &str) -> Option<String> {
 /// Options of an asynchronous search.
 #[derive(Debug, Clone, Copy)]
 pub struct AsyncSearchOptions {
-    /// Wait between status polls when the server gives no `Retry-After` (default 1 s).
+    /// Wait between status polls when the server gives no `Retry-After` (default 1 s). The service cancels a
+    /// search that is not polled for a minute, so a longer `Retry-After` is capped at 50 s.
     pub poll_interval: Duration,
     /// Give up (and cancel the search) after this long (default 10 minutes).
     pub deadline: Duration,
@@ -53,64 +54,88 @@ impl Default for AsyncSearchOptions {
     }
 }
 
-/// A submitted asynchronous search. [`AsyncSearch::wait`] polls it to the end; dropping it (or the `wait`
-/// future) before the end cancels it on the server.
+/// The longest wait between two polls: the service cancels a search (as `TIMED_OUT`) that is not polled at least
+/// once a minute.
+const MAX_POLL_WAIT: Duration = Duration::from_secs(50);
+
+/// The id at the end of a `rel=status` link (`.../search/status/{statusId}`).
+fn status_id(href: &str) -> Option<String> {
+    let path = href.split(['?', '#']).next()?;
+    let (_, id) = path.trim_end_matches('/').rsplit_once("/status/")?;
+    (!id.is_empty() && !id.contains('/')).then(|| id.to_string())
+}
+
+/// A submitted asynchronous search. [`AsyncSearch::wait`] polls it to the end with the typed status operation
+/// (`getSearchStatus`); dropping it (or the `wait` future) before the end cancels it on the server
+/// (`deleteSearchStatus`).
 #[derive(Debug)]
 pub struct AsyncSearch {
     bronto: Bronto,
-    status_href: Option<String>,
+    status_id: Option<String>,
     done: Option<PostSearchResponse>,
 }
 
 impl AsyncSearch {
-    /// The status link the search is polled on (`None` when the server answered at once).
-    pub fn status_link(&self) -> Option<&str> {
-        self.status_href.as_deref()
+    /// The id the search is polled with (`None` when the server answered at once).
+    pub fn status_id(&self) -> Option<&str> {
+        self.status_id.as_deref()
     }
 
     /// Polls until the search completes, honouring `Retry-After`, and returns its result. `on_poll` is called
     /// after each "still running" answer with the number of polls so far.
+    ///
+    /// A `410` (the results expired before they were read) is an [`ErrorKind::ResultsExpired`] error; a search the
+    /// service ended as `TIMED_OUT`, `CANCELLED_BY_USER` or `INTERNAL_SERVER_ERROR` is an
+    /// [`ErrorKind::SearchFailed`] error.
     pub async fn wait(
         mut self,
         options: AsyncSearchOptions,
         mut on_poll: impl FnMut(u32),
     ) -> Result<PostSearchResponse, Error> {
         if let Some(done) = self.done.take() {
-            return Ok(done);
+            return ended(done);
         }
-        let Some(mut href) = self.status_href.clone() else {
-            return Err(
-                Error::new(ErrorKind::Decode).message("the search answer has no status link")
-            );
+        let Some(id) = self.status_id.clone() else {
+            return Err(Error::new(ErrorKind::Decode)
+                .operation("postSearch")
+                .message("the running search's answer has no rel=status link"));
         };
         let started = Instant::now();
         let mut polls = 0;
         loop {
             let response = self
                 .bronto
-                .exchange(Method::GET, &href, None, crate::RequestOptions::new())
-                .await?;
-            if response.status.as_u16() != 202 {
+                .call_response(
+                    crate::RequestOptions::new(),
+                    self.bronto.get_search_status().status_id(&id).send(),
+                )
+                .await
+                .map_err(|error| {
+                    if error.status().map(|s| s.as_u16()) == Some(410) {
+                        // Gone: nothing left to cancel.
+                        self.status_id = None;
+                        error.with_kind(ErrorKind::ResultsExpired)
+                    } else {
+                        error
+                    }
+                })?;
+            if response.status().as_u16() != 202 {
                 // Done: the search is no longer cancellable, so the drop guard has nothing to do.
-                self.status_href = None;
-                return response.json();
+                self.status_id = None;
+                return ended(response.into_inner());
             }
             polls += 1;
             on_poll(polls);
-            // A "still running" answer may point to a new status link: follow it (and cancel that one on drop).
-            if let Ok(answer) = response.json::<PostSearchResponse>()
-                && let Some(next) = link(answer.links.as_ref(), "status")
-            {
-                href = next;
-                self.status_href = Some(href.clone());
-            }
-            let wait =
-                client_runtime::server_delay(&response.headers).unwrap_or(options.poll_interval);
+            let wait = client_runtime::server_delay(response.headers())
+                .unwrap_or(options.poll_interval)
+                .min(MAX_POLL_WAIT);
             if started.elapsed() + wait > options.deadline {
-                return Err(Error::new(ErrorKind::PollTimeout).message(format!(
-                    "the search was still running after {:?}; it was cancelled",
-                    options.deadline
-                )));
+                return Err(Error::new(ErrorKind::PollTimeout)
+                    .operation("getSearchStatus")
+                    .message(format!(
+                        "the search was still running after {:?}; it was cancelled",
+                        options.deadline
+                    )));
             }
             tokio::time::sleep(wait).await;
         }
@@ -118,28 +143,41 @@ impl AsyncSearch {
 
     /// Cancels the search on the server.
     pub async fn cancel(mut self) -> Result<(), Error> {
-        match self.status_href.take() {
-            Some(href) => self
-                .bronto
-                .exchange(Method::DELETE, &href, None, crate::RequestOptions::new())
-                .await
-                .map(drop),
+        match self.status_id.take() {
+            Some(id) => cancel(&self.bronto, &id).await,
             None => Ok(()),
         }
     }
 }
 
+async fn cancel(bronto: &Bronto, id: &str) -> Result<(), Error> {
+    bronto
+        .call(bronto.delete_search_status().status_id(id).send())
+        .await
+}
+
+/// A finished search's answer, or the error its `status` reports.
+fn ended(answer: PostSearchResponse) -> Result<PostSearchResponse, Error> {
+    match &answer.status {
+        Some(
+            status @ (PostSearchResponseStatus::TimedOut
+            | PostSearchResponseStatus::CancelledByUser
+            | PostSearchResponseStatus::InternalServerError),
+        ) => Err(Error::new(ErrorKind::SearchFailed)
+            .operation("getSearchStatus")
+            .message(format!("the search ended as {status}"))),
+        _ => Ok(answer),
+    }
+}
+
 impl Drop for AsyncSearch {
     fn drop(&mut self) {
-        if let Some(href) = self.status_href.take()
+        if let Some(id) = self.status_id.take()
             && let Ok(handle) = tokio::runtime::Handle::try_current()
         {
             let bronto = self.bronto.clone();
             handle.spawn(async move {
-                if let Err(error) = bronto
-                    .exchange(Method::DELETE, &href, None, crate::RequestOptions::new())
-                    .await
-                {
+                if let Err(error) = cancel(&bronto, &id).await {
                     tracing::warn!(%error, "cancelling an abandoned asynchronous search failed");
                 }
             });
@@ -205,26 +243,33 @@ impl Bronto {
         mut request: CreateSearchRequest,
     ) -> Result<AsyncSearch, Error> {
         request.async_enabled = true;
-        let body = serde_json::to_value(&request)
-            .map_err(|e| Error::new(ErrorKind::InvalidRequest).source(e))?;
         let response = self
-            .exchange(
-                Method::POST,
-                "/search",
-                Some(&body),
+            .call_response(
                 crate::RequestOptions::new(),
+                self.post_search().body(request).send(),
             )
             .await?;
-        let answer: PostSearchResponse = response.json()?;
-        let running = response.status.as_u16() == 202;
+        let running = response.status().as_u16() == 202;
+        let answer = response.into_inner();
+        if !running {
+            return Ok(AsyncSearch {
+                bronto: self.clone(),
+                status_id: None,
+                done: Some(answer),
+            });
+        }
+        let status_id = link(answer.links.as_ref(), "status")
+            .as_deref()
+            .and_then(status_id)
+            .ok_or_else(|| {
+                Error::new(ErrorKind::Decode)
+                    .operation("postSearch")
+                    .message("a 202 answer without a rel=status link ending in /search/status/{statusId}")
+            })?;
         Ok(AsyncSearch {
             bronto: self.clone(),
-            status_href: if running {
-                link(answer.links.as_ref(), "status")
-            } else {
-                None
-            },
-            done: if running { None } else { Some(answer) },
+            status_id: Some(status_id),
+            done: None,
         })
     }
 

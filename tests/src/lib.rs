@@ -20,6 +20,7 @@
 
 pub mod blubracket;
 pub mod coverage;
+pub mod live_shapes;
 pub mod loopback;
 pub mod samples;
 

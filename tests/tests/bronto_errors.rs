@@ -39,10 +39,10 @@ async fn documented_error_responses_decode_with_their_correlation_id() {
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
         match error {
             Error::ErrorResponse(response) => {
-                assert_eq!(response.correlation_id, format!("corr-{status}"));
-                assert_eq!(response.code, i32::from(status));
-                assert_eq!(response.details, "the details");
-                assert_eq!(response.type_, "Forbidden");
+                assert_eq!(response.correlation_id, Some(format!("corr-{status}")));
+                assert_eq!(response.code, Some(i32::from(status)));
+                assert_eq!(response.details.as_deref(), Some("the details"));
+                assert_eq!(response.type_.as_deref(), Some("Forbidden"));
             }
             other => panic!("{status}: expected a decoded ErrorResponse, got {other:?}"),
         }

@@ -160,7 +160,7 @@ async fn search() {
         .select("message")
         .limit(std::num::NonZeroU64::new(50).expect("non-zero"))
         .most_recent_first(true)
-        .pagination_token(uuid(token))
+        .pagination_token(token)
         .send()
         .await
         .expect("search");

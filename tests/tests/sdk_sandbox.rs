@@ -195,10 +195,7 @@ async fn every_tour_workflow_runs_against_the_sandbox() {
         json!({"search_details": {"from": ["x"], "time_range": "Last 1 hour"}}),
     )
     .expect("typed");
-    let options = sdk::ExportOptions {
-        poll_interval: std::time::Duration::from_millis(5),
-        ..Default::default()
-    };
+    let options = sdk::ExportOptions::default().poll_interval(std::time::Duration::from_millis(5));
     let mut progress = Vec::new();
     let outcome = bronto
         .export_to(request, &mut file, options, |p| progress.push(p.percent))

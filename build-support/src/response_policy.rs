@@ -1,0 +1,394 @@
+//! The response policy: the document is a claim about the service, and the service wins.
+//!
+//! A strict client generated from a document fails a whole call when the service sends a shape the document does
+//! not describe. The live Bronto service does (a dataset without a parser has `parser_id: ""` where a uuid is
+//! declared; members marked required are missing or `null`; see `tests/live-shapes/`), so this pipeline step
+//! rewrites the patched document before generation, the same way for every client of the workspace:
+//!
+//! 1. **Members of response types are optional.** Every object schema reachable from a response, success or error
+//!    (named or inline, through properties, items, maps and combinators) loses its `required` list, so the generated member is
+//!    an `Option` (a list or map defaults to empty). A response that omits a member, or sends it as `null`, still
+//!    decodes, and the caller reaches every member that did arrive. This is aws-sdk-rust's choice for output
+//!    shapes, taken over Smithy's *client error correction* (which fills the zero value): a zero value cannot be
+//!    told apart from a real one (an empty id passed back to the service, a nil uuid, epoch 0), and many generated
+//!    types (enums, unions, constrained strings) have no honest zero. One exception keeps tagged unions tagged: a
+//!    member whose schema is a single-value `enum` (a discriminator) stays required.
+//! 2. **Identifiers pass back verbatim.** A parameter takes a plain string where the document declares
+//!    `format: uuid` (the service hands back `Export.export_id` as a plain string while `GET /exports/{exportId}`
+//!    declares a uuid), and so does every member declared a uuid ([`opaque_identifiers`]): an identifier is an
+//!    opaque token the client hands back, never a value it second-guesses. No operation takes a stricter id type
+//!    than a response carries.
+//!
+//! Three more rules need code rather than document edits and are applied to the generated types by
+//! [`tolerate_empty_and_null`]: an empty string where `format: uuid` / `date-time` / `date` is declared decodes as
+//! absent (`Dataset.parser_id` is `""` for a dataset without a parser), a number also decodes from a numeric string
+//! (usage series points arrive as `{"count": "6", "value": "21667.0"}`), and `null` for a list or map decodes as
+//! empty.
+//!
+//! Types that are both sent and received (15 in the Bronto document) follow the response rule: their builders no
+//! longer insist on the members the document marks required, and the service says so when a request lacks one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+/// What the policy changed, for the build log and the tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ResponsePolicyReport {
+    /// Component schemas reachable from a response.
+    pub response_schemas: BTreeSet<String>,
+    /// `(JSON pointer of the object schema, member)` of every member made optional.
+    pub relaxed_members: Vec<(String, String)>,
+    /// `(operationId, parameter)` of every parameter whose uuid `format` was dropped.
+    pub verbatim_path_parameters: Vec<(String, String)>,
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+fn component_name(reference: &str) -> Option<&str> {
+    reference.strip_prefix("#/components/schemas/")
+}
+
+/// Every `$ref` to a component schema anywhere under `node`.
+fn collect_refs(node: &Value, out: &mut BTreeSet<String>) {
+    match node {
+        Value::Object(fields) => {
+            if let Some(name) = fields
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(component_name)
+            {
+                out.insert(name.to_string());
+            }
+            fields.values().for_each(|value| collect_refs(value, out));
+        }
+        Value::Array(items) => items.iter().for_each(|value| collect_refs(value, out)),
+        _ => {}
+    }
+}
+
+/// The pointers of every response schema (success and error), and the component schemas they reach.
+fn response_roots(document: &Value) -> (Vec<String>, BTreeSet<String>) {
+    let mut pointers = Vec::new();
+    let mut direct = BTreeSet::new();
+    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
+        return (pointers, direct);
+    };
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(responses) = item
+                .get(method)
+                .and_then(|op| op.get("responses"))
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
+            for (status, response) in responses {
+                let Some(content) = response.get("content").and_then(Value::as_object) else {
+                    continue;
+                };
+                for (media, body) in content {
+                    if let Some(schema) = body.get("schema") {
+                        collect_refs(schema, &mut direct);
+                        pointers.push(format!(
+                            "/paths/{}/{method}/responses/{}/content/{}/schema",
+                            escape(path),
+                            escape(status),
+                            escape(media)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    (pointers, direct)
+}
+
+fn reachable_components(document: &Value, start: BTreeSet<String>) -> BTreeSet<String> {
+    let schemas = document.pointer("/components/schemas");
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<String> = start.into_iter().collect();
+    while let Some(name) = todo.pop() {
+        let Some(schema) = schemas.and_then(|s| s.get(&name)) else {
+            continue;
+        };
+        if !seen.insert(name) {
+            continue;
+        }
+        let mut found = BTreeSet::new();
+        collect_refs(schema, &mut found);
+        todo.extend(found.into_iter().filter(|n| !seen.contains(n)));
+    }
+    seen
+}
+
+/// `true` for a member schema that can hold one value only (a union's discriminator).
+fn is_discriminator(member: Option<&Value>) -> bool {
+    member
+        .and_then(|schema| schema.get("enum"))
+        .and_then(Value::as_array)
+        .is_some_and(|values| values.len() == 1)
+}
+
+/// Removes `required` from the object schema at `pointer` and from every inline schema under it (not through
+/// `$ref`s: components are relaxed on their own).
+fn relax(node: &mut Value, pointer: &str, report: &mut Vec<(String, String)>) {
+    let Value::Object(fields) = node else {
+        return;
+    };
+    if let Some(Value::Array(required)) = fields.get("required").cloned() {
+        let properties = fields.get("properties");
+        let kept: Vec<Value> = required
+            .iter()
+            .filter(|name| {
+                name.as_str()
+                    .is_some_and(|n| is_discriminator(properties.and_then(|p| p.get(n))))
+            })
+            .cloned()
+            .collect();
+        for name in required.iter().filter_map(Value::as_str) {
+            if !kept.iter().any(|k| k.as_str() == Some(name)) {
+                report.push((pointer.to_string(), name.to_string()));
+            }
+        }
+        if kept.is_empty() {
+            fields.remove("required");
+        } else {
+            fields.insert("required".into(), Value::Array(kept));
+        }
+    }
+    // A union of branches that only said which members are required (`anyOf: [{required: [from]}, {required:
+    // [from_expr]}]`) describes no shape once nothing is required: drop it rather than generate empty variants.
+    for combinator in ["anyOf", "oneOf"] {
+        let constraint_only = fields
+            .get(combinator)
+            .and_then(Value::as_array)
+            .is_some_and(|branches| {
+                branches.iter().all(|branch| {
+                    branch.as_object().is_some_and(|b| {
+                        b.keys().all(|k| matches!(k.as_str(), "required" | "type"))
+                    })
+                })
+            });
+        if constraint_only && fields.contains_key("properties") {
+            fields.remove(combinator);
+            report.push((pointer.to_string(), combinator.to_string()));
+        }
+    }
+    for (key, child) in fields.iter_mut() {
+        match key.as_str() {
+            "properties" => {
+                if let Value::Object(members) = child {
+                    for (name, member) in members.iter_mut() {
+                        relax(
+                            member,
+                            &format!("{pointer}/properties/{}", escape(name)),
+                            report,
+                        );
+                    }
+                }
+            }
+            "items" | "additionalProperties" | "not" => {
+                relax(child, &format!("{pointer}/{key}"), report)
+            }
+            "allOf" | "oneOf" | "anyOf" => {
+                if let Value::Array(parts) = child {
+                    for (index, part) in parts.iter_mut().enumerate() {
+                        relax(part, &format!("{pointer}/{key}/{index}"), report);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn verbatim_path_parameters(document: &mut Value, report: &mut Vec<(String, String)>) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for method in METHODS {
+            let Some(operation) = item.get_mut(method) else {
+                continue;
+            };
+            let operation_id = operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            for parameter in parameters {
+                let name = parameter
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut)
+                    && schema.get("format").and_then(Value::as_str) == Some("uuid")
+                    && schema.remove("format").is_some()
+                {
+                    report.push((operation_id.clone(), name));
+                }
+            }
+        }
+    }
+}
+
+/// Applies the policy to a patched document (see the module docs).
+pub fn apply(document: &mut Value) -> ResponsePolicyReport {
+    let mut report = ResponsePolicyReport::default();
+    let (inline_roots, direct) = response_roots(document);
+    report.response_schemas = reachable_components(document, direct);
+    for pointer in &inline_roots {
+        if let Some(schema) = document.pointer_mut(pointer) {
+            relax(schema, pointer, &mut report.relaxed_members);
+        }
+    }
+    for name in &report.response_schemas {
+        let pointer = format!("/components/schemas/{}", escape(name));
+        if let Some(schema) = document.pointer_mut(&pointer) {
+            relax(schema, &pointer, &mut report.relaxed_members);
+        }
+    }
+    verbatim_path_parameters(document, &mut report.verbatim_path_parameters);
+    report
+}
+
+/// The members each response schema declares required in the document *before* the policy: what the policy tests
+/// drop and null. Keyed by the JSON pointer of the object schema.
+pub fn required_members(report: &ResponsePolicyReport) -> BTreeMap<String, Vec<String>> {
+    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (pointer, member) in &report.relaxed_members {
+        members
+            .entry(pointer.clone())
+            .or_default()
+            .push(member.clone());
+    }
+    members
+}
+
+/// Every `Uuid` in the generated types becomes a `String` (see the module docs, rule 2). Run after
+/// [`tolerate_empty_and_null`], which still sees the uuid members. Returns the number of types rewritten.
+pub fn opaque_identifiers(items: &mut [syn::Item]) -> usize {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewriter(usize);
+    impl VisitMut for Rewriter {
+        fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+            if let syn::Type::Path(path) = ty
+                && path.qself.is_none()
+                && path.path.segments.len() == 2
+                && path.path.segments[0].ident == "uuid"
+                && path.path.segments[1].ident == "Uuid"
+            {
+                *ty = syn::parse_quote!(::std::string::String);
+                self.0 += 1;
+                return;
+            }
+            syn::visit_mut::visit_type_mut(self, ty);
+        }
+    }
+    let mut rewriter = Rewriter(0);
+    for item in items.iter_mut() {
+        rewriter.visit_item_mut(item);
+    }
+    rewriter.0
+}
+
+/// The code half of the policy, applied to the generated `types` module: an `Option` of a formatted string type
+/// (`Uuid`, `DateTime`, `NaiveDate`) decodes `""` as `None`, an optional number also decodes from a numeric string
+/// (`"6"`, as the live service sends usage series), and a list or map that defaults to empty decodes `null` as
+/// empty. Returns the number of members changed.
+pub fn tolerate_empty_and_null(items: &mut [syn::Item]) -> usize {
+    let mut changed = 0;
+    for item in items.iter_mut() {
+        match item {
+            syn::Item::Struct(item_struct) => {
+                for field in item_struct.fields.iter_mut() {
+                    changed += usize::from(tolerate_field(field));
+                }
+            }
+            syn::Item::Mod(module) => {
+                if let Some((_, nested)) = module.content.as_mut() {
+                    changed += tolerate_empty_and_null(nested);
+                }
+            }
+            _ => {}
+        }
+    }
+    changed
+}
+
+fn type_text(ty: &syn::Type) -> String {
+    quote::quote!(#ty).to_string().replace(' ', "")
+}
+
+fn tolerate_field(field: &mut syn::Field) -> bool {
+    let text = type_text(&field.ty);
+    let formatted = ["::uuid::Uuid", "::chrono::", "NaiveDate"]
+        .iter()
+        .any(|needle| text.contains(needle));
+    const NUMBERS: [&str; 8] = ["i64", "i32", "u64", "u32", "f64", "f32", "::std::num::NonZeroU64", "::std::num::NonZeroU32"];
+    let helper = if text.starts_with("::std::option::Option<") && formatted {
+        "::client_runtime::tolerant::empty_as_none"
+    } else if NUMBERS
+        .iter()
+        .any(|number| text == format!("::std::option::Option<{number}>"))
+    {
+        "::client_runtime::tolerant::number_or_numeric_string"
+    } else if (text.starts_with("::std::vec::Vec<")
+        || text.starts_with("::std::collections::HashMap<")
+        || text.starts_with("::std::collections::BTreeMap<")
+        || text.starts_with("::serde_json::Map<"))
+        && has_serde_default(field)
+    {
+        "::client_runtime::tolerant::null_as_default"
+    } else {
+        return false;
+    };
+    if field.attrs.iter().any(|attr| {
+        attr.path().is_ident("serde") && quote::quote!(#attr).to_string().contains("with")
+    }) {
+        return false;
+    }
+    field
+        .attrs
+        .push(syn::parse_quote!(#[serde(deserialize_with = #helper)]));
+    if !has_serde_default(field) {
+        field.attrs.push(syn::parse_quote!(#[serde(default)]));
+    }
+    true
+}
+
+fn has_serde_default(field: &syn::Field) -> bool {
+    field.attrs.iter().any(|attr| {
+        attr.path().is_ident("serde") && {
+            let mut found = false;
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("default") {
+                    found = true;
+                }
+                if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                }
+                Ok(())
+            });
+            found
+        }
+    })
+}
