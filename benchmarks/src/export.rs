@@ -214,12 +214,10 @@ async fn raw(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
         )
         .into());
     }
-    let location = export.location.ok_or("a complete export without a location")?;
-    let response = storage
-        .get(&location)
-        .send()
-        .await?
-        .error_for_status()?;
+    let location = export
+        .location
+        .ok_or("a complete export without a location")?;
+    let response = storage.get(&location).send().await?.error_for_status()?;
     let mut chunks = response.bytes_stream();
     while let Some(chunk) = chunks.next().await {
         sink.write_all(&chunk?).await?;

@@ -281,9 +281,6 @@ mod tests {
         let export: sdk::bronto_api::types::Export =
             serde_json::from_slice(&body).expect("decodes");
         assert_eq!(export.bytes, Some(1 << 30));
-        assert_eq!(
-            export.location,
-            Some(format!("http://{addr}{EXPORT_FILE}"))
-        );
+        assert_eq!(export.location, Some(format!("http://{addr}{EXPORT_FILE}")));
     }
 }

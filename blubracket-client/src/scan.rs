@@ -15,7 +15,8 @@
 //!     .send()
 //!     .await?
 //!     .into_inner();
-//! let result = client.wait_for_scan(&started.scan_uuid, ScanPolling::default()).await?;
+//! let scan = started.scan_uuid.ok_or("the service gave the scan no id")?;
+//! let result = client.wait_for_scan(&scan, ScanPolling::default()).await?;
 //! for (sha, found) in &result.secrets {
 //!     println!("{sha}: {} secret(s)", found.secrets_found.len());
 //! }

@@ -161,11 +161,10 @@ impl AuditSearchResponse {
 }
 
 impl AlertCountResponse {
-    /// The number of alerts, whether the server sent a bare number or `{"count": n}` (`None` for an object
-    /// without a count: the response policy decodes it rather than failing the call).
-    pub fn count(&self) -> Option<u64> {
+    /// The number of alerts, whether the server sent a bare number or `{"count": n}`.
+    pub fn count(&self) -> u64 {
         match self {
-            AlertCountResponse::Uint64(count) => Some(*count),
+            AlertCountResponse::Uint64(count) => *count,
             AlertCountResponse::AlertCountObject(object) => object.count,
         }
     }

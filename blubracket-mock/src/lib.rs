@@ -9,9 +9,13 @@
 //! use blubracket_client::types::CommitScanStarted;
 //! use blubracket_mock::MockServerExt;
 //!
+//! let started: CommitScanStarted = CommitScanStarted::builder()
+//!     .scan_uuid("scan-1".to_string())
+//!     .try_into()
+//!     .expect("a scan");
 //! let server = httpmock::MockServer::start();
 //! let mock = server.start_commit_scan(|when, then| {
-//!     then.ok(&CommitScanStarted { scan_uuid: "scan-1".into(), extra: Default::default() });
+//!     then.ok(&started);
 //! });
 //! // ... point a client at server.base_url(), call start_commit_scan ...
 //! mock.assert();

@@ -91,6 +91,25 @@ pub fn client(
     let tokens = run_generator(|| generator.generate_tokens(spec))?;
     let mut file = parse_file(tokens)?;
     check_duplicate_types(&file)?;
+    let operations: Vec<(String, String, String)> = spec
+        .operations()
+        .map(|(path, method, operation)| {
+            (
+                operation.operation_id.clone().unwrap_or_default(),
+                method.to_ascii_uppercase(),
+                path.to_string(),
+            )
+        })
+        .collect();
+    let registry = operations_module(&crate::surface::generated_operations(&operations, &file));
+    file.items.push(registry);
+    if settings
+        .inner_type
+        .as_deref()
+        .is_some_and(|inner| inner.starts_with("::client_runtime::"))
+    {
+        note_operations(&mut file);
+    }
     let forward_compat = match types_module_items(&mut file) {
         Some(items) => {
             let mut report = forward_compat::open_types(items).map_err(PipelineError::Generate)?;
@@ -106,6 +125,112 @@ pub fn client(
         source,
         forward_compat,
     })
+}
+
+/// Makes every builder's `send()` first tell the runtime which operation it runs
+/// (`::client_runtime::note_operation`), so that an error raised before any request is sent (a builder value that
+/// does not convert) still names its operation.
+fn note_operations(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewriter;
+    impl VisitMut for Rewriter {
+        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+            if function.sig.ident != "send" {
+                return;
+            }
+            let body = function.block.to_token_stream().to_string();
+            let Some(operation) = body
+                .split_once("operation_id :")
+                .and_then(|(_, rest)| rest.trim_start().strip_prefix('"'))
+                .and_then(|rest| rest.split_once('"'))
+                .map(|(id, _)| id.to_string())
+            else {
+                return;
+            };
+            function.block.stmts.insert(
+                0,
+                syn::parse_quote!(::client_runtime::note_operation(#operation);),
+            );
+        }
+    }
+    for item in file.items.iter_mut() {
+        if let syn::Item::Mod(module) = item
+            && module.ident == "builder"
+        {
+            Rewriter.visit_item_mod_mut(module);
+        }
+    }
+}
+
+/// `pub mod operations`: every operation of the document in document order, with a decoder of its JSON success
+/// body. Tools that meet a body outside a call (a recorded response, a fuzzer, a command-line tool) decode it the
+/// way the operation would.
+fn operations_module(operations: &[crate::surface::GeneratedOperation]) -> syn::Item {
+    let entries = operations.iter().map(|operation| {
+        let (id, method, path) = (&operation.id, &operation.method, &operation.path);
+        let success = operation
+            .generated
+            .as_ref()
+            .and_then(|rust| rust.success.as_ref())
+            .filter(|ty| {
+                let text = ty.to_token_stream().to_string();
+                text != "()" && !text.ends_with("ByteStream")
+            });
+        let decode = match success {
+            Some(ty) => quote::quote!(::std::option::Option::Some(decode_as::<#ty>)),
+            None => quote::quote!(::std::option::Option::None),
+        };
+        quote::quote! {
+            Operation { id: #id, method: #method, path: #path, decode: #decode }
+        }
+    });
+    syn::parse_quote! {
+        /// Every operation of the document, in document order, with a decoder of its JSON success body: a body met
+        /// outside a call (a recorded response, a fuzzer's input) decodes exactly as the operation would decode it.
+        pub mod operations {
+            use super::types;
+
+            /// One operation of the document.
+            #[derive(Debug, Clone, Copy)]
+            pub struct Operation {
+                /// Its operationId.
+                pub id: &'static str,
+                /// Upper-case HTTP method.
+                pub method: &'static str,
+                /// Path template.
+                pub path: &'static str,
+                decode: ::std::option::Option<
+                    fn(&[u8]) -> ::std::result::Result<::serde_json::Value, ::serde_json::Error>,
+                >,
+            }
+
+            impl Operation {
+                /// Decodes `body` as this operation's success body (its generated type) and returns the value
+                /// re-serialised; `None` when the operation's success has no JSON body.
+                pub fn decode_success(
+                    &self,
+                    body: &[u8],
+                ) -> ::std::option::Option<::std::result::Result<::serde_json::Value, ::serde_json::Error>> {
+                    self.decode.map(|decode| decode(body))
+                }
+
+                /// The operation with this operationId.
+                pub fn find(id: &str) -> ::std::option::Option<&'static Operation> {
+                    ALL.iter().find(|operation| operation.id == id)
+                }
+            }
+
+            fn decode_as<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(
+                body: &[u8],
+            ) -> ::std::result::Result<::serde_json::Value, ::serde_json::Error> {
+                ::serde_json::from_slice::<T>(body).and_then(::serde_json::to_value)
+            }
+
+            /// Every operation, in document order.
+            pub const ALL: &[Operation] = &[#(#entries),*];
+        }
+    }
 }
 
 /// Generates progenitor's typed httpmock helpers for the client crate at `client_crate` (e.g. `bronto_client`).

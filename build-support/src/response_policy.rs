@@ -11,8 +11,10 @@
 //!    decodes, and the caller reaches every member that did arrive. This is aws-sdk-rust's choice for output
 //!    shapes, taken over Smithy's *client error correction* (which fills the zero value): a zero value cannot be
 //!    told apart from a real one (an empty id passed back to the service, a nil uuid, epoch 0), and many generated
-//!    types (enums, unions, constrained strings) have no honest zero. One exception keeps tagged unions tagged: a
-//!    member whose schema is a single-value `enum` (a discriminator) stays required.
+//!    types (enums, unions, constrained strings) have no honest zero. Two exceptions keep unions apart: a member
+//!    whose schema is a single-value `enum` (a discriminator) stays required, and so do the required members of a
+//!    union's branch (they tell a `{"alerts": [...]}` envelope from a bare list; relaxed, any object would match the
+//!    branch and its list would come back silently empty).
 //! 2. **Identifiers pass back verbatim.** A parameter takes a plain string where the document declares
 //!    `format: uuid` (the service hands back `Export.export_id` as a plain string while `GET /exports/{exportId}`
 //!    declares a uuid), and so does every member declared a uuid ([`opaque_identifiers`]): an identifier is an
@@ -39,6 +41,9 @@ pub struct ResponsePolicyReport {
     pub response_schemas: BTreeSet<String>,
     /// `(JSON pointer of the object schema, member)` of every member made optional.
     pub relaxed_members: Vec<(String, String)>,
+    /// `(JSON pointer of the object schema, member)` of every required member kept required: a union's
+    /// discriminator, and the members that tell a union's branches apart.
+    pub kept_members: Vec<(String, String)>,
     /// `(operationId, parameter)` of every parameter whose uuid `format` was dropped.
     pub verbatim_path_parameters: Vec<(String, String)>,
 }
@@ -138,11 +143,36 @@ fn is_discriminator(member: Option<&Value>) -> bool {
 
 /// Removes `required` from the object schema at `pointer` and from every inline schema under it (not through
 /// `$ref`s: components are relaxed on their own).
-fn relax(node: &mut Value, pointer: &str, report: &mut Vec<(String, String)>) {
+fn relax(node: &mut Value, pointer: &str, report: &mut ResponsePolicyReport) {
+    relax_schema(node, pointer, report, false);
+}
+
+/// `union_branch`: the schema is a branch of a `oneOf`/`anyOf`, whose required members are what tell the branches
+/// apart (BluBracket's `{"alerts": [...]}` envelope beside a bare list): they stay required, or any object would
+/// match the branch and its list would silently come back empty.
+fn relax_schema(
+    node: &mut Value,
+    pointer: &str,
+    report: &mut ResponsePolicyReport,
+    union_branch: bool,
+) {
     let Value::Object(fields) = node else {
         return;
     };
-    if let Some(Value::Array(required)) = fields.get("required").cloned() {
+    if union_branch && fields.contains_key("properties") {
+        // Keep this level's `required`; relax what is nested.
+        for name in fields
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            report
+                .kept_members
+                .push((pointer.to_string(), name.to_string()));
+        }
+    } else if let Some(Value::Array(required)) = fields.get("required").cloned() {
         let properties = fields.get("properties");
         let kept: Vec<Value> = required
             .iter()
@@ -153,8 +183,11 @@ fn relax(node: &mut Value, pointer: &str, report: &mut Vec<(String, String)>) {
             .cloned()
             .collect();
         for name in required.iter().filter_map(Value::as_str) {
-            if !kept.iter().any(|k| k.as_str() == Some(name)) {
-                report.push((pointer.to_string(), name.to_string()));
+            let member = (pointer.to_string(), name.to_string());
+            if kept.iter().any(|k| k.as_str() == Some(name)) {
+                report.kept_members.push(member);
+            } else {
+                report.relaxed_members.push(member);
             }
         }
         if kept.is_empty() {
@@ -178,7 +211,9 @@ fn relax(node: &mut Value, pointer: &str, report: &mut Vec<(String, String)>) {
             });
         if constraint_only && fields.contains_key("properties") {
             fields.remove(combinator);
-            report.push((pointer.to_string(), combinator.to_string()));
+            report
+                .relaxed_members
+                .push((pointer.to_string(), combinator.to_string()));
         }
     }
     for (key, child) in fields.iter_mut() {
@@ -200,7 +235,12 @@ fn relax(node: &mut Value, pointer: &str, report: &mut Vec<(String, String)>) {
             "allOf" | "oneOf" | "anyOf" => {
                 if let Value::Array(parts) = child {
                     for (index, part) in parts.iter_mut().enumerate() {
-                        relax(part, &format!("{pointer}/{key}/{index}"), report);
+                        relax_schema(
+                            part,
+                            &format!("{pointer}/{key}/{index}"),
+                            report,
+                            key != "allOf",
+                        );
                     }
                 }
             }
@@ -249,6 +289,38 @@ fn verbatim_path_parameters(document: &mut Value, report: &mut Vec<(String, Stri
     }
 }
 
+/// Components referenced directly as a branch of a `oneOf`/`anyOf` anywhere in the document.
+fn union_branch_components(document: &Value) -> BTreeSet<String> {
+    fn walk(node: &Value, out: &mut BTreeSet<String>) {
+        match node {
+            Value::Object(fields) => {
+                for combinator in ["oneOf", "anyOf"] {
+                    for branch in fields
+                        .get(combinator)
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(name) = branch
+                            .get("$ref")
+                            .and_then(Value::as_str)
+                            .and_then(component_name)
+                        {
+                            out.insert(name.to_string());
+                        }
+                    }
+                }
+                fields.values().for_each(|child| walk(child, out));
+            }
+            Value::Array(items) => items.iter().for_each(|child| walk(child, out)),
+            _ => {}
+        }
+    }
+    let mut names = BTreeSet::new();
+    walk(document, &mut names);
+    names
+}
+
 /// Applies the policy to a patched document (see the module docs).
 pub fn apply(document: &mut Value) -> ResponsePolicyReport {
     let mut report = ResponsePolicyReport::default();
@@ -256,13 +328,16 @@ pub fn apply(document: &mut Value) -> ResponsePolicyReport {
     report.response_schemas = reachable_components(document, direct);
     for pointer in &inline_roots {
         if let Some(schema) = document.pointer_mut(pointer) {
-            relax(schema, pointer, &mut report.relaxed_members);
+            relax(schema, pointer, &mut report);
         }
     }
-    for name in &report.response_schemas {
+    let branches = union_branch_components(document);
+    let names: Vec<String> = report.response_schemas.iter().cloned().collect();
+    for name in &names {
         let pointer = format!("/components/schemas/{}", escape(name));
         if let Some(schema) = document.pointer_mut(&pointer) {
-            relax(schema, &pointer, &mut report.relaxed_members);
+            let branch = branches.contains(name);
+            relax_schema(schema, &pointer, &mut report, branch);
         }
     }
     verbatim_path_parameters(document, &mut report.verbatim_path_parameters);
@@ -314,13 +389,14 @@ pub fn opaque_identifiers(items: &mut [syn::Item]) -> usize {
 /// (`Uuid`, `DateTime`, `NaiveDate`) decodes `""` as `None`, an optional number also decodes from a numeric string
 /// (`"6"`, as the live service sends usage series), and a list or map that defaults to empty decodes `null` as
 /// empty. Returns the number of members changed.
-pub fn tolerate_empty_and_null(items: &mut [syn::Item]) -> usize {
+pub fn tolerate_empty_and_null(items: &mut Vec<syn::Item>) -> usize {
     let mut changed = 0;
+    let mut wrappers = Vec::new();
     for item in items.iter_mut() {
         match item {
             syn::Item::Struct(item_struct) => {
                 for field in item_struct.fields.iter_mut() {
-                    changed += usize::from(tolerate_field(field));
+                    changed += usize::from(tolerate_field(field, &mut wrappers));
                 }
             }
             syn::Item::Mod(module) => {
@@ -331,6 +407,7 @@ pub fn tolerate_empty_and_null(items: &mut [syn::Item]) -> usize {
             _ => {}
         }
     }
+    items.extend(wrappers);
     changed
 }
 
@@ -338,57 +415,97 @@ fn type_text(ty: &syn::Type) -> String {
     quote::quote!(#ty).to_string().replace(' ', "")
 }
 
-fn tolerate_field(field: &mut syn::Field) -> bool {
-    let text = type_text(&field.ty);
-    let formatted = ["::uuid::Uuid", "::chrono::", "NaiveDate"]
+/// `Some(path)` for `#[serde(default = "path")]`, `Some("")` for a bare `#[serde(default)]`.
+fn serde_default(field: &syn::Field) -> Option<String> {
+    let mut found = None;
+    for attr in field
+        .attrs
         .iter()
-        .any(|needle| text.contains(needle));
-    const NUMBERS: [&str; 8] = ["i64", "i32", "u64", "u32", "f64", "f32", "::std::num::NonZeroU64", "::std::num::NonZeroU32"];
-    let helper = if text.starts_with("::std::option::Option<") && formatted {
-        "::client_runtime::tolerant::empty_as_none"
-    } else if NUMBERS
-        .iter()
-        .any(|number| text == format!("::std::option::Option<{number}>"))
+        .filter(|attr| attr.path().is_ident("serde"))
     {
-        "::client_runtime::tolerant::number_or_numeric_string"
-    } else if (text.starts_with("::std::vec::Vec<")
-        || text.starts_with("::std::collections::HashMap<")
-        || text.starts_with("::std::collections::BTreeMap<")
-        || text.starts_with("::serde_json::Map<"))
-        && has_serde_default(field)
-    {
-        "::client_runtime::tolerant::null_as_default"
-    } else {
-        return false;
-    };
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("default") {
+                found = Some(if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::LitStr>()?.value()
+                } else {
+                    String::new()
+                });
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
+fn tolerate_field(field: &mut syn::Field, wrappers: &mut Vec<syn::Item>) -> bool {
     if field.attrs.iter().any(|attr| {
         attr.path().is_ident("serde") && quote::quote!(#attr).to_string().contains("with")
     }) {
         return false;
     }
+    let text = type_text(&field.ty);
+    let optional = text.starts_with("::std::option::Option<");
+    let formatted = ["::uuid::Uuid", "::chrono::", "NaiveDate"]
+        .iter()
+        .any(|needle| text.contains(needle));
+    const NUMBERS: [&str; 8] = [
+        "i64",
+        "i32",
+        "u64",
+        "u32",
+        "f64",
+        "f32",
+        "::std::num::NonZeroU64",
+        "::std::num::NonZeroU32",
+    ];
+    let helper = if optional && formatted {
+        "::client_runtime::tolerant::empty_as_none".to_string()
+    } else if NUMBERS
+        .iter()
+        .any(|number| text == format!("::std::option::Option<{number}>"))
+    {
+        "::client_runtime::tolerant::number_or_numeric_string".to_string()
+    } else if optional {
+        // `null` is already `None`.
+        return false;
+    } else {
+        match serde_default(field) {
+            // A member with a default (an empty list or map, `false`, the schema's default value): `null` is the
+            // default too.
+            Some(path) if path.is_empty() => {
+                "::client_runtime::tolerant::null_as_default".to_string()
+            }
+            Some(path) => {
+                let name = format!("tolerant_default_{}", wrappers.len());
+                let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
+                let default: syn::Path = match syn::parse_str(&path) {
+                    Ok(default) => default,
+                    Err(_) => return false,
+                };
+                let ty = &field.ty;
+                wrappers.push(syn::parse_quote! {
+                    /// `null` decodes as the member's default (the response policy).
+                    fn #ident<'de, D: ::serde::Deserializer<'de>>(
+                        deserializer: D,
+                    ) -> ::std::result::Result<#ty, D::Error> {
+                        ::std::result::Result::Ok(
+                            <::std::option::Option<#ty> as ::serde::Deserialize>::deserialize(deserializer)?
+                                .unwrap_or_else(#default),
+                        )
+                    }
+                });
+                name
+            }
+            None => return false,
+        }
+    };
     field
         .attrs
         .push(syn::parse_quote!(#[serde(deserialize_with = #helper)]));
-    if !has_serde_default(field) {
+    if serde_default(field).is_none() {
         field.attrs.push(syn::parse_quote!(#[serde(default)]));
     }
     true
-}
-
-fn has_serde_default(field: &syn::Field) -> bool {
-    field.attrs.iter().any(|attr| {
-        attr.path().is_ident("serde") && {
-            let mut found = false;
-            let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("default") {
-                    found = true;
-                }
-                if meta.input.peek(syn::Token![=]) {
-                    let _: syn::Expr = meta.value()?.parse()?;
-                }
-                Ok(())
-            });
-            found
-        }
-    })
 }

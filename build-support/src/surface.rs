@@ -53,7 +53,7 @@ struct Operation {
 
 struct Builder {
     fields: Vec<(String, String)>,
-    send: String,
+    send: Option<syn::Type>,
 }
 
 fn doc_text(attrs: &[syn::Attribute]) -> String {
@@ -100,8 +100,68 @@ fn module_items<'f>(items: &'f [syn::Item], name: &str) -> &'f [syn::Item] {
         .unwrap_or(&[])
 }
 
-/// Builds the summary. `operations` lists (operationId, METHOD, path) in document order.
-pub fn summarize(title: &str, operations: &[(String, String, String)], file: &syn::File) -> String {
+/// One operation as generated: its place in the document and the client method, builder and `send()` output
+/// that serve it.
+#[derive(Debug, Clone)]
+pub struct GeneratedOperation {
+    /// The operationId.
+    pub id: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// The client method and the fields of its builder; `None` when the generator produced none.
+    pub generated: Option<GeneratedMethod>,
+}
+
+/// The Rust side of a [`GeneratedOperation`].
+#[derive(Debug, Clone)]
+pub struct GeneratedMethod {
+    /// `list_api_keys`.
+    pub method_name: String,
+    /// `(field, compact type)` of the builder.
+    pub fields: Vec<(String, String)>,
+    /// The success body type (`ResponseValue<T>`'s `T`) as written in the generated code.
+    pub success: Option<syn::Type>,
+    /// The error body type (`Error<E>`'s `E`).
+    pub error: Option<syn::Type>,
+}
+
+/// `T` and `E` of `Result<ResponseValue<T>, Error<E>>`.
+fn send_types(ty: &syn::Type) -> (Option<syn::Type>, Option<syn::Type>) {
+    fn first_arg(ty: &syn::Type) -> Option<syn::Type> {
+        let syn::Type::Path(p) = ty else { return None };
+        let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+    }
+    let syn::Type::Path(p) = ty else {
+        return (None, None);
+    };
+    let Some(syn::PathArguments::AngleBracketed(args)) =
+        p.path.segments.last().map(|s| &s.arguments)
+    else {
+        return (None, None);
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    let ok = types.next().and_then(first_arg);
+    let error = types.next().and_then(first_arg);
+    (ok, error)
+}
+
+/// Pairs every operation of the document (operationId, METHOD, path, in document order) with what the generator
+/// made of it.
+pub fn generated_operations(
+    operations: &[(String, String, String)],
+    file: &syn::File,
+) -> Vec<GeneratedOperation> {
     // Client methods keyed by (METHOD, path).
     let mut by_request = BTreeMap::<(String, String), Operation>::new();
     for item in &file.items {
@@ -152,13 +212,7 @@ pub fn summarize(title: &str, operations: &[(String, String, String)], file: &sy
                     (name != "client").then(|| (name, compact_type(&unwrap_result(&f.ty))))
                 })
                 .collect();
-            builders.insert(
-                s.ident.to_string(),
-                Builder {
-                    fields,
-                    send: String::new(),
-                },
-            );
+            builders.insert(s.ident.to_string(), Builder { fields, send: None });
         }
     }
     for item in builder_items {
@@ -174,11 +228,42 @@ pub fn summarize(title: &str, operations: &[(String, String, String)], file: &sy
                 && let syn::ReturnType::Type(_, ty) = &function.sig.output
                 && let Some(builder) = builders.get_mut(&name)
             {
-                builder.send = describe_send(&compact_type(ty));
+                builder.send = Some(ty.as_ref().clone());
             }
         }
     }
 
+    operations
+        .iter()
+        .map(|(id, method, path)| {
+            let generated = by_request
+                .get(&(method.clone(), path.clone()))
+                .map(|operation| {
+                    let builder = builders.get(&operation.builder);
+                    let (success, error) = builder
+                        .and_then(|b| b.send.as_ref())
+                        .map(send_types)
+                        .unwrap_or((None, None));
+                    GeneratedMethod {
+                        method_name: operation.method_name.clone(),
+                        fields: builder.map(|b| b.fields.clone()).unwrap_or_default(),
+                        success,
+                        error,
+                    }
+                });
+            GeneratedOperation {
+                id: id.clone(),
+                method: method.clone(),
+                path: path.clone(),
+                generated,
+            }
+        })
+        .collect()
+}
+
+/// Builds the summary. `operations` lists (operationId, METHOD, path) in document order.
+pub fn summarize(title: &str, operations: &[(String, String, String)], file: &syn::File) -> String {
+    let generated = generated_operations(operations, file);
     let mut out = String::new();
     let _ = writeln!(out, "# API surface: {title}");
     let _ = writeln!(
@@ -187,27 +272,28 @@ pub fn summarize(title: &str, operations: &[(String, String, String)], file: &sy
     );
     let _ = writeln!(out);
     let _ = writeln!(out, "## Operations ({})", operations.len());
-    for (operation_id, method, path) in operations {
-        let key = (method.clone(), path.clone());
-        let Some(operation) = by_request.get(&key) else {
+    for operation in &generated {
+        let (operation_id, method, path) = (&operation.id, &operation.method, &operation.path);
+        let Some(rust) = &operation.generated else {
             let _ = writeln!(out, "{operation_id} {method} {path} => NOT GENERATED");
             continue;
         };
-        let builder = builders.get(&operation.builder);
-        let params = builder
-            .map(|b| {
-                b.fields
-                    .iter()
-                    .map(|(name, ty)| format!("{name}: {ty}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default();
-        let send = builder.map(|b| b.send.as_str()).unwrap_or("?");
+        let params = rust
+            .fields
+            .iter()
+            .map(|(name, ty)| format!("{name}: {ty}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let send = match (&rust.success, &rust.error) {
+            (Some(ok), Some(error)) => {
+                format!("{}, error {}", compact_type(ok), compact_type(error))
+            }
+            _ => "?".to_string(),
+        };
         let _ = writeln!(
             out,
             "{operation_id} {method} {path} => {}({params}) -> {send}",
-            operation.method_name
+            rust.method_name
         );
     }
 
@@ -251,15 +337,6 @@ pub fn summarize(title: &str, operations: &[(String, String, String)], file: &sy
         let _ = writeln!(out, "{block}");
     }
     out
-}
-
-/// `Result<ResponseValue<T>, Error<E>>` -> `T, error E`.
-fn describe_send(send: &str) -> String {
-    send.strip_prefix("Result<ResponseValue<")
-        .and_then(|rest| rest.strip_suffix(">>"))
-        .and_then(|rest| rest.rsplit_once(">, Error<"))
-        .map(|(ok, error)| format!("{ok}, error {error}"))
-        .unwrap_or_else(|| send.to_string())
 }
 
 /// Builder fields are `Result<T, String>` (the error is a conversion message); show `T`.

@@ -267,7 +267,9 @@ fn the_surface_lists_operations_and_types() {
     assert!(
         output
             .surface
-            .contains("struct Thing\n  .colour: ThingColour\n  .id: String")
+            .contains("struct Thing\n  .colour: Option<ThingColour>\n  .id: Option<String>"),
+        "a response type's required members are optional (the response policy): {}",
+        output.surface
     );
     assert!(
         output

@@ -28,6 +28,6 @@ pub mod tolerant;
 
 pub use credential::{AuthScheme, Credential};
 pub use http_client::{BaseUrl, BaseUrlError, is_region_slug};
-pub use options::{RequestOptions, ResponseMeta, scope};
+pub use options::{CallRecord, RequestOptions, ResponseMeta, note_operation, scope};
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};

@@ -78,11 +78,33 @@ pub struct ResponseMeta {
     pub attempts: u32,
 }
 
-/// One call's scope: its options in, its response metadata out.
+/// One call's scope: its options in, its operation and response metadata out.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallScope {
     pub(crate) options: RequestOptions,
     pub(crate) last_response: Arc<Mutex<Option<ResponseMeta>>>,
+    pub(crate) operation: Arc<Mutex<Option<&'static str>>>,
+}
+
+/// What a call's scope saw: the operation it ran (even when it failed before a request was sent) and the last
+/// response.
+#[derive(Debug, Clone, Default)]
+pub struct CallRecord {
+    /// The operation the call ran (the generated method's name, e.g. `list_api_keys`).
+    pub operation_id: Option<&'static str>,
+    /// What the runtime saw of the last response.
+    pub response: Option<ResponseMeta>,
+}
+
+/// Notes the operation a generated call runs, in the scope of the call in progress. The generated `send()` of every
+/// operation calls it first, so an error raised before any request (a builder value that does not convert) still
+/// names its operation.
+pub fn note_operation(operation_id: &'static str) {
+    let _ = CALL_SCOPE.try_with(|scope| {
+        if let Ok(mut slot) = scope.operation.lock() {
+            *slot = Some(operation_id);
+        }
+    });
 }
 
 tokio::task_local! {
@@ -90,19 +112,29 @@ tokio::task_local! {
 }
 
 /// Runs `future` (a call of a generated client) with `options`, and returns its output together with what the
-/// runtime saw of the last response.
-pub async fn scope<F: Future>(
-    options: RequestOptions,
-    future: F,
-) -> (F::Output, Option<ResponseMeta>) {
+/// scope saw: the operation and the last response.
+pub async fn scope<F: Future>(options: RequestOptions, future: F) -> (F::Output, CallRecord) {
     let scope = CallScope {
         options,
         last_response: Arc::default(),
+        operation: Arc::default(),
     };
     let last = scope.last_response.clone();
+    let operation = scope.operation.clone();
     let output = CALL_SCOPE.scope(scope, future).await;
-    let meta = last.lock().ok().and_then(|mut guard| guard.take());
-    (output, meta)
+    let response = last.lock().ok().and_then(|mut guard| guard.take());
+    let operation_id = operation
+        .lock()
+        .ok()
+        .and_then(|guard| *guard)
+        .or(response.as_ref().map(|meta| meta.operation_id));
+    (
+        output,
+        CallRecord {
+            operation_id,
+            response,
+        },
+    )
 }
 
 /// The options of the call in progress, if it runs inside [`scope`].

@@ -277,6 +277,7 @@ impl Runtime {
         mut request: Request,
         operation_id: &'static str,
     ) -> reqwest::Result<Response> {
+        options::note_operation(operation_id);
         let scope = options::current();
         let started = Instant::now();
         let operation_timeout = scope

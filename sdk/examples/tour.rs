@@ -137,9 +137,7 @@ async fn bronto_steps(
     println!("   {events} events over {pages} pages (every page carried the same filters)");
 
     println!("\n3. An asynchronous search");
-    let submitted = bronto
-        .submit_search(search.clone())
-        .await?;
+    let submitted = bronto.submit_search(search.clone()).await?;
     let options = AsyncSearchOptions {
         poll_interval: Duration::from_millis(500),
         ..Default::default()

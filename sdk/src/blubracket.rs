@@ -52,6 +52,6 @@ async fn map_item<T>(
 ) -> Result<T, Error> {
     match item {
         Ok(value) => Ok(value),
-        Err(e) => Err(error::from_progenitor(e, None, |_| None).await),
+        Err(e) => Err(error::from_progenitor(e, Default::default(), |_| None).await),
     }
 }

@@ -22,12 +22,19 @@ where
     E: serde::Serialize,
 {
     let limit = options.timeout_or(default_timeout);
-    let scoped = client_runtime::scope(options, call);
-    match tokio::time::timeout(limit, scoped).await {
-        Ok((Ok(value), _)) => Ok(value),
-        Ok((Err(error), meta)) => Err(error::from_progenitor(error, meta, probe).await),
-        Err(_) => Err(Error::new(ErrorKind::Timeout)
-            .message(format!("the operation took longer than {limit:?}"))),
+    // The deadline runs inside the scope, so a call that runs out of time still reports its operation.
+    let bounded = async { tokio::time::timeout(limit, call).await };
+    match client_runtime::scope(options, bounded).await {
+        (Ok(Ok(value)), _) => Ok(value),
+        (Ok(Err(error)), record) => Err(error::from_progenitor(error, record, probe).await),
+        (Err(_), record) => {
+            let mut error = Error::new(ErrorKind::Timeout)
+                .message(format!("the operation took longer than {limit:?}"));
+            if let Some(operation) = record.operation_id {
+                error = error.operation(operation);
+            }
+            Err(error)
+        }
     }
 }
 

@@ -342,10 +342,11 @@ impl Error {
 const DEBUG_TEXT: usize = 120;
 
 fn clipped(text: &Option<String>) -> Option<String> {
-    text.as_ref().map(|text| match text.char_indices().nth(DEBUG_TEXT) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.clone(),
-    })
+    text.as_ref()
+        .map(|text| match text.char_indices().nth(DEBUG_TEXT) {
+            Some((end, _)) => format!("{}…", &text[..end]),
+            None => text.clone(),
+        })
 }
 
 /// Short: what a `main` that returns the error prints on one line. The headers and the body stay available through
@@ -412,7 +413,9 @@ impl fmt::Display for Error {
         }
         write!(f, "{}", self.inner.kind)?;
         match (self.inner.status, &self.inner.correlation_id) {
-            (Some(status), Some(id)) => write!(f, " (status {}, correlation id {id})", status.as_u16())?,
+            (Some(status), Some(id)) => {
+                write!(f, " (status {}, correlation id {id})", status.as_u16())?
+            }
             (Some(status), None) => write!(f, " (status {})", status.as_u16())?,
             (None, Some(id)) => write!(f, " (correlation id {id})")?,
             (None, None) => {}
@@ -523,11 +526,12 @@ pub(crate) async fn read_bounded(mut response: reqwest::Response) -> (Bytes, boo
 /// `probe` decodes a success body again to find where it failed (see [`decode_json`]).
 pub(crate) async fn from_progenitor<E: serde::Serialize>(
     error: progenitor_client::Error<E>,
-    meta: Option<client_runtime::ResponseMeta>,
+    record: client_runtime::CallRecord,
     probe: fn(&[u8]) -> Option<DecodeFailure>,
 ) -> Error {
     use progenitor_client::Error as P;
-    let operation = meta.as_ref().map(|m| m.operation_id);
+    let operation = record.operation_id;
+    let meta = record.response;
     let mut mapped = match error {
         P::ErrorResponse(response) => {
             let status = response.status();

@@ -110,7 +110,9 @@ fn failed(export: &Export, export_id: &str) -> Option<Error> {
             let status = value.to_ascii_uppercase();
             if status.contains("EXPIRED") {
                 Some(ErrorKind::ExportExpired)
-            } else if status.contains("FAIL") || status.contains("ERROR") || status.contains("CANCEL")
+            } else if status.contains("FAIL")
+                || status.contains("ERROR")
+                || status.contains("CANCEL")
             {
                 Some(ErrorKind::ExportFailed)
             } else {
@@ -244,9 +246,8 @@ impl Bronto {
                 .call(self.get_export_by_id().export_id(&export_id).send())
                 .await?;
         }
-        let (bytes, written, decompressed) = self
-            .download(&export, &export_id, writer, options)
-            .await?;
+        let (bytes, written, decompressed) =
+            self.download(&export, &export_id, writer, options).await?;
         Ok(ExportOutcome {
             export_id,
             bytes,

@@ -112,7 +112,10 @@ pub mod seed {
 
     /// The result of the sandbox's asynchronous search.
     pub fn async_result() -> Value {
-        json!({"events": [event(9_007_199_254_741_001, "warn", "slow upstream: 2.3 s")], "links": []})
+        json!({
+            "status": "COMPLETED", "progress": 100,
+            "events": [event(9_007_199_254_741_001, "warn", "slow upstream: 2.3 s")], "links": [],
+        })
     }
 
     /// The BluBracket alerts, across all pages.
@@ -309,21 +312,25 @@ impl Sandbox {
                 .header("content-type", "application/json")
                 .header("retry-after", "0")
                 .body(
-                    json!({"links": [{"rel": "status", "href": "/search/status/sandbox-async-2"}]})
-                        .to_string(),
+                    json!({
+                        "status": "IN_PROGRESS", "progress": 50,
+                        "links": [{"rel": "status", "href": "/search/status/sandbox-async-2"}],
+                    })
+                    .to_string(),
                 );
         });
         server.mock(|when, then| {
             when.method("GET")
                 .path("/search/status/sandbox-async-2")
                 .header("x-bronto-api-key", key);
-            then.status(200)
+            // Done: 201 with the results, as the service answers a finished search's status.
+            then.status(201)
                 .header("content-type", "application/json")
                 .body(seed::async_result().to_string());
         });
         server.mock(|when, then| {
             when.method("DELETE").path_prefix("/search/status/");
-            then.status(204);
+            then.status(200);
         });
 
         // Export: created at 0 %, then 50 %, then complete with its file on the storage host.

@@ -95,7 +95,7 @@ impl AsyncSearch {
         if let Some(done) = self.done.take() {
             return ended(done);
         }
-        let Some(id) = self.status_id.clone() else {
+        let Some(mut id) = self.status_id.clone() else {
             return Err(Error::new(ErrorKind::Decode)
                 .operation("postSearch")
                 .message("the running search's answer has no rel=status link"));
@@ -126,6 +126,15 @@ impl AsyncSearch {
             }
             polls += 1;
             on_poll(polls);
+            // A "still running" answer may point to a new status link: follow it (and cancel that one on drop).
+            if let Some(next) = link(response.links.as_ref(), "status")
+                .as_deref()
+                .and_then(status_id)
+                .filter(|next| *next != id)
+            {
+                id = next;
+                self.status_id = Some(id.clone());
+            }
             let wait = client_runtime::server_delay(response.headers())
                 .unwrap_or(options.poll_interval)
                 .min(MAX_POLL_WAIT);

@@ -88,7 +88,8 @@ pub fn sources() -> String {
 }
 
 /// Where a re-serialised value lost or changed what the recorded one carried: one line per difference, as a JSON
-/// path. A member recorded as `null` or `""` may be absent (the response policy decodes both as absent), and so may
+/// path. A member recorded as `null` or `""` may be absent (the response policy decodes both as absent; a `null`
+/// member with a documented default may come back as that default), and so may
 /// an empty list or object (the generated types skip empty containers when serialising). Numbers compare by value
 /// (`7.0` equals `7`, and a numeric string its number); integers compare exactly.
 pub fn lost_fields(recorded: &Value, reserialised: &Value) -> Vec<String> {
@@ -117,6 +118,10 @@ fn numbers_equal(a: &serde_json::Number, b: &serde_json::Number) -> bool {
 
 fn compare(recorded: &Value, reserialised: Option<&Value>, path: &str, lost: &mut Vec<String>) {
     let shown = if path.is_empty() { "." } else { path };
+    if recorded.is_null() {
+        // Nothing arrived: absent, null, or the member's documented default are all faithful.
+        return;
+    }
     let Some(reserialised) = reserialised.filter(|v| !v.is_null()) else {
         if !may_be_absent(recorded) {
             lost.push(format!("{shown}: dropped (was {recorded})"));
@@ -145,7 +150,10 @@ fn compare(recorded: &Value, reserialised: Option<&Value>, path: &str, lost: &mu
         (Value::Number(a), Value::Number(b)) if numbers_equal(a, b) => {}
         // A numeric string decodes as the number the document declares (the response policy): same value.
         (Value::String(text), Value::Number(b))
-            if text.trim().parse::<serde_json::Number>().is_ok_and(|a| numbers_equal(&a, b)) => {}
+            if text
+                .trim()
+                .parse::<serde_json::Number>()
+                .is_ok_and(|a| numbers_equal(&a, b)) => {}
         (a, b) if a == b => {}
         (a, b) => lost.push(format!("{shown}: {a} became {b}")),
     }

@@ -263,7 +263,7 @@ async fn count_alerts_decodes_a_bare_number() {
         .into_inner();
     mock.assert();
     assert_eq!(count, AlertCountResponse::Uint64(42));
-    assert_eq!(count.count(), Some(42));
+    assert_eq!(count.count(), 42);
 }
 
 #[tokio::test]
@@ -286,7 +286,7 @@ async fn count_alerts_decodes_an_object_with_a_count() {
         .expect("countAlerts")
         .into_inner();
     mock.assert();
-    assert_eq!(count.count(), Some(7));
+    assert_eq!(count.count(), 7);
     let AlertCountResponse::AlertCountObject(object) = count else {
         panic!("expected the object form");
     };

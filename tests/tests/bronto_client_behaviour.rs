@@ -173,20 +173,20 @@ async fn a_redirect_within_the_host_is_followed_with_the_key() {
 async fn typed_mocks_from_bronto_mock_serve_the_clients_types() {
     use bronto_mock::MockServerExt as _;
     let harness = Harness::start();
-    let key = bronto_client::types::ApiKey {
-        api_key: None,
-        expires_at: Some(1_800_000_000),
-        id: None,
-        metadata: None,
-        name: Some("from-a-typed-mock".to_string()),
-        roles: vec!["SearchApi".to_string()],
-        tags: None,
-    };
+    let key: bronto_client::types::ApiKey = bronto_client::types::ApiKey::builder()
+        .expires_at(1_800_000_000)
+        .name("from-a-typed-mock".to_string())
+        .roles(vec!["SearchApi".to_string()])
+        .try_into()
+        .expect("a key");
+    let list: bronto_client::types::ListApiKeysResponse =
+        bronto_client::types::ListApiKeysResponse::builder()
+            .api_keys(vec![key.clone()])
+            .try_into()
+            .expect("a list");
     let mock = harness.server.list_api_keys(|when, then| {
         let _ = when;
-        then.ok(&bronto_client::types::ListApiKeysResponse {
-            api_keys: vec![key.clone()],
-        });
+        then.ok(&list);
     });
     let keys = harness
         .client

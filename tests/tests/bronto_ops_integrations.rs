@@ -36,6 +36,7 @@ fn fill_empty_maps(value: &mut Value) {
                         "attributes" => json!({"$environment": "production"}),
                         "message_kvs" => json!({"method": "GET", "path": "/"}),
                         "scope" => json!({"organisation": {"id": "org-1"}}),
+                        "tag" => json!({"team": "team_xxx"}),
                         other => panic!("no filler for the empty map `{other}`"),
                     };
                 } else {

@@ -302,14 +302,14 @@ fn metric_timeseries_map() -> serde_json::Value {
                 "where": "status >= 500",
                 "groups": ["service"]
             }],
-            "series": [{"@timestamp": "1711535140632", "count": 40, "value": 35.625}],
+            "series": [{"@timestamp": 1_711_535_140_632_i64, "count": 40, "value": 35.625}],
             "groups_series": [{
                 "key": "service",
                 "name": "checkout",
                 "count": 12,
                 "stat": "count(*)",
                 "value": 12.0,
-                "timeseries": [{"@timestamp": "1711535140632", "count": 12, "value": 12.0}]
+                "timeseries": [{"@timestamp": 1_711_535_140_632_i64, "count": 12, "value": 12.0}]
             }]
         }
     })
@@ -1050,4 +1050,54 @@ async fn remove_widget_widget() {
         .expect("removeWidgetWidget");
     mock.assert();
     assert_eq!(response.status().as_u16(), 204);
+}
+
+#[tokio::test]
+async fn get_search_status() {
+    let harness = Harness::start();
+    let op = operation("getSearchStatus");
+    let id = "92481b0a-d969-4ccd-b18d-00bc95694fe2";
+    let mock = op.mock(&harness.server, &[("statusId", id)], |when| when);
+    let response = harness
+        .client
+        .get_search_status()
+        .status_id(id)
+        .send()
+        .await
+        .expect("getSearchStatus");
+    mock.assert();
+    assert_eq!(response.status().as_u16(), op.success().0);
+    op.assert_decoded(&response.into_inner());
+}
+
+#[tokio::test]
+async fn delete_search_status() {
+    let harness = Harness::start();
+    let op = operation("deleteSearchStatus");
+    let id = "92481b0a-d969-4ccd-b18d-00bc95694fe2";
+    let mock = op.mock(&harness.server, &[("statusId", id)], |when| when);
+    let response = harness
+        .client
+        .delete_search_status()
+        .status_id(id)
+        .send()
+        .await
+        .expect("deleteSearchStatus");
+    mock.assert();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn list_organizations() {
+    let harness = Harness::start();
+    let op = operation("listOrganizations");
+    let mock = op.mock(&harness.server, &[], |when| when);
+    let response = harness
+        .client
+        .list_organizations()
+        .send()
+        .await
+        .expect("listOrganizations");
+    mock.assert();
+    op.assert_decoded(&response.into_inner());
 }

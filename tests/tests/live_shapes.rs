@@ -107,7 +107,11 @@ async fn call(sdk: &Sdk, shape: &Shape) -> Result<Value, sdk::Error> {
         "listDatasets" => reserialise(bronto.call(bronto.list_datasets().send()).await?),
         "listLogs" => reserialise(bronto.call(bronto.list_logs().send()).await?),
         "listMonitors" => reserialise(bronto.call(bronto.list_monitors().send()).await?),
-        "getMonitor" => reserialise(bronto.call(bronto.get_monitor().monitor_id(ID).send()).await?),
+        "getMonitor" => reserialise(
+            bronto
+                .call(bronto.get_monitor().monitor_id(ID).send())
+                .await?,
+        ),
         "createMonitor" => reserialise(
             bronto
                 .call(
@@ -166,9 +170,7 @@ async fn call(sdk: &Sdk, shape: &Shape) -> Result<Value, sdk::Error> {
         "getTopKeysById" => reserialise(bronto.call(bronto.get_top_keys_by_id().send()).await?),
         "getUsage" => reserialise(bronto.call(bronto.get_usage().send()).await?),
         "listUsers" => reserialise(bronto.call(bronto.list_users().send()).await?),
-        "listOrganizations" => {
-            reserialise(bronto.call(bronto.list_organizations().send()).await?)
-        }
+        "listOrganizations" => reserialise(bronto.call(bronto.list_organizations().send()).await?),
         "raw" => {
             // Served but not declared, and no typed operation for it: the raw escape hatch.
             bronto.get::<Value>(&shape.concrete_path(ID)).await?
@@ -259,7 +261,10 @@ async fn every_error_shape_is_a_typed_error_with_what_the_body_said() {
         checked += 1;
         assert_eq!(error.kind(), ErrorKind::Status, "{name}: {error}");
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status), "{name}");
-        assert!(error.operation_id().is_some(), "{name}: no operation in {error}");
+        assert!(
+            error.operation_id().is_some(),
+            "{name}: no operation in {error}"
+        );
         let expected_id = shape
             .body
             .get("correlation_id")
@@ -287,14 +292,20 @@ async fn a_dataset_without_a_parser_is_still_listed() {
     let recorded = shape("datasets-list-empty-parser-id.json").body;
     let value = decode_ok("datasets-list-empty-parser-id.json").await;
     let datasets = value["datasets"].as_array().expect("datasets");
-    assert_eq!(datasets.len(), recorded["datasets"].as_array().map_or(0, Vec::len));
+    assert_eq!(
+        datasets.len(),
+        recorded["datasets"].as_array().map_or(0, Vec::len)
+    );
     let without_parser: Vec<_> = recorded["datasets"]
         .as_array()
         .expect("recorded datasets")
         .iter()
         .filter(|d| d["parser_id"] == "")
         .collect();
-    assert!(!without_parser.is_empty(), "the shape has no empty parser_id");
+    assert!(
+        !without_parser.is_empty(),
+        "the shape has no empty parser_id"
+    );
     for dataset in without_parser {
         let listed = datasets
             .iter()
@@ -428,7 +439,10 @@ fn recorded_search_requests_are_built_by_the_typed_builders() {
         .timeline_enabled(recorded["timeline_enabled"].as_bool())
         .try_into()
         .expect("a valid search");
-    assert_eq!(lost_fields(&recorded, &reserialise(&built)), Vec::<String>::new());
+    assert_eq!(
+        lost_fields(&recorded, &reserialise(&built)),
+        Vec::<String>::new()
+    );
     assert_eq!(reserialise(&built)["timeline_enabled"], json!(true));
 }
 

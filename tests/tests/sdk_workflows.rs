@@ -287,6 +287,129 @@ async fn an_export_is_polled_then_downloaded_without_credentials() {
     assert_eq!(seen, [0, 50, 100]);
 }
 
+/// A real Zstandard object of `data`, in two frames (object stores may concatenate them).
+fn zstd_object(data: &[u8]) -> Vec<u8> {
+    let (first, second) = data.split_at(data.len() / 2);
+    let mut object = zstd::encode_all(first, 3).expect("compress");
+    object.extend(zstd::encode_all(second, 3).expect("compress"));
+    object
+}
+
+async fn export_of(object: Vec<u8>, options: ExportOptions) -> (Vec<u8>, sdk::ExportOutcome) {
+    let storage = httpmock::MockServer::start_async().await;
+    let stored = object.len();
+    storage.mock(|when, then| {
+        when.method("GET").path("/bucket/export.zst");
+        then.status(200).body(object);
+    });
+    let location = format!("{}/bucket/export.zst?X-Signature=abc", storage.base_url());
+    let api = ScriptedServer::start(vec![Answer::json(
+        201,
+        &export_json("COMPLETE", 100, &location, stored, None),
+    )])
+    .await;
+    let sdk = sdk_for(&api.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let mut written = Vec::new();
+    let outcome = bronto
+        .export_to(export_request(), &mut written, options, |_| {})
+        .await
+        .expect("exported");
+    (written, outcome)
+}
+
+#[tokio::test]
+async fn a_zstd_export_is_handed_over_decompressed() {
+    let data: String = (0..20_000)
+        .map(|i| format!("{{\"@raw\":\"line {i}\",\"n\":{i}}}\n"))
+        .collect();
+    let object = zstd_object(data.as_bytes());
+    assert!(object.len() < data.len() / 4, "the sample compresses");
+    let (written, outcome) = export_of(object.clone(), quick()).await;
+    assert_eq!(written, data.as_bytes());
+    assert!(outcome.decompressed);
+    assert_eq!(
+        outcome.bytes,
+        object.len() as u64,
+        "the count is of what was stored"
+    );
+    assert_eq!(outcome.written, data.len() as u64);
+}
+
+#[tokio::test]
+async fn the_stored_zstd_object_is_kept_when_asked() {
+    let data = b"{\"n\":1}\n".repeat(1000);
+    let object = zstd_object(&data);
+    let (written, outcome) = export_of(object.clone(), quick().stored()).await;
+    assert_eq!(written, object);
+    assert!(!outcome.decompressed);
+    assert_eq!(outcome.written, object.len() as u64);
+}
+
+#[tokio::test]
+async fn a_corrupt_zstd_export_is_a_decode_error_naming_the_download() {
+    let mut object = zstd_object(&b"{\"n\":1}\n".repeat(1000));
+    let middle = object.len() / 2;
+    object[middle..].iter_mut().for_each(|byte| *byte ^= 0x5a);
+    let storage = httpmock::MockServer::start_async().await;
+    let stored = object.len();
+    storage.mock(|when, then| {
+        when.method("GET");
+        then.status(200).body(object);
+    });
+    let location = format!(
+        "{}/bucket/x.zst?X-Signature=secret-signature",
+        storage.base_url()
+    );
+    let api = ScriptedServer::start(vec![Answer::json(
+        201,
+        &export_json("COMPLETE", 100, &location, stored, None),
+    )])
+    .await;
+    let sdk = sdk_for(&api.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let error = bronto
+        .export_to(export_request(), &mut Vec::new(), quick(), |_| {})
+        .await
+        .expect_err("corrupt");
+    assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
+    assert!(error.to_string().contains("download of export"), "{error}");
+    assert!(!format!("{error} {error:?}").contains("secret-signature"));
+}
+
+#[tokio::test]
+async fn a_410_on_the_status_link_is_a_typed_results_expired_error() {
+    let api = ScriptedServer::start(vec![
+        Answer::json(
+            202,
+            &json!({"links": [{"rel": "status", "href": "/search/status/s-9"}]}).to_string(),
+        ),
+        Answer::json(
+            410,
+            &json!({"code": 410, "correlation_id": "c-410", "message": "Results expired"})
+                .to_string(),
+        ),
+    ])
+    .await;
+    let sdk = sdk_for(&api.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let search = bronto
+        .submit_search(search_request())
+        .await
+        .expect("submitted");
+    assert_eq!(search.status_id(), Some("s-9"));
+    let error = search
+        .wait(AsyncSearchOptions::default(), |_| {})
+        .await
+        .expect_err("expired");
+    assert_eq!(error.kind(), ErrorKind::ResultsExpired, "{error}");
+    assert_eq!(error.correlation_id(), Some("c-410"));
+    // Nothing is left to cancel: no DELETE follows the 410.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let lines: Vec<String> = api.requests().iter().map(|r| r.request_line()).collect();
+    assert_eq!(lines, ["POST /search", "GET /search/status/s-9"]);
+}
+
 #[tokio::test]
 async fn a_failed_export_is_a_typed_error() {
     let api = ScriptedServer::start(vec![
