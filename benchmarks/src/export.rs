@@ -174,13 +174,14 @@ async fn facade(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
         .export_to(request, &mut sink, options, |_| {})
         .await?;
     let elapsed = watch.stop();
-    if outcome.bytes != sink.written() {
+    if outcome.written != sink.written() || !outcome.decompressed {
         return Err("export_to reported a byte count other than what the sink received".into());
     }
     Ok((sink.written(), elapsed, start_kib))
 }
 
-/// The same by hand: create the export with raw reqwest + serde, then stream its location into the sink.
+/// The same by hand: create the export with raw reqwest + serde, then stream its location through the same
+/// Zstandard decoder into the sink.
 async fn raw(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
     let api = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -218,10 +219,15 @@ async fn raw(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
         .location
         .ok_or("a complete export without a location")?;
     let response = storage.get(&location).send().await?.error_for_status()?;
-    let mut chunks = response.bytes_stream();
-    while let Some(chunk) = chunks.next().await {
-        sink.write_all(&chunk?).await?;
-    }
+    // The same decoder the facade uses, over the same kind of byte stream.
+    let body = tokio_util::io::StreamReader::new(
+        response
+            .bytes_stream()
+            .map(|chunk| chunk.map_err(io::Error::other)),
+    );
+    let mut decoder = async_compression::tokio::bufread::ZstdDecoder::new(body);
+    decoder.multiple_members(true);
+    tokio::io::copy(&mut decoder, &mut sink).await?;
     sink.flush().await?;
     let elapsed = watch.stop();
     Ok((sink.written(), elapsed, start_kib))

@@ -2,14 +2,16 @@
 //! tokio runtime of its own, answering from bytes prepared before the measurement starts.
 //!
 //! It must never be the bottleneck: a search answer is a reference-counted copy of a pre-serialized body, and
-//! the export file is generated on the fly from one 64 KiB chunk (the 1 GiB body never exists in memory whole).
+//! the export object is generated on the fly from one Zstandard frame of 64 KiB of NDJSON, repeated (a valid
+//! multi-frame object, as the live service stores exports compressed; the 1 GiB of data never exists in memory
+//! whole).
 //! Routes:
 //!
 //! | route | answer |
 //! |---|---|
 //! | `POST /search` | the configured search response (the request body is read and discarded) |
 //! | `POST /exports` (201), `GET /exports/{id}` | an export already `COMPLETE`, `location` pointing at the file route |
-//! | `GET /files/export.json.gz` | the configured number of bytes, in 64 KiB frames, with `content-length` |
+//! | `GET /files/export.json.zst` | the configured number of bytes of data as repeated Zstandard frames, with `content-length` |
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -32,16 +34,16 @@ use crate::BoxError;
 /// The id of the one export the server knows.
 pub(crate) const EXPORT_ID: &str = "6f1c2a1e-6f4e-4c55-9a83-0c8d2f7b9e10";
 /// The path of the export's file.
-pub(crate) const EXPORT_FILE: &str = "/files/export.json.gz";
-/// Frame size of the generated export body.
-const CHUNK: usize = 64 * 1024;
+pub(crate) const EXPORT_FILE: &str = "/files/export.json.zst";
+/// Bytes of data in each Zstandard frame of the generated export object.
+pub(crate) const CHUNK: usize = 64 * 1024;
 
 /// What the server answers.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Routes {
     /// The body of `POST /search`.
     pub(crate) search: Bytes,
-    /// Size in bytes of the export file.
+    /// Bytes of data in the export (a multiple of [`CHUNK`]); the stored object is its Zstandard compression.
     pub(crate) export_bytes: u64,
 }
 
@@ -100,6 +102,32 @@ impl Drop for Server {
     }
 }
 
+/// One Zstandard frame of [`CHUNK`] bytes of NDJSON events whose values vary as real logs do (it compresses
+/// about as well as a real export, not a thousand to one).
+pub(crate) fn export_frame() -> std::io::Result<Bytes> {
+    let mut data = Vec::with_capacity(CHUNK + 256);
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut n: u64 = 0;
+    while data.len() < CHUNK {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        n += 1;
+        let line = format!(
+            "{{\"@time\":\"2025-11-22 15:04:{:02}.{:03} UTC\",\"@raw\":\"GET /api/v1/orders/{} {} {} ms\",\"trace\":\"{:016x}\"}}\n",
+            n % 60,
+            state % 1000,
+            state >> 44,
+            [200, 200, 200, 404, 500][(state % 5) as usize],
+            state % 997,
+            state
+        );
+        data.extend_from_slice(line.as_bytes());
+    }
+    data.truncate(CHUNK);
+    Ok(Bytes::from(zstd::encode_all(&data[..], 3)?))
+}
+
 /// The export as the API describes it: complete, its file on this server.
 fn export_json(addr: SocketAddr, bytes: u64) -> Bytes {
     let export = serde_json::json!({
@@ -142,15 +170,19 @@ async fn serve(
             return;
         }
     };
-    // NDJSON-looking filler for the export file; its content does not matter, its size does.
-    let line =
-        b"{\"@time\":\"2025-11-22 15:04:05.123 UTC\",\"@raw\":\"GET /api/v1/orders 200 12 ms\"}\n";
-    let chunk: Vec<u8> = line.iter().copied().cycle().take(CHUNK).collect();
+    let frame = match export_frame() {
+        Ok(frame) => frame,
+        Err(error) => {
+            let _ = ready.send(Err(format!("compressing the export frame: {error}")));
+            return;
+        }
+    };
+    let stored = routes.export_bytes / CHUNK as u64 * frame.len() as u64;
     let state = Arc::new(State {
         search: routes.search,
-        export: export_json(addr, routes.export_bytes),
-        export_bytes: routes.export_bytes,
-        chunk: Bytes::from(chunk),
+        export: export_json(addr, stored),
+        export_bytes: stored,
+        chunk: frame,
     });
     let _ = ready.send(Ok(addr));
     loop {

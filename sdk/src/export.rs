@@ -313,9 +313,8 @@ impl Bronto {
         let counter = stored.clone();
         let chunks = response.bytes_stream().map(move |chunk| {
             chunk
-                .map(|bytes| {
+                .inspect(|bytes| {
                     counter.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                    bytes
                 })
                 .map_err(|e| std::io::Error::other(Transport(e.without_url())))
         });

@@ -11,6 +11,9 @@ use integration_tests::live_shapes::lost_fields;
 use integration_tests::samples;
 use serde_json::Value;
 
+/// Decodes a body as one operation's success type and re-serialises it (`None`: no JSON success body).
+type Decoder<'a> = Box<dyn Fn(&[u8]) -> Option<Result<Value, String>> + 'a>;
+
 /// The values `samples` gives formatted strings (uuid, date-time, date).
 const FORMATTED_SAMPLES: [&str; 3] = [
     "3fa85f64-5717-4562-b3fc-2c963f66afa6",
@@ -76,20 +79,19 @@ fn check_every_response_type<'a>(
 ) -> Counts {
     let mut counts = Counts::default();
     let mut failures = Vec::new();
-    let mut decode_checked =
-        |label: String, body: &Value, decode: &dyn Fn(&[u8]) -> Option<Result<Value, String>>| {
-            let bytes = serde_json::to_vec(body).expect("serialise");
-            match decode(&bytes) {
-                Some(Ok(decoded)) => {
-                    let lost = lost_fields(body, &decoded);
-                    if !lost.is_empty() {
-                        failures.push(format!("{label}: lost {}", lost.join("; ")));
-                    }
+    let mut decode_checked = |label: String, body: &Value, decode: &Decoder<'a>| {
+        let bytes = serde_json::to_vec(body).expect("serialise");
+        match decode(&bytes) {
+            Some(Ok(decoded)) => {
+                let lost = lost_fields(body, &decoded);
+                if !lost.is_empty() {
+                    failures.push(format!("{label}: lost {}", lost.join("; ")));
                 }
-                Some(Err(error)) => failures.push(format!("{label}: {error}")),
-                None => failures.push(format!("{label}: no JSON success body")),
             }
-        };
+            Some(Err(error)) => failures.push(format!("{label}: {error}")),
+            None => failures.push(format!("{label}: no JSON success body")),
+        }
+    };
     for (id, decode) in operations {
         let schema = integration_tests::operations_of(document)
             .into_iter()
@@ -109,7 +111,7 @@ fn check_every_response_type<'a>(
             .unwrap_or_else(|| panic!("{id}: no JSON success schema in the document"));
         let sample = samples::sample(document, &schema);
         counts.operations += 1;
-        decode_checked(format!("{id} (unmutated sample)"), &sample, decode.as_ref());
+        decode_checked(format!("{id} (unmutated sample)"), &sample, &decode);
         let mut pointers = Vec::new();
         member_pointers(&sample, "", &mut pointers);
         for pointer in pointers {
@@ -123,17 +125,13 @@ fn check_every_response_type<'a>(
             if let Some(Value::Object(fields)) = dropped.pointer_mut(parent) {
                 fields.remove(&name);
                 counts.dropped += 1;
-                decode_checked(
-                    format!("{id}: without {pointer}"),
-                    &dropped,
-                    decode.as_ref(),
-                );
+                decode_checked(format!("{id}: without {pointer}"), &dropped, &decode);
             }
             let mut nulled = sample.clone();
             if let Some(slot) = nulled.pointer_mut(&pointer) {
                 *slot = Value::Null;
                 counts.nulled += 1;
-                decode_checked(format!("{id}: {pointer} = null"), &nulled, decode.as_ref());
+                decode_checked(format!("{id}: {pointer} = null"), &nulled, &decode);
             }
             if sample
                 .pointer(&pointer)
@@ -144,7 +142,7 @@ fn check_every_response_type<'a>(
                 if let Some(slot) = emptied.pointer_mut(&pointer) {
                     *slot = Value::String(String::new());
                     counts.emptied += 1;
-                    decode_checked(format!("{id}: {pointer} = \"\""), &emptied, decode.as_ref());
+                    decode_checked(format!("{id}: {pointer} = \"\""), &emptied, &decode);
                 }
             }
         }
@@ -168,11 +166,10 @@ fn every_bronto_response_type_tolerates_missing_null_and_empty_members() {
             .iter()
             .filter(|op| op.decode_success(b"null").is_some())
             .map(|op| {
-                let decode: Box<dyn Fn(&[u8]) -> Option<Result<Value, String>>> =
-                    Box::new(move |body| {
-                        op.decode_success(body)
-                            .map(|r| r.map_err(|e| e.to_string()))
-                    });
+                let decode: Decoder<'_> = Box::new(move |body| {
+                    op.decode_success(body)
+                        .map(|r| r.map_err(|e| e.to_string()))
+                });
                 (op.id, decode)
             }),
     );
@@ -191,11 +188,10 @@ fn every_blubracket_response_type_tolerates_missing_null_and_empty_members() {
             .iter()
             .filter(|op| op.decode_success(b"null").is_some())
             .map(|op| {
-                let decode: Box<dyn Fn(&[u8]) -> Option<Result<Value, String>>> =
-                    Box::new(move |body| {
-                        op.decode_success(body)
-                            .map(|r| r.map_err(|e| e.to_string()))
-                    });
+                let decode: Decoder<'_> = Box::new(move |body| {
+                    op.decode_success(body)
+                        .map(|r| r.map_err(|e| e.to_string()))
+                });
                 (op.id, decode)
             }),
     );
