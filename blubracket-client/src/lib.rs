@@ -84,7 +84,8 @@ pub use client_runtime::{Credential, Runtime};
 pub use config::{ClientConfig, ConfigError, RETRY_SAFE_POSTS};
 pub use generated::*;
 pub use key_file::{CredentialsError, KeyFile, TenantCredentials};
-pub use paging::{DEFAULT_PAGE_SIZE, ItemStream, PageStream};
+pub use client_runtime::PagingLimits;
+pub use paging::{DEFAULT_PAGE_SIZE, ItemStream, PageError, PageStream};
 pub use scan::{ScanPolling, ScanWaitError};
 
 /// The API-surface summary generated from the current document (compare with `openapi/blubracket-api-surface.txt`).

@@ -214,7 +214,12 @@ impl Dispatcher {
             self.dispatch().await;
         }
         if self.batch.is_empty() {
-            self.deadline = Some(Instant::now() + self.linger);
+            // A linger too long to add (`Duration::MAX`: wait for a full batch or a flush) saturates at a year.
+            let now = Instant::now();
+            self.deadline = Some(
+                now.checked_add(self.linger)
+                    .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365)),
+            );
         }
         self.batch.push(event);
         self.batch_bytes += size;

@@ -2,12 +2,22 @@
 //! crate that includes the generated code, so each client crate invokes [`runtime_hooks!`](crate::runtime_hooks)
 //! once instead of repeating the impl.
 
+/// A generated client that sends through a [`Runtime`](crate::Runtime): what a facade needs to give a handle other
+/// per-call options ([`Runtime::with_options`](crate::Runtime::with_options)). Implemented by
+/// [`runtime_hooks!`](crate::runtime_hooks).
+pub trait RuntimeClient: Sized {
+    /// The runtime the client sends through.
+    fn runtime(&self) -> &crate::Runtime;
+    /// A client that sends through `runtime`.
+    fn with_runtime(runtime: crate::Runtime) -> Self;
+}
+
 /// Implements, for a generated `Client` whose inner type is [`Runtime`](crate::Runtime):
 ///
 /// - `ClientHooks`: `pre` fails closed when the call's credential does not fit the client's mode
 ///   ([`Runtime::check_credentials`](crate::Runtime::check_credentials)); `exec` sends through
 ///   [`Runtime::execute`](crate::Runtime::execute);
-/// - `Client::with_runtime(runtime)` and `Client::runtime()`.
+/// - [`RuntimeClient`], and `Client::with_runtime(runtime)` and `Client::runtime()`.
 ///
 /// Invoke it in the crate that `include!`s the generated code, with the path of the generated `Client`:
 ///
@@ -36,6 +46,16 @@ macro_rules! runtime_hooks {
                 self.inner
                     .execute(&self.client, request, info.operation_id)
                     .await
+            }
+        }
+
+        impl $crate::RuntimeClient for $client {
+            fn runtime(&self) -> &$crate::Runtime {
+                &self.inner
+            }
+
+            fn with_runtime(runtime: $crate::Runtime) -> Self {
+                <$client>::with_runtime(runtime)
             }
         }
 

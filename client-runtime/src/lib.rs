@@ -22,12 +22,15 @@ mod credential;
 mod hooks;
 mod http_client;
 mod options;
+mod paging;
 mod retry;
 mod runtime;
 pub mod tolerant;
 
 pub use credential::{AuthScheme, Credential};
+pub use hooks::RuntimeClient;
+pub use paging::PagingLimits;
 pub use http_client::{BaseUrl, BaseUrlError, is_region_slug};
-pub use options::{CallRecord, RequestOptions, ResponseMeta, note_operation, scope};
+pub use options::{CallRecord, InvalidHeader, RequestOptions, ResponseMeta, note_operation, record};
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};

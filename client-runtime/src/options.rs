@@ -1,4 +1,7 @@
-//! Per-request options, carried to the runtime through a task-local scope around the call.
+//! Per-call options, carried as a value by the handle a call is made through ([`Runtime::with_options`]), and the
+//! record of what a call saw (its operation and last response), kept for error reporting.
+//!
+//! [`Runtime::with_options`]: crate::Runtime::with_options
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,8 +11,10 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::Credential;
 
-/// Options for one call: a timeout for the whole operation, extra headers, and (for clients in per-request
-/// credential mode) the credential.
+/// Options for the calls made through one handle: a timeout for each whole operation, extra headers, and (for
+/// clients in per-request credential mode) the credential. A handle carries them as a value
+/// ([`Runtime::with_options`](crate::Runtime::with_options), `sdk::Api::with`), so every call, workflow, stream and
+/// spawned task made through it uses them.
 ///
 /// ```
 /// use std::time::Duration;
@@ -17,9 +22,12 @@ use crate::Credential;
 ///
 /// let options = RequestOptions::new()
 ///     .timeout(Duration::from_secs(5))
-///     .header("x-request-purpose", "nightly-report")
+///     .header("x-request-purpose", "nightly-report")?
 ///     .credential(Credential::api_key("tenant-a-key"));
 /// assert!(!format!("{options:?}").contains("tenant-a-key"));
+/// // A header that would carry a credential is refused, not dropped.
+/// assert!(RequestOptions::new().header("Authorization", "Bearer x").is_err());
+/// # Ok::<(), client_runtime::InvalidHeader>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct RequestOptions {
@@ -40,16 +48,44 @@ impl RequestOptions {
         self
     }
 
-    /// Adds a header to every attempt. Names and values that are not valid HTTP are ignored; a header that
-    /// carries credentials cannot be set this way (use [`RequestOptions::credential`]).
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            self.headers.append(name, value);
+    /// Adds a header to every attempt. A name or value that is not valid HTTP, or a header that carries
+    /// credentials (`authorization`, `x-bronto-api-key`, `cookie`, `proxy-authorization`: use
+    /// [`RequestOptions::credential`]), is refused with an [`InvalidHeader`] that names the header (never its value).
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self, InvalidHeader> {
+        let parsed = HeaderName::from_bytes(name.as_bytes()).map_err(|_| InvalidHeader {
+            name: name.to_string(),
+            reason: "is not a valid header name",
+        })?;
+        if CREDENTIAL_HEADERS.contains(&parsed.as_str()) {
+            return Err(InvalidHeader {
+                name: name.to_string(),
+                reason: "carries a credential; set it with RequestOptions::credential",
+            });
         }
-        self
+        let value = HeaderValue::from_str(value).map_err(|_| InvalidHeader {
+            name: name.to_string(),
+            reason: "has a value that is not valid in a header",
+        })?;
+        self.headers.append(parsed, value);
+        Ok(self)
+    }
+
+    /// These options with `later` on top: its timeout and credential replace these, its headers are added.
+    pub fn merged(&self, later: RequestOptions) -> RequestOptions {
+        let mut headers = self.headers.clone();
+        for (name, value) in &later.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        RequestOptions {
+            timeout: later.timeout.or(self.timeout),
+            headers,
+            credential: later.credential.or_else(|| self.credential.clone()),
+        }
+    }
+
+    /// The extra headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
     }
 
     /// This call's timeout, or `default` when it sets none.
@@ -62,6 +98,22 @@ impl RequestOptions {
         self.credential = Some(credential);
         self
     }
+}
+
+/// Headers a caller may not set through [`RequestOptions::header`]: they carry credentials.
+const CREDENTIAL_HEADERS: [&str; 4] = [
+    "authorization",
+    "x-bronto-api-key",
+    "cookie",
+    "proxy-authorization",
+];
+
+/// A header [`RequestOptions::header`] refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the header `{name}` {reason}")]
+pub struct InvalidHeader {
+    name: String,
+    reason: &'static str,
 }
 
 /// What the runtime saw of the last response of a call: kept for error reporting, since some client errors
@@ -78,10 +130,11 @@ pub struct ResponseMeta {
     pub attempts: u32,
 }
 
-/// One call's scope: its options in, its operation and response metadata out.
+/// One call's record: what the runtime saw (its operation and last response), for error reporting. Nothing flows
+/// *into* a call this way: options travel with the handle. A record that is not there (a call made outside
+/// [`record`], or in a task it spawned) only means less detail in an error, never a different request.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallScope {
-    pub(crate) options: RequestOptions,
     pub(crate) last_response: Arc<Mutex<Option<ResponseMeta>>>,
     pub(crate) operation: Arc<Mutex<Option<&'static str>>>,
 }
@@ -111,14 +164,10 @@ tokio::task_local! {
     pub(crate) static CALL_SCOPE: CallScope;
 }
 
-/// Runs `future` (a call of a generated client) with `options`, and returns its output together with what the
-/// scope saw: the operation and the last response.
-pub async fn scope<F: Future>(options: RequestOptions, future: F) -> (F::Output, CallRecord) {
-    let scope = CallScope {
-        options,
-        last_response: Arc::default(),
-        operation: Arc::default(),
-    };
+/// Runs `future` (one call of a generated client) and returns its output together with what the runtime saw of
+/// it: the operation and the last response.
+pub async fn record<F: Future>(future: F) -> (F::Output, CallRecord) {
+    let scope = CallScope::default();
     let last = scope.last_response.clone();
     let operation = scope.operation.clone();
     let output = CALL_SCOPE.scope(scope, future).await;
@@ -137,7 +186,7 @@ pub async fn scope<F: Future>(options: RequestOptions, future: F) -> (F::Output,
     )
 }
 
-/// The options of the call in progress, if it runs inside [`scope`].
+/// The record of the call in progress, if it runs inside [`record`].
 pub(crate) fn current() -> Option<CallScope> {
     CALL_SCOPE.try_with(Clone::clone).ok()
 }

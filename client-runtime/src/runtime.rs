@@ -12,7 +12,7 @@ use tracing::Instrument as _;
 
 use crate::credential::{AuthScheme, Credential};
 use crate::http_client::{self, BaseUrl, BaseUrlError, HttpSettings};
-use crate::options::{self, ResponseMeta};
+use crate::options::{self, RequestOptions, ResponseMeta};
 use crate::retry::{RetryPolicy, is_retryable_status, server_delay};
 
 /// Where a client's credential comes from. There is no fallback between the modes.
@@ -134,6 +134,7 @@ impl RuntimeBuilder {
         })
         .map_err(|_| BaseUrlError::Invalid(base_url.to_string()))?;
         Ok(Runtime {
+            options: Arc::default(),
             shared: Arc::new(Shared {
                 base_url,
                 credentials: self.credentials,
@@ -162,10 +163,19 @@ struct Shared {
     http: reqwest::Client,
 }
 
-/// The runtime policy a generated client runs every request through. Cheap to clone.
+/// The runtime policy a generated client runs every request through, and the per-call options of the handle it
+/// belongs to. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Runtime {
     shared: Arc<Shared>,
+    options: Arc<RequestOptions>,
+}
+
+/// `start + wait`, or a year from `start` when that overflows (`Duration::MAX` asks for no deadline).
+fn far_or(start: Instant, wait: Duration) -> Instant {
+    start
+        .checked_add(wait)
+        .unwrap_or_else(|| start + Duration::from_secs(86_400 * 365))
 }
 
 /// Response headers that may carry the vendor's correlation id.
@@ -190,6 +200,40 @@ impl Runtime {
             retry_safe_posts: BTreeSet::new(),
             user_agent: concat!("client-runtime/", env!("CARGO_PKG_VERSION")).to_string(),
         }
+    }
+
+    /// The same runtime (the same HTTP client, in-flight bound and policy) carrying `options` on top of this one's:
+    /// every request sent through it uses them. This is how a handle carries per-call context as a value
+    /// (`sdk::Api::with`): across `tokio::spawn`, nested workflow calls and streams alike.
+    ///
+    /// ```
+    /// use client_runtime::{AuthScheme, Credential, CredentialMode, RequestOptions, Runtime};
+    ///
+    /// let shared = Runtime::builder("https://api.eu.bronto.io")
+    ///     .credential_mode(CredentialMode::PerRequest)
+    ///     .auth_scheme(AuthScheme::bronto())
+    ///     .build()
+    ///     .unwrap();
+    /// let tenant = shared.with_options(RequestOptions::new().credential(Credential::api_key("tenant-a")));
+    /// assert!(shared.check_credentials().is_err());
+    /// assert!(tenant.check_credentials().is_ok());
+    /// ```
+    pub fn with_options(&self, options: RequestOptions) -> Runtime {
+        Runtime {
+            shared: self.shared.clone(),
+            options: Arc::new(self.options.merged(options)),
+        }
+    }
+
+    /// The per-call options this runtime's handle carries.
+    pub fn options(&self) -> &RequestOptions {
+        &self.options
+    }
+
+    /// The deadline of an operation started now: the handle's timeout, or the runtime's operation timeout
+    /// (saturating: `Duration::MAX` means no deadline, never a panic).
+    pub fn operation_timeout(&self) -> Duration {
+        self.options.timeout_or(self.shared.timeouts.operation)
     }
 
     /// The validated base URL.
@@ -234,7 +278,7 @@ impl Runtime {
     /// The credential check that runs before a request is built into the wire (progenitor's `pre` hook): fails
     /// closed when the mode and the call's options disagree. The message never contains a secret.
     pub fn check_credentials(&self) -> Result<(), String> {
-        let per_call = options::current().and_then(|scope| scope.options.credential);
+        let per_call = self.options.credential.clone();
         match (&self.shared.credentials, per_call) {
             (CredentialMode::PerRequest, None) => Err(
                 "this client takes a credential per request, and the call supplied none".into(),
@@ -255,16 +299,15 @@ impl Runtime {
     fn credential_for_call(&self) -> Option<Credential> {
         match &self.shared.credentials {
             CredentialMode::Bound(credential) => Some(credential.clone()),
-            CredentialMode::PerRequest => {
-                options::current().and_then(|scope| scope.options.credential)
-            }
+            CredentialMode::PerRequest => self.options.credential.clone(),
             CredentialMode::Anonymous => None,
         }
     }
 
     /// Sends `request` for the operation `operation_id` under the runtime policy:
     ///
-    /// - waits for a slot under the in-flight bound;
+    /// - waits for a slot under the in-flight bound before each attempt (the wait counts against the operation's
+    ///   deadline; a call sleeping before a retry holds no slot);
     /// - adds the call's extra headers and the credential (only when the request goes to the configured origin,
     ///   marked sensitive);
     /// - limits each attempt to the attempt timeout and the whole operation to its deadline;
@@ -280,18 +323,12 @@ impl Runtime {
         options::note_operation(operation_id);
         let scope = options::current();
         let started = Instant::now();
-        let operation_timeout = scope
-            .as_ref()
-            .and_then(|s| s.options.timeout)
-            .unwrap_or(self.shared.timeouts.operation);
-        let deadline = started + operation_timeout;
+        let deadline = far_or(started, self.operation_timeout());
 
-        if let Some(scope) = &scope {
-            for (name, value) in &scope.options.headers {
-                let carries_credentials = self.shared.scheme.credential_headers().contains(name);
-                if !carries_credentials {
-                    request.headers_mut().append(name.clone(), value.clone());
-                }
+        for (name, value) in self.options.headers() {
+            let carries_credentials = self.shared.scheme.credential_headers().contains(name);
+            if !carries_credentials {
+                request.headers_mut().append(name.clone(), value.clone());
             }
         }
         if let Some(credential) = self.credential_for_call()
@@ -308,11 +345,24 @@ impl Runtime {
             1
         };
         let mut backoff = self.shared.retry.backoff();
-        let _permit = self.shared.in_flight.acquire().await.ok();
 
         let mut attempt = 1;
         let mut pending = request;
         loop {
+            // A slot under the in-flight bound for this attempt only: a call waiting to retry holds none, and the
+            // wait for one counts against the operation's deadline.
+            let permit = tokio::time::timeout_at(
+                tokio::time::Instant::from_std(deadline),
+                self.shared.in_flight.acquire(),
+            )
+            .await;
+            let Ok(permit) = permit else {
+                // The deadline ran out in the queue: answer with the HTTP client's own timeout error (a zero
+                // timeout fires before anything is written), so the caller sees a timeout like any other.
+                *pending.timeout_mut() = Some(Duration::ZERO);
+                let result = client.execute(pending).await;
+                return self.finish(result, operation_id, attempt, scope.as_ref());
+            };
             // Keep a copy for the next attempt while one may follow; a streaming body cannot be replayed, so a
             // request that does not clone gets this one attempt only.
             let (mut this_attempt, next) = if attempt < attempts {
@@ -328,6 +378,7 @@ impl Runtime {
             let result = self
                 .attempt(client, this_attempt, operation_id, attempt)
                 .await;
+            drop(permit);
 
             let Some(next) = next else {
                 return self.finish(result, operation_id, attempt, scope.as_ref());
@@ -346,7 +397,10 @@ impl Runtime {
             };
             let computed = backoff.next().unwrap_or(Duration::ZERO);
             let wait = self.shared.retry.delay(computed, hint);
-            if Instant::now() + wait >= deadline {
+            if Instant::now()
+                .checked_add(wait)
+                .is_none_or(|resume| resume >= deadline)
+            {
                 return self.finish(result, operation_id, attempt, scope.as_ref());
             }
             tracing::debug!(

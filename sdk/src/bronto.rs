@@ -1,7 +1,6 @@
 //! [`Bronto`]: the Bronto client under the SDK's policy, with typed errors and a raw escape hatch.
 
 use bronto_client::ClientInfo as _;
-use client_runtime::RequestOptions;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
@@ -10,8 +9,8 @@ use crate::error::{self, Error, ErrorKind};
 /// The Bronto API under the SDK's runtime policy.
 ///
 /// It dereferences to the generated [`bronto_client::Client`], so every operation is there as a builder; run the
-/// builder's `send()` through [`Api::call`](crate::Api::call) (or [`Api::call_with`](crate::Api::call_with) for
-/// per-call options) to get the typed response or an [`Error`]:
+/// builder's `send()` through [`Api::call`](crate::Api::call) to get the typed response or an [`Error`];
+/// [`Api::with`](crate::Api::with) gives a handle carrying per-call options (a tenant's credential, a deadline):
 ///
 /// ```no_run
 /// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
@@ -27,8 +26,7 @@ pub type Bronto = crate::call::Api<bronto_client::Client>;
 impl Bronto {
     /// `GET path` with JSON out.
     pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        self.raw(Method::GET, path, None, RequestOptions::new())
-            .await
+        self.raw(Method::GET, path, None).await
     }
 
     /// `POST path` with JSON in and out (never retried: a POST may create something).
@@ -37,8 +35,7 @@ impl Bronto {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, Error> {
-        self.raw(Method::POST, path, Some(body), RequestOptions::new())
-            .await
+        self.raw(Method::POST, path, Some(body)).await
     }
 
     /// `PUT path` with JSON in and out.
@@ -47,8 +44,7 @@ impl Bronto {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, Error> {
-        self.raw(Method::PUT, path, Some(body), RequestOptions::new())
-            .await
+        self.raw(Method::PUT, path, Some(body)).await
     }
 
     /// `PATCH path` with JSON in and out (never retried).
@@ -57,28 +53,26 @@ impl Bronto {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, Error> {
-        self.raw(Method::PATCH, path, Some(body), RequestOptions::new())
-            .await
+        self.raw(Method::PATCH, path, Some(body)).await
     }
 
     /// `DELETE path` with JSON out (an empty body reads as `null`).
     pub async fn delete<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        self.raw(Method::DELETE, path, None, RequestOptions::new())
-            .await
+        self.raw(Method::DELETE, path, None).await
     }
 
     /// A raw call on a path of the configured host, for endpoints the vendor serves but does not declare:
-    /// the same credentials, retries (GET/PUT/DELETE only), timeouts and error mapping as the generated
-    /// operations. `path` must be an absolute path (`/...`); it can never name another host.
+    /// the same credentials, retries (GET/PUT/DELETE only), timeouts, per-call options of the handle and error
+    /// mapping as the generated operations. `path` must be an absolute path (`/...`); it can never name another
+    /// host.
     pub async fn raw<T: serde::de::DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: Option<&serde_json::Value>,
-        options: RequestOptions,
     ) -> Result<T, Error> {
         let label = format!("{method} {path}");
-        let response = self.exchange(method, path, body, options).await?;
+        let response = self.exchange(method, path, body).await?;
         response.json().map_err(|e| e.operation(label))
     }
 
@@ -89,7 +83,6 @@ impl Bronto {
         method: Method,
         target: &str,
         body: Option<&serde_json::Value>,
-        options: RequestOptions,
     ) -> Result<RawResponse, Error> {
         let label = format!("{method} {target}");
         let runtime = self.client.runtime().clone();
@@ -117,7 +110,7 @@ impl Bronto {
                 .operation(label.clone())
                 .source(e)
         })?;
-        let limit = options.timeout_or(self.operation_timeout);
+        let limit = runtime.operation_timeout();
         let send = async {
             runtime
                 .check_credentials()
@@ -150,11 +143,13 @@ impl Bronto {
                 body,
             })
         };
-        match tokio::time::timeout(limit, client_runtime::scope(options, send)).await {
-            Ok((result, _)) => result.map_err(|e| e.operation(label)),
+        match tokio::time::timeout(limit, send).await {
+            Ok(result) => result.map_err(|e| e.operation(label)),
             Err(_) => Err(Error::new(ErrorKind::Timeout)
                 .operation(label)
-                .message(format!("the operation took longer than {limit:?}"))),
+                .message(format!(
+                    "the operation took longer than its deadline of {limit:?}"
+                ))),
         }
     }
 }

@@ -1,19 +1,18 @@
-//! [`Api`]: a generated client under the SDK's policy. Running one call: per-call options in, a typed [`Error`] out.
+//! [`Api`]: a generated client under the SDK's policy. Running one call: a typed [`Error`] out; per-call context
+//! carried by the handle ([`Api::with`]).
 
 use std::future::Future;
 use std::ops::Deref;
-use std::time::Duration;
 
-use client_runtime::RequestOptions;
+use client_runtime::{RequestOptions, RuntimeClient};
 use progenitor_client::ResponseValue;
 
 use crate::error::{self, Error, ErrorKind};
 
-/// Runs `call` with `options` in scope (the runtime reads them), bounded by the call's timeout or
-/// `default_timeout`, and maps a failure to [`Error`] with what the runtime saw of the response.
+/// Runs `call` bounded by the handle's operation timeout, and maps a failure to [`Error`] with what the runtime saw
+/// of the call (its operation, its last response).
 pub(crate) async fn run<T, E, F>(
-    options: RequestOptions,
-    default_timeout: Duration,
+    runtime: &client_runtime::Runtime,
     call: F,
     probe: fn(&[u8]) -> Option<error::DecodeFailure>,
 ) -> Result<ResponseValue<T>, Error>
@@ -21,15 +20,16 @@ where
     F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
     E: serde::Serialize,
 {
-    let limit = options.timeout_or(default_timeout);
-    // The deadline runs inside the scope, so a call that runs out of time still reports its operation.
+    let limit = runtime.operation_timeout();
+    // The deadline runs inside the record, so a call that runs out of time still reports its operation.
     let bounded = async { tokio::time::timeout(limit, call).await };
-    match client_runtime::scope(options, bounded).await {
+    match client_runtime::record(bounded).await {
         (Ok(Ok(value)), _) => Ok(value),
         (Ok(Err(error)), record) => Err(error::from_progenitor(error, record, probe).await),
         (Err(_), record) => {
-            let mut error = Error::new(ErrorKind::Timeout)
-                .message(format!("the operation took longer than {limit:?}"));
+            let mut error = Error::new(ErrorKind::Timeout).message(format!(
+                "the operation took longer than its deadline of {limit:?}"
+            ));
             if let Some(operation) = record.operation_id {
                 error = error.operation(operation);
             }
@@ -41,10 +41,13 @@ where
 /// A generated client under the SDK's runtime policy: it dereferences to the client, so every operation is there
 /// as a builder, and [`Api::call`] runs a builder's `send()` to the typed body or an [`Error`]. Used as
 /// [`Bronto`](crate::Bronto) and [`BluBracket`](crate::BluBracket).
+///
+/// Per-call context (a tenant's credential, a deadline, extra headers) is a value: [`Api::with`] returns a handle
+/// that carries it, and every call, workflow, stream, spawned task and drop-time cancel made through that handle
+/// uses it.
 #[derive(Debug, Clone)]
 pub struct Api<C> {
     pub(crate) client: C,
-    pub(crate) operation_timeout: Duration,
 }
 
 impl<C> Deref for Api<C> {
@@ -55,12 +58,9 @@ impl<C> Deref for Api<C> {
     }
 }
 
-impl<C> Api<C> {
-    pub(crate) fn new(client: C, operation_timeout: Duration) -> Self {
-        Self {
-            client,
-            operation_timeout,
-        }
+impl<C: RuntimeClient> Api<C> {
+    pub(crate) fn new(client: C) -> Self {
+        Self { client }
     }
 
     /// The generated client.
@@ -68,55 +68,59 @@ impl<C> Api<C> {
         &self.client
     }
 
-    /// Runs one call of the generated client (`api.some_operation()...send()`) and returns its typed body.
+    /// A handle that carries `options` (on top of this handle's): a credential for per-request credential mode
+    /// (multi-tenant services), an operation deadline, extra headers. Cheap: the HTTP client, the in-flight bound
+    /// and the policy are shared with this handle.
     ///
-    /// A body that does not decode into its type is an [`ErrorKind::Decode`](crate::ErrorKind::Decode) error
-    /// naming the operation and the JSON path of the failing value; the body stays readable through
-    /// [`Error::body_json`].
+    /// ```no_run
+    /// # async fn run(bronto: &sdk::Bronto) -> Result<(), sdk::Error> {
+    /// use sdk::{Credential, RequestOptions};
+    /// let tenant = bronto.with(RequestOptions::new().credential(Credential::api_key("tenant-a-key")));
+    /// let keys = tenant.call(tenant.list_api_keys().send()).await?;
+    /// // Workflows, raw calls and streams made through the handle carry the same credential on every request:
+    /// let parsers: serde_json::Value = tenant.get("/parsers").await?;
+    /// # let _ = (keys, parsers); Ok(()) }
+    /// ```
+    pub fn with(&self, options: RequestOptions) -> Self {
+        Self::new(C::with_runtime(self.client.runtime().with_options(options)))
+    }
+
+    /// The per-call options this handle carries.
+    pub fn options(&self) -> &RequestOptions {
+        self.client.runtime().options()
+    }
+
+    /// Runs one call of the generated client (`api.some_operation()...send()`, built on this handle) and returns
+    /// its typed body.
+    ///
+    /// A body that does not decode into its type is an [`ErrorKind::Decode`] error naming the operation and the
+    /// JSON path of the failing value; the body stays readable through [`Error::body_json`].
     pub async fn call<T, E, F>(&self, call: F) -> Result<T, Error>
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
         T: serde::de::DeserializeOwned,
         E: serde::Serialize,
     {
-        self.call_with(RequestOptions::new(), call).await
+        self.call_response(call).await.map(ResponseValue::into_inner)
     }
 
-    /// Like [`Api::call`], with per-call options: a timeout for the whole operation, extra headers, and the
-    /// credential when the client is in per-request credential mode.
-    pub async fn call_with<T, E, F>(&self, options: RequestOptions, call: F) -> Result<T, Error>
+    /// Like [`Api::call`], keeping the status and headers of the response.
+    pub async fn call_response<T, E, F>(&self, call: F) -> Result<ResponseValue<T>, Error>
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
         T: serde::de::DeserializeOwned,
         E: serde::Serialize,
     {
-        self.call_response(options, call)
-            .await
-            .map(ResponseValue::into_inner)
-    }
-
-    /// Like [`Api::call_with`], keeping the status and headers of the response.
-    pub async fn call_response<T, E, F>(
-        &self,
-        options: RequestOptions,
-        call: F,
-    ) -> Result<ResponseValue<T>, Error>
-    where
-        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-        T: serde::de::DeserializeOwned,
-        E: serde::Serialize,
-    {
-        run(options, self.operation_timeout, call, |body| {
+        run(self.client.runtime(), call, |body| {
             error::decode_json::<T>(body).err()
         })
         .await
     }
 
-    /// Runs a call whose answer is not JSON (`-> ByteStream`, such as Bronto's `explain_error`), with per-call
-    /// options; read the stream with `into_inner()`.
+    /// Runs a call whose answer is not JSON (`-> ByteStream`, such as Bronto's `explain_error`); read the stream
+    /// with `into_inner()`.
     pub async fn call_stream<E, F>(
         &self,
-        options: RequestOptions,
         call: F,
     ) -> Result<ResponseValue<progenitor_client::ByteStream>, Error>
     where
@@ -128,6 +132,6 @@ impl<C> Api<C> {
         >,
         E: serde::Serialize,
     {
-        run(options, self.operation_timeout, call, |_| None).await
+        run(self.client.runtime(), call, |_| None).await
     }
 }

@@ -214,7 +214,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// The Bronto client holds no credential: every call supplies one (`RequestOptions::credential`). No
+    /// The Bronto client holds no credential: every call is made through a handle that carries one (`Api::with` and
+    /// `RequestOptions::credential`). No
     /// credential from the environment is used, and a call without one fails before anything is sent.
     pub fn bronto_per_request_credentials(mut self) -> Self {
         self.bronto_per_request = true;

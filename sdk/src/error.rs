@@ -51,6 +51,10 @@ pub enum ErrorKind {
     PollTimeout,
     /// An asynchronous search's results expired before they were read (`410`).
     ResultsExpired,
+    /// A paged stream could not go on exactly: the server ignored its paging parameters (a page repeated, a
+    /// token followed twice, a page larger than asked for), sent a next link without a usable token, or the
+    /// stream reached its [`PagingLimits`](client_runtime::PagingLimits) cap. The items before it were delivered.
+    Paging,
     /// The service ended an asynchronous search without results (`TIMED_OUT`, `CANCELLED_BY_USER`,
     /// `INTERNAL_SERVER_ERROR`).
     SearchFailed,
@@ -401,6 +405,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Integrity => "the download is incomplete",
             ErrorKind::PollTimeout => "gave up waiting",
             ErrorKind::ResultsExpired => "the search's results have expired",
+            ErrorKind::Paging => "paging stopped",
             ErrorKind::SearchFailed => "the search failed",
         })
     }

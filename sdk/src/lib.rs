@@ -20,16 +20,17 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Multi-tenant services keep no credential in the client and pass one per call:
+//! Multi-tenant services keep no credential in the client, and make each tenant's calls through a handle that
+//! carries the tenant's credential as a value ([`Api::with`]): every call, workflow, stream and spawned task made
+//! through it sends that credential, and nothing else does.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), sdk::Error> {
 //! use sdk::{Credential, RequestOptions};
 //! let config = sdk::Config::builder().bronto_region("us").bronto_per_request_credentials().build()?;
 //! let sdk = sdk::Sdk::new(config)?;
-//! let bronto = sdk.bronto()?;
-//! let options = RequestOptions::new().credential(Credential::api_key("tenant-a-key"));
-//! let keys = bronto.call_with(options, bronto.list_api_keys().send()).await?;
+//! let tenant = sdk.bronto()?.with(RequestOptions::new().credential(Credential::api_key("tenant-a-key")));
+//! let keys = tenant.call(tenant.list_api_keys().send()).await?;
 //! # let _ = keys; Ok(()) }
 //! ```
 
@@ -49,7 +50,7 @@ mod search;
 pub use blubracket::BluBracket;
 pub use bronto::Bronto;
 pub use call::Api;
-pub use client_runtime::{Credential, RequestOptions, RetryPolicy, Timeouts};
+pub use client_runtime::{Credential, PagingLimits, RequestOptions, RetryPolicy, Timeouts};
 pub use config::{Config, ConfigBuilder, env};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
 pub use export::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
@@ -70,7 +71,6 @@ pub struct Sdk {
 impl Sdk {
     /// Builds the clients `config` describes.
     pub fn new(config: Config) -> Result<Self, Error> {
-        let operation_timeout = config.timeouts.operation;
         let bronto = match &config.bronto {
             None => None,
             Some(settings) => {
@@ -79,10 +79,7 @@ impl Sdk {
                     .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?
                     .credential_mode(settings.credentials.clone());
                 let runtime = config.finish_runtime(builder, "bronto-client")?;
-                Some(Bronto::new(
-                    bronto_client::Client::with_runtime(runtime),
-                    operation_timeout,
-                ))
+                Some(Bronto::new(bronto_client::Client::with_runtime(runtime)))
             }
         };
         let blubracket = match &config.blubracket {
@@ -93,10 +90,9 @@ impl Sdk {
                     .runtime_builder()
                     .map_err(|e| Error::new(ErrorKind::Config).message(e.to_string()))?;
                 let runtime = config.finish_runtime(builder, "blubracket-client")?;
-                Some(BluBracket::new(
-                    blubracket_client::Client::with_runtime(runtime),
-                    operation_timeout,
-                ))
+                Some(BluBracket::new(blubracket_client::Client::with_runtime(
+                    runtime,
+                )))
             }
         };
         Ok(Self { bronto, blubracket })

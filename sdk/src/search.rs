@@ -1,6 +1,9 @@
 //! Bronto search workflows: every page of a search as a stream, and asynchronous searches as one awaited call.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
+
+use client_runtime::PagingLimits;
 
 use bronto_client::types::{
     CreateSearchRequest, Event, PostSearchResponse, PostSearchResponseStatus,
@@ -33,6 +36,24 @@ fn query_value(href: &str, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())
+}
+
+/// Where a paged search stands.
+struct SearchPaging {
+    bronto: Bronto,
+    request: Option<CreateSearchRequest>,
+    followed: BTreeSet<String>,
+    previous: Option<String>,
+    pages: u64,
+    items: u64,
+    limits: PagingLimits,
+    /// The error the stream ends with after the page it just delivered.
+    stop: Option<Error>,
+}
+
+/// A link for an error message: its query may carry a token, so it is left out.
+fn without_query(href: &str) -> &str {
+    href.split(['?', '#']).next().unwrap_or_default()
 }
 
 /// Options of an asynchronous search.
@@ -105,10 +126,7 @@ impl AsyncSearch {
         loop {
             let response = self
                 .bronto
-                .call_response(
-                    crate::RequestOptions::new(),
-                    self.bronto.get_search_status().status_id(&id).send(),
-                )
+                .call_response(self.bronto.get_search_status().status_id(&id).send())
                 .await
                 .map_err(|error| {
                     if error.status().map(|s| s.as_u16()) == Some(410) {
@@ -197,39 +215,111 @@ impl Drop for AsyncSearch {
 impl Bronto {
     /// Every page of a search, as a stream: `POST /search` with `request`, then the same request again with the
     /// `pagination_token` of each page's `rel=next` link, until a page has no such link. Every filter of
-    /// `request` is sent on every page.
+    /// `request` is sent on every page, with the handle's options (credential, deadline, headers).
+    ///
+    /// The stream is exact and always ends: a short page does not end it (only the absence of a `next` link
+    /// does); a `next` link without a usable token, a token already followed, a page that repeats the previous
+    /// page's events, or a page larger than the `per_page` asked for ends it with an [`ErrorKind::Paging`] error;
+    /// and it stops with that error at the [`PagingLimits`] cap (default 10,000 pages, 1,000,000 events; see
+    /// [`Bronto::search_pages_with`]).
     ///
     /// ```no_run
     /// # async fn run(bronto: &sdk::Bronto) -> Result<(), sdk::Error> {
     /// use futures::TryStreamExt as _;
-    /// let request = serde_json::from_value(serde_json::json!({
-    ///     "from": ["my-dataset"], "select": ["@raw"], "where": "level = 'error'", "time_range": "Last 1 hour",
-    /// })).expect("a valid search");
-    /// let pages: Vec<_> = bronto.search_pages(request).try_collect().await?;
+    /// use sdk::bronto_api::types::CreateSearchRequest;
+    /// let request = CreateSearchRequest::builder()
+    ///     .from(vec!["my-dataset".to_string()])
+    ///     .select(vec!["@raw".to_string()])
+    ///     .where_("level = 'error'".to_string())
+    ///     .time_range("Last 1 hour".to_string());
+    /// let pages: Vec<_> = bronto.search_pages(request.try_into()?).try_collect().await?;
     /// # let _ = pages; Ok(()) }
     /// ```
     pub fn search_pages(
         &self,
         request: CreateSearchRequest,
-    ) -> impl Stream<Item = Result<PostSearchResponse, Error>> + '_ {
-        futures::stream::try_unfold(Some(request), move |state| async move {
-            let Some(request) = state else {
+    ) -> impl Stream<Item = Result<PostSearchResponse, Error>> + Send + 'static {
+        self.search_pages_with(request, PagingLimits::default())
+    }
+
+    /// [`Bronto::search_pages`] with other caps.
+    pub fn search_pages_with(
+        &self,
+        request: CreateSearchRequest,
+        limits: PagingLimits,
+    ) -> impl Stream<Item = Result<PostSearchResponse, Error>> + Send + 'static {
+        let state = SearchPaging {
+            bronto: self.clone(),
+            request: Some(request),
+            followed: BTreeSet::new(),
+            previous: None,
+            pages: 0,
+            items: 0,
+            limits,
+            stop: None,
+        };
+        futures::stream::try_unfold(state, |mut state| async move {
+            if let Some(error) = state.stop.take() {
+                return Err(error);
+            }
+            let Some(request) = state.request.take() else {
                 return Ok(None);
             };
-            let page = self
-                .call(self.post_search().body(request.clone()).send())
+            state.pages += 1;
+            let page = state
+                .bronto
+                .call(state.bronto.post_search().body(request.clone()).send())
                 .await?;
-            let next = link(page.links.as_ref(), "next").and_then(|href| {
-                let token = query_value(&href, "pagination_token")?;
-                let mut next = request.clone();
-                next.pagination_token = Some(token.parse().ok()?);
-                if let Some(per_page) = query_value(&href, "per_page").and_then(|v| v.parse().ok())
-                {
-                    next.per_page = Some(per_page);
+            state.items += page.events.len() as u64;
+            let paging = |problem: String| {
+                Error::new(ErrorKind::Paging)
+                    .operation("post_search")
+                    .message(format!("page {}: {problem}", state.pages))
+            };
+            if let Some(asked) = request.per_page
+                && page.events.len() as u64 > u64::from(asked.get())
+            {
+                return Err(paging(format!(
+                    "{} events, more than the {asked} per page asked for (the server ignores per_page)",
+                    page.events.len()
+                )));
+            }
+            let fingerprint = serde_json::to_string(&page.events).unwrap_or_default();
+            if !page.events.is_empty() && state.previous.as_deref() == Some(fingerprint.as_str()) {
+                return Err(paging(
+                    "the same events as the page before (the server ignores the pagination token)".into(),
+                ));
+            }
+            state.previous = Some(fingerprint);
+            if let Some(href) = link(page.links.as_ref(), "next") {
+                if let Some(problem) = state.limits.exceeded(state.pages, state.items) {
+                    // This page is delivered; the stream ends with the error instead of fetching the next one.
+                    state.stop = Some(paging(problem));
+                    return Ok(Some((page, state)));
                 }
-                Some(next)
-            });
-            Ok(Some((page, next)))
+                let Some(token) = query_value(&href, "pagination_token") else {
+                    return Err(paging(format!(
+                        "its next link has no pagination_token: {}",
+                        without_query(&href)
+                    )));
+                };
+                if !state.followed.insert(token.clone()) {
+                    return Err(paging(
+                        "its next link repeats a pagination token already followed".into(),
+                    ));
+                }
+                let mut next = request;
+                next.pagination_token = Some(token.parse().map_err(|_| {
+                    paging("its next link's pagination_token is not a token this API issues".into())
+                })?);
+                if let Some(per_page) = query_value(&href, "per_page") {
+                    next.per_page = Some(per_page.parse().map_err(|_| {
+                        paging(format!("its next link's per_page `{per_page}` is not a positive number"))
+                    })?);
+                }
+                state.request = Some(next);
+            }
+            Ok(Some((page, state)))
         })
     }
 
@@ -237,7 +327,7 @@ impl Bronto {
     pub fn search_events(
         &self,
         request: CreateSearchRequest,
-    ) -> impl Stream<Item = Result<Event, Error>> + '_ {
+    ) -> impl Stream<Item = Result<Event, Error>> + Send + 'static {
         use futures::{StreamExt as _, TryStreamExt as _};
         self.search_pages(request)
             .map_ok(|page| futures::stream::iter(page.events.into_iter().map(Ok)))
@@ -253,10 +343,7 @@ impl Bronto {
     ) -> Result<AsyncSearch, Error> {
         request.async_enabled = true;
         let response = self
-            .call_response(
-                crate::RequestOptions::new(),
-                self.post_search().body(request).send(),
-            )
+            .call_response(self.post_search().body(request).send())
             .await?;
         let running = response.status().as_u16() == 202;
         let answer = response.into_inner();

@@ -134,9 +134,10 @@ async fn a_timeout_names_the_operation() {
     });
     let sdk = sdk_for(&server);
     let bronto = sdk.bronto().expect("bronto");
-    let options = sdk::RequestOptions::new().timeout(std::time::Duration::from_millis(50));
-    let error = bronto
-        .call_with(options, bronto.list_api_keys().send())
+    let bounded =
+        bronto.with(sdk::RequestOptions::new().timeout(std::time::Duration::from_millis(50)));
+    let error = bounded
+        .call(bounded.list_api_keys().send())
         .await
         .expect_err("times out");
     assert!(error.is_timeout(), "{error}");

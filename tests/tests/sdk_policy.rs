@@ -220,9 +220,9 @@ async fn a_per_call_timeout_bounds_the_whole_operation_including_retries() {
     let sdk = sdk_for(&server.base_url);
     let bronto = sdk.bronto().expect("bronto");
     let started = Instant::now();
-    let options = RequestOptions::new().timeout(Duration::from_millis(200));
-    let error = bronto
-        .call_with(options, bronto.list_api_keys().send())
+    let bounded = bronto.with(RequestOptions::new().timeout(Duration::from_millis(200)));
+    let error = bounded
+        .call(bounded.list_api_keys().send())
         .await
         .expect_err("gives up");
     assert!(
@@ -313,9 +313,9 @@ async fn per_request_credentials_fail_closed_and_never_fall_back() {
         .await
         .expect_err("no credential");
     assert_eq!(error.kind(), ErrorKind::Credential, "{error}");
-    let empty = RequestOptions::new().credential(Credential::api_key(""));
-    let error = bronto
-        .call_with(empty, bronto.list_api_keys().send())
+    let empty = bronto.with(RequestOptions::new().credential(Credential::api_key("")));
+    let error = empty
+        .call(empty.list_api_keys().send())
         .await
         .expect_err("empty");
     assert_eq!(error.kind(), ErrorKind::Credential, "{error}");
@@ -324,9 +324,9 @@ async fn per_request_credentials_fail_closed_and_never_fall_back() {
         "nothing is sent without a credential"
     );
 
-    let tenant = RequestOptions::new().credential(Credential::api_key("tenant-b-key"));
-    bronto
-        .call_with(tenant, bronto.list_api_keys().send())
+    let tenant = bronto.with(RequestOptions::new().credential(Credential::api_key("tenant-b-key")));
+    tenant
+        .call(tenant.list_api_keys().send())
         .await
         .expect("with the call's key");
     let seen = server.requests();
@@ -342,9 +342,9 @@ async fn a_client_bound_credential_refuses_a_per_call_one() {
     let server = ScriptedServer::start(vec![Answer::json(200, r#"{"api_keys": []}"#)]).await;
     let sdk = sdk_for(&server.base_url);
     let bronto = sdk.bronto().expect("bronto");
-    let options = RequestOptions::new().credential(Credential::api_key("other"));
-    let error = bronto
-        .call_with(options, bronto.list_api_keys().send())
+    let other = bronto.with(RequestOptions::new().credential(Credential::api_key("other")));
+    let error = other
+        .call(other.list_api_keys().send())
         .await
         .expect_err("mode mismatch");
     assert_eq!(error.kind(), ErrorKind::Credential);
@@ -561,12 +561,26 @@ async fn per_call_headers_are_sent_but_cannot_carry_a_credential() {
     let server = ScriptedServer::start(vec![Answer::json(200, r#"{"api_keys": []}"#)]).await;
     let sdk = sdk_for(&server.base_url);
     let bronto = sdk.bronto().expect("bronto");
+    for (name, value) in [
+        ("x-bronto-api-key", "smuggled-key"),
+        ("Authorization", "Bearer smuggled"),
+        ("cookie", "session=smuggled"),
+        ("bad header name", "x"),
+        ("x-fine", "bad\nvalue"),
+    ] {
+        let refused = RequestOptions::new()
+            .header(name, value)
+            .expect_err("refused, not dropped");
+        let shown = refused.to_string();
+        assert!(shown.contains(name), "{shown}");
+        assert!(!shown.contains("smuggled"), "{shown}");
+    }
     let options = RequestOptions::new()
         .header("x-request-purpose", "nightly-report")
-        .header("x-bronto-api-key", "smuggled-key")
-        .header("authorization", "Bearer smuggled");
-    bronto
-        .call_with(options, bronto.list_api_keys().send())
+        .expect("a plain header");
+    let handle = bronto.with(options);
+    handle
+        .call(handle.list_api_keys().send())
         .await
         .expect("ok");
     let seen = &server.requests()[0];
