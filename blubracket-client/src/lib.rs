@@ -80,11 +80,11 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/blubracket.rs"));
 }
 
+pub use client_runtime::PagingLimits;
 pub use client_runtime::{Credential, Runtime};
 pub use config::{ClientConfig, ConfigError, RETRY_SAFE_POSTS};
 pub use generated::*;
 pub use key_file::{CredentialsError, KeyFile, TenantCredentials};
-pub use client_runtime::PagingLimits;
 pub use paging::{DEFAULT_PAGE_SIZE, ItemStream, PageError, PageStream};
 pub use scan::{ScanPolling, ScanWaitError};
 

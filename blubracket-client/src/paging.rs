@@ -49,7 +49,9 @@ impl std::fmt::Display for PageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PageError::Call(error) => write!(f, "{error}"),
-            PageError::Paging { page, problem } => write!(f, "paging stopped at page {page}: {problem}"),
+            PageError::Paging { page, problem } => {
+                write!(f, "paging stopped at page {page}: {problem}")
+            }
         }
     }
 }

@@ -29,8 +29,10 @@ pub mod tolerant;
 
 pub use credential::{AuthScheme, Credential};
 pub use hooks::RuntimeClient;
-pub use paging::PagingLimits;
 pub use http_client::{BaseUrl, BaseUrlError, is_region_slug};
-pub use options::{CallRecord, InvalidHeader, RequestOptions, ResponseMeta, note_operation, record};
+pub use options::{
+    CallRecord, InvalidHeader, RequestOptions, ResponseMeta, note_operation, record,
+};
+pub use paging::PagingLimits;
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};

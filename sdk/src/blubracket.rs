@@ -83,7 +83,10 @@ impl BluBracket {
         request: SearchRequest,
         limits: PagingLimits,
     ) -> impl Stream<Item = Result<AuditRecord, Error>> + Send + use<> {
-        flatten(self.client.audit_pages(request, limits), "search_system_audit")
+        flatten(
+            self.client.audit_pages(request, limits),
+            "search_system_audit",
+        )
     }
 }
 

@@ -101,7 +101,9 @@ impl<C: RuntimeClient> Api<C> {
         T: serde::de::DeserializeOwned,
         E: serde::Serialize,
     {
-        self.call_response(call).await.map(ResponseValue::into_inner)
+        self.call_response(call)
+            .await
+            .map(ResponseValue::into_inner)
     }
 
     /// Like [`Api::call`], keeping the status and headers of the response.

@@ -51,6 +51,39 @@ struct SearchPaging {
     stop: Option<Error>,
 }
 
+/// The request for the page `href` links to, or why there is none to follow.
+fn next_request(
+    state: &mut SearchPaging,
+    mut request: CreateSearchRequest,
+    href: &str,
+) -> Result<CreateSearchRequest, String> {
+    if let Some(problem) = state.limits.exceeded(state.pages, state.items) {
+        return Err(problem);
+    }
+    let Some(token) =
+        query_value(href, "pagination_token").filter(|token| !token.trim().is_empty())
+    else {
+        return Err(format!(
+            "its next link has no pagination_token: {}",
+            without_query(href)
+        ));
+    };
+    if !state.followed.insert(token.clone()) {
+        return Err("its next link repeats a pagination token already followed".into());
+    }
+    request.pagination_token = Some(
+        token
+            .parse()
+            .map_err(|_| "its next link's pagination_token is not a token this API issues")?,
+    );
+    if let Some(per_page) = query_value(href, "per_page") {
+        request.per_page = Some(per_page.parse().map_err(|_| {
+            format!("its next link's per_page `{per_page}` is not a positive number")
+        })?);
+    }
+    Ok(request)
+}
+
 /// A link for an error message: its query may carry a token, so it is left out.
 fn without_query(href: &str) -> &str {
     href.split(['?', '#']).next().unwrap_or_default()
@@ -271,10 +304,11 @@ impl Bronto {
                 .call(state.bronto.post_search().body(request.clone()).send())
                 .await?;
             state.items += page.events.len() as u64;
-            let paging = |problem: String| {
+            let page_number = state.pages;
+            let paging = move |problem: String| {
                 Error::new(ErrorKind::Paging)
                     .operation("post_search")
-                    .message(format!("page {}: {problem}", state.pages))
+                    .message(format!("page {page_number}: {problem}"))
             };
             if let Some(asked) = request.per_page
                 && page.events.len() as u64 > u64::from(asked.get())
@@ -287,37 +321,17 @@ impl Bronto {
             let fingerprint = serde_json::to_string(&page.events).unwrap_or_default();
             if !page.events.is_empty() && state.previous.as_deref() == Some(fingerprint.as_str()) {
                 return Err(paging(
-                    "the same events as the page before (the server ignores the pagination token)".into(),
+                    "the same events as the page before (the server ignores the pagination token)"
+                        .into(),
                 ));
             }
             state.previous = Some(fingerprint);
             if let Some(href) = link(page.links.as_ref(), "next") {
-                if let Some(problem) = state.limits.exceeded(state.pages, state.items) {
-                    // This page is delivered; the stream ends with the error instead of fetching the next one.
-                    state.stop = Some(paging(problem));
-                    return Ok(Some((page, state)));
+                // This page is good; what is wrong with its next link ends the stream after it.
+                match next_request(&mut state, request, &href) {
+                    Ok(next) => state.request = Some(next),
+                    Err(problem) => state.stop = Some(paging(problem)),
                 }
-                let Some(token) = query_value(&href, "pagination_token") else {
-                    return Err(paging(format!(
-                        "its next link has no pagination_token: {}",
-                        without_query(&href)
-                    )));
-                };
-                if !state.followed.insert(token.clone()) {
-                    return Err(paging(
-                        "its next link repeats a pagination token already followed".into(),
-                    ));
-                }
-                let mut next = request;
-                next.pagination_token = Some(token.parse().map_err(|_| {
-                    paging("its next link's pagination_token is not a token this API issues".into())
-                })?);
-                if let Some(per_page) = query_value(&href, "per_page") {
-                    next.per_page = Some(per_page.parse().map_err(|_| {
-                        paging(format!("its next link's per_page `{per_page}` is not a positive number"))
-                    })?);
-                }
-                state.request = Some(next);
             }
             Ok(Some((page, state)))
         })

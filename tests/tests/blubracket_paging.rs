@@ -122,9 +122,7 @@ async fn a_service_that_caps_pages_below_the_limit_loses_nothing() {
 }
 
 /// Collects a stream to its end: the items, and the error it ended with.
-async fn drain<T>(
-    mut stream: blubracket_client::ItemStream<T>,
-) -> (Vec<T>, Option<PageError>) {
+async fn drain<T>(mut stream: blubracket_client::ItemStream<T>) -> (Vec<T>, Option<PageError>) {
     let mut items = Vec::new();
     while let Some(item) = stream.next().await {
         match item {
@@ -161,7 +159,10 @@ async fn a_service_that_ignores_limit_ends_the_stream_with_a_paging_error() {
     let op = blubracket_operation("searchAlerts");
     let page1 = mock_page(&harness, &op, 1, 2, 200, json!(alerts(&["a1", "a2", "a3"])));
     let (items, error) = drain(harness.client.alert_stream(request(2))).await;
-    assert!(items.is_empty(), "a page the service served wrong is not delivered");
+    assert!(
+        items.is_empty(),
+        "a page the service served wrong is not delivered"
+    );
     assert!(
         matches!(&error, Some(PageError::Paging { page: 1, problem }) if problem.contains("ignores `limit`")),
         "{error:?}"
@@ -291,9 +292,16 @@ async fn a_request_without_paging_starts_at_page_one_with_the_default_limit() {
         200,
         Some(&json!([{"id": "r1", "audit_state": "Login"}])),
     );
+    let end = op.mock(
+        &harness.server,
+        &[],
+        |when| when.json_body(json!({"filters": [], "page": 2, "limit": 100})),
+        200,
+        Some(&json!([])),
+    );
     let pages: Vec<Vec<blubracket_client::types::AuditRecord>> = harness
         .client
-        .audit_pages(SearchRequest::new([]))
+        .audit_pages(SearchRequest::new([]), PagingLimits::default())
         .try_collect()
         .await
         .expect("one page");

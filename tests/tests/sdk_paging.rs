@@ -18,7 +18,11 @@ fn bronto(server: &ScriptedServer) -> sdk::Bronto {
         .retry_policy(RetryPolicy::none())
         .build()
         .expect("config");
-    Sdk::new(config).expect("sdk").bronto().expect("bronto").clone()
+    Sdk::new(config)
+        .expect("sdk")
+        .bronto()
+        .expect("bronto")
+        .clone()
 }
 
 fn request() -> types::CreateSearchRequest {
@@ -58,7 +62,10 @@ async fn drain(
 #[tokio::test]
 async fn a_short_page_with_a_next_link_does_not_end_the_stream() {
     let server = ScriptedServer::start(vec![
-        page(&["e1"], Some(&format!("/search?pagination_token={TOKEN_2}"))),
+        page(
+            &["e1"],
+            Some(&format!("/search?pagination_token={TOKEN_2}")),
+        ),
         page(&["e2", "e3"], None),
     ])
     .await;
@@ -73,7 +80,10 @@ async fn a_server_that_ignores_the_token_ends_the_stream_with_a_paging_error() {
     let next = format!("/search?pagination_token={TOKEN_2}");
     let server = ScriptedServer::start(vec![
         page(&["e1", "e2"], Some(&next)),
-        page(&["e1", "e2"], Some(&format!("/search?pagination_token={TOKEN_3}"))),
+        page(
+            &["e1", "e2"],
+            Some(&format!("/search?pagination_token={TOKEN_3}")),
+        ),
     ])
     .await;
     let (events, error) = drain(bronto(&server).search_pages(request())).await;
@@ -87,11 +97,8 @@ async fn a_server_that_ignores_the_token_ends_the_stream_with_a_paging_error() {
 #[tokio::test]
 async fn a_repeated_token_ends_the_stream_with_a_paging_error() {
     let next = format!("/search?pagination_token={TOKEN_2}");
-    let server = ScriptedServer::start(vec![
-        page(&["e1"], Some(&next)),
-        page(&["e2"], Some(&next)),
-    ])
-    .await;
+    let server =
+        ScriptedServer::start(vec![page(&["e1"], Some(&next)), page(&["e2"], Some(&next))]).await;
     let (events, error) = drain(bronto(&server).search_pages(request())).await;
     assert_eq!(events, ["e1", "e2"]);
     let error = error.expect("a paging error");
@@ -102,7 +109,7 @@ async fn a_repeated_token_ends_the_stream_with_a_paging_error() {
 
 #[tokio::test]
 async fn a_next_link_without_a_usable_token_is_an_error_not_an_end() {
-    for href in ["/search?per_page=2", "/search?pagination_token=not-a-token"] {
+    for href in ["/search?per_page=2", "/search?pagination_token=&per_page=2"] {
         let server = ScriptedServer::start(vec![page(&["e1"], Some(href))]).await;
         let (events, error) = drain(bronto(&server).search_pages(request())).await;
         assert_eq!(events, ["e1"], "{href}");
@@ -115,7 +122,10 @@ async fn a_next_link_without_a_usable_token_is_an_error_not_an_end() {
 #[tokio::test]
 async fn a_page_larger_than_per_page_ends_the_stream() {
     let server = ScriptedServer::start(vec![
-        page(&["e1"], Some(&format!("/search?pagination_token={TOKEN_2}&per_page=1"))),
+        page(
+            &["e1"],
+            Some(&format!("/search?pagination_token={TOKEN_2}&per_page=1")),
+        ),
         page(&["e2", "e3", "e4"], None),
     ])
     .await;
@@ -131,7 +141,10 @@ async fn a_search_that_never_ends_stops_at_its_cap() {
     let answers: Vec<Answer> = (0..10)
         .map(|i| {
             let token = format!("{:08x}-1111-4111-8111-111111111111", i + 1);
-            page(&[&format!("e{i}")], Some(&format!("/search?pagination_token={token}")))
+            page(
+                &[&format!("e{i}")],
+                Some(&format!("/search?pagination_token={token}")),
+            )
         })
         .collect();
     let server = ScriptedServer::start(answers).await;
