@@ -27,10 +27,12 @@ pub struct RetryPolicy {
     max_backoff: Duration,
     max_server_delay: Duration,
     jitter: bool,
+    budget: u32,
 }
 
 impl Default for RetryPolicy {
-    /// 3 attempts, backoff from 200 ms doubling up to 5 s with jitter, server hints honoured up to 30 s.
+    /// 3 attempts, backoff from 200 ms doubling up to 5 s with jitter, server hints honoured up to 30 s, a retry
+    /// budget of 500 tokens per client.
     fn default() -> Self {
         Self {
             max_attempts: 3,
@@ -38,6 +40,7 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(5),
             max_server_delay: Duration::from_secs(30),
             jitter: true,
+            budget: 500,
         }
     }
 }
@@ -69,10 +72,31 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest wait a server's `Retry-After` or `RateLimit-Reset` may impose; longer hints are clamped.
+    /// The longest wait a server's `Retry-After` or `RateLimit-Reset` may impose. A call through the runtime
+    /// whose server asks for longer is not retried sooner than asked: it ends with the server's answer (the hint is
+    /// in the error's rate-limit state), so the caller decides. (Ingestion's batches still clamp the hint.)
     pub fn max_server_delay(mut self, delay: Duration) -> Self {
         self.max_server_delay = delay;
         self
+    }
+
+    /// The retry budget of a client, in tokens (default 500), as in smithy's standard retry mode: a retry costs 5
+    /// tokens (10 after a timeout), a success refunds what its retries cost (1 when it needed none), and when the
+    /// budget is spent no call retries, so an outage does not multiply the load. Retries resume as successes
+    /// refill it.
+    pub fn retry_budget(mut self, tokens: u32) -> Self {
+        self.budget = tokens;
+        self
+    }
+
+    /// The retry budget's capacity.
+    pub fn budget(&self) -> u32 {
+        self.budget
+    }
+
+    /// `true` when a server hint is short enough to wait for (see [`RetryPolicy::max_server_delay`]).
+    pub fn honours(&self, server_hint: Duration) -> bool {
+        server_hint <= self.max_server_delay
     }
 
     /// Random jitter on computed delays (on by default; off makes delays exact, for tests).
@@ -105,6 +129,57 @@ impl RetryPolicy {
             Some(hint) => hint.min(self.max_server_delay),
             None => computed,
         }
+    }
+}
+
+/// What a retry costs from the budget, and what a success refunds (smithy's standard retry mode).
+pub(crate) const RETRY_COST: u32 = 5;
+/// A retry after a timeout costs more: timeouts are the costliest failures to repeat during an outage.
+pub(crate) const TIMEOUT_RETRY_COST: u32 = 10;
+/// What a success that needed no retry refunds.
+pub(crate) const SUCCESS_REFUND: u32 = 1;
+
+/// A client's retry budget: a token bucket shared by every call of the client.
+#[derive(Debug)]
+pub(crate) struct RetryBudget {
+    available: std::sync::Mutex<u32>,
+    capacity: u32,
+}
+
+impl RetryBudget {
+    pub(crate) fn new(capacity: u32) -> Self {
+        Self {
+            available: std::sync::Mutex::new(capacity),
+            capacity,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, u32> {
+        self.available
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes `cost` tokens if there are that many.
+    pub(crate) fn take(&self, cost: u32) -> bool {
+        let mut available = self.lock();
+        if *available >= cost {
+            *available -= cost;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Gives back `amount` tokens, up to the capacity.
+    pub(crate) fn refund(&self, amount: u32) {
+        let mut available = self.lock();
+        *available = available.saturating_add(amount).min(self.capacity);
+    }
+
+    /// Tokens left.
+    pub(crate) fn available(&self) -> u32 {
+        *self.lock()
     }
 }
 

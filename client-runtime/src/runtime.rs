@@ -13,7 +13,10 @@ use tracing::Instrument as _;
 use crate::credential::{AuthScheme, Credential};
 use crate::http_client::{self, BaseUrl, BaseUrlError, HttpSettings};
 use crate::options::{self, RequestOptions, ResponseMeta};
-use crate::retry::{RetryPolicy, is_retryable_status, server_delay};
+use crate::retry::{
+    RETRY_COST, RetryBudget, RetryPolicy, SUCCESS_REFUND, TIMEOUT_RETRY_COST, is_retryable_status,
+    server_delay,
+};
 
 /// Where a client's credential comes from. There is no fallback between the modes.
 #[derive(Debug, Clone)]
@@ -140,6 +143,7 @@ impl RuntimeBuilder {
                 credentials: self.credentials,
                 scheme: self.scheme,
                 timeouts: self.timeouts,
+                budget: RetryBudget::new(self.retry.budget()),
                 retry: self.retry,
                 in_flight: Semaphore::new(self.max_in_flight),
                 max_in_flight: self.max_in_flight,
@@ -158,6 +162,7 @@ struct Shared {
     timeouts: Timeouts,
     retry: RetryPolicy,
     in_flight: Semaphore,
+    budget: RetryBudget,
     max_in_flight: usize,
     retry_safe_posts: BTreeSet<String>,
     http: reqwest::Client,
@@ -261,6 +266,11 @@ impl Runtime {
         self.shared.timeouts
     }
 
+    /// Tokens left in the client's retry budget (see [`RetryPolicy::retry_budget`]).
+    pub fn retry_budget_available(&self) -> u32 {
+        self.shared.budget.available()
+    }
+
     /// The bound on requests in flight.
     pub fn max_in_flight(&self) -> usize {
         self.shared.max_in_flight
@@ -312,7 +322,8 @@ impl Runtime {
     ///   marked sensitive);
     /// - limits each attempt to the attempt timeout and the whole operation to its deadline;
     /// - retries 408/429/502/503/504 and connection failures with backoff, honouring `Retry-After` and
-    ///   `RateLimit-Reset`, but only for requests that are safe to repeat;
+    ///   `RateLimit-Reset` (a hint longer than the policy's maximum ends the call with the server's answer), but
+    ///   only for requests that are safe to repeat, and only while the client's retry budget lasts;
     /// - records a `tracing` span per attempt with operation id, attempt, status, duration and correlation id.
     pub async fn execute(
         &self,
@@ -347,6 +358,7 @@ impl Runtime {
         let mut backoff = self.shared.retry.backoff();
 
         let mut attempt = 1;
+        let mut spent = 0;
         let mut pending = request;
         loop {
             // A slot under the in-flight bound for this attempt only: a call waiting to retry holds none, and the
@@ -380,6 +392,15 @@ impl Runtime {
                 .await;
             drop(permit);
 
+            if result
+                .as_ref()
+                .is_ok_and(|response| !is_retryable_status(response.status()))
+            {
+                // A success refunds what its retries cost, or a token when it needed none.
+                self.shared
+                    .budget
+                    .refund(if spent > 0 { spent } else { SUCCESS_REFUND });
+            }
             let Some(next) = next else {
                 return self.finish(result, operation_id, attempt, scope.as_ref());
             };
@@ -395,6 +416,20 @@ impl Runtime {
             let Some(hint) = hint else {
                 return self.finish(result, operation_id, attempt, scope.as_ref());
             };
+            if hint.is_some_and(|wait| !self.shared.retry.honours(wait)) {
+                // The server asks for longer than the policy waits: its answer (with the hint) goes to the caller
+                // rather than a retry sooner than asked.
+                return self.finish(result, operation_id, attempt, scope.as_ref());
+            }
+            let cost = match &result {
+                Err(error) if error.is_timeout() => TIMEOUT_RETRY_COST,
+                _ => RETRY_COST,
+            };
+            if !self.shared.budget.take(cost) {
+                tracing::debug!(operation_id, attempt, "retry budget spent: not retrying");
+                return self.finish(result, operation_id, attempt, scope.as_ref());
+            }
+            spent += cost;
             let computed = backoff.next().unwrap_or(Duration::ZERO);
             let wait = self.shared.retry.delay(computed, hint);
             if Instant::now()

@@ -71,11 +71,26 @@ async fn a_retry_that_succeeds_returns_the_typed_body() {
 }
 
 #[tokio::test]
-async fn retry_after_and_ratelimit_reset_are_honoured_and_clamped() {
+async fn retry_after_and_ratelimit_reset_are_honoured_up_to_the_maximum() {
     for header in ["retry-after", "ratelimit-reset"] {
-        // The server asks for 1 s; the policy clamps server hints to 150 ms, and its own backoff is 5-10 ms.
+        // The policy waits for server hints up to 150 ms; its own backoff is 5-10 ms. The server asks for 0.1 s
+        // (in whole seconds a header can only say 0 or 1+, so the header says 0 and a second answer says 1).
         let server = ScriptedServer::start(vec![
-            Answer::json(429, &error_json(429)).header(header, "1"),
+            Answer::json(429, &error_json(429)).header(header, "0"),
+            Answer::json(200, r#"{"api_keys": []}"#),
+        ])
+        .await;
+        let sdk = sdk_for(&server.base_url);
+        let bronto = sdk.bronto().expect("bronto");
+        bronto
+            .call(bronto.list_api_keys().send())
+            .await
+            .expect("the retry succeeds");
+        assert_eq!(server.requests().len(), 2, "{header}");
+
+        // Asked to wait 1 s, longer than the policy's 150 ms: no retry sooner than asked; the caller gets the
+        // 429 with the hint.
+        let server = ScriptedServer::start(vec![
             Answer::json(429, &error_json(429)).header(header, "1"),
             Answer::json(200, r#"{"api_keys": []}"#),
         ])
@@ -83,21 +98,89 @@ async fn retry_after_and_ratelimit_reset_are_honoured_and_clamped() {
         let sdk = sdk_for(&server.base_url);
         let bronto = sdk.bronto().expect("bronto");
         let started = Instant::now();
-        bronto
+        let error = bronto
             .call(bronto.list_api_keys().send())
             .await
-            .expect("third attempt succeeds");
-        let elapsed = started.elapsed();
-        assert_eq!(server.requests().len(), 3);
+            .expect_err("the caller decides");
         assert!(
-            elapsed >= Duration::from_millis(300),
-            "{header}: two waits of the clamped 150 ms, not the 5-10 ms backoff: {elapsed:?}"
+            started.elapsed() < Duration::from_millis(900),
+            "{header}: {:?}",
+            started.elapsed()
         );
-        assert!(
-            elapsed < Duration::from_millis(1900),
-            "{header}: clamped below the 1 s asked: {elapsed:?}"
+        assert_eq!(server.requests().len(), 1, "{header}");
+        assert!(error.is_rate_limited(), "{error}");
+        let limit = error.rate_limit();
+        assert_eq!(
+            limit.retry_after.or(limit.reset),
+            Some(Duration::from_secs(1)),
+            "{header}: the hint is in the error"
         );
     }
+}
+
+#[tokio::test]
+async fn a_huge_retry_after_never_stalls_the_call() {
+    let server = ScriptedServer::start(vec![
+        Answer::json(503, &error_json(503)).header("retry-after", "999999"),
+    ])
+    .await;
+    let sdk = sdk_for(&server.base_url);
+    let bronto = sdk.bronto().expect("bronto");
+    let started = Instant::now();
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("503");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        error.rate_limit().retry_after,
+        Some(Duration::from_secs(999_999))
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn the_retry_budget_stops_retries_in_an_outage_and_refills_on_success() {
+    // 3 attempts a call, a budget of 10 tokens: two retries (5 each), then none.
+    let mut answers: Vec<Answer> = (0..4)
+        .map(|_| Answer::json(503, &error_json(503)))
+        .collect();
+    // Then the service recovers: 10 successes refund 1 token each.
+    answers.extend((0..10).map(|_| Answer::json(200, r#"{"api_keys": []}"#)));
+    // And fails again once: the refilled budget pays for one retry (5 of the 10 tokens), which succeeds.
+    answers.push(Answer::json(503, &error_json(503)));
+    answers.push(Answer::json(200, r#"{"api_keys": []}"#));
+    let server = ScriptedServer::start(answers).await;
+    let config = Config::builder()
+        .bronto_base_url(&server.base_url)
+        .bronto_api_key(KEY)
+        .retry_policy(fast_retries().retry_budget(10))
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto");
+    let call = || async { bronto.call(bronto.list_api_keys().send()).await };
+
+    call().await.expect_err("503 after two retries");
+    assert_eq!(
+        server.requests().len(),
+        3,
+        "the first call retried twice (10 tokens)"
+    );
+    call().await.expect_err("503 at once");
+    assert_eq!(server.requests().len(), 4, "the budget is spent: no retry");
+    for _ in 0..10 {
+        call().await.expect("recovered");
+    }
+    assert_eq!(server.requests().len(), 14);
+    call()
+        .await
+        .expect("one retry, paid by the refilled budget");
+    assert_eq!(server.requests().len(), 16, "retries resumed");
 }
 
 #[tokio::test]
@@ -595,4 +678,66 @@ async fn per_call_headers_are_sent_but_cannot_carry_a_credential() {
     );
     assert_eq!(seen.header("authorization"), None);
     assert!(!seen.head.contains("smuggled"), "{}", seen.head);
+}
+
+#[tokio::test]
+async fn throttled_calls_waiting_to_retry_do_not_hold_slots_from_other_calls() {
+    let server = httpmock::MockServer::start_async().await;
+    let throttled = server.mock(|when, then| {
+        when.path("/api-keys").header("x-kind", "throttled");
+        then.status(429)
+            .header("retry-after", "2")
+            .header("content-type", "application/json")
+            .body(error_json(429));
+    });
+    let plain = server.mock(|when, then| {
+        when.path("/api-keys").header_missing("x-kind");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(r#"{"api_keys": []}"#);
+    });
+    let config = Config::builder()
+        .bronto_base_url(server.base_url())
+        .bronto_api_key(KEY)
+        .max_in_flight(16)
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .max_server_delay(Duration::from_secs(5))
+                .jitter(false),
+        )
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto").clone();
+    let noisy = bronto.with(
+        RequestOptions::new()
+            .header("x-kind", "throttled")
+            .expect("a header"),
+    );
+    let waiting: Vec<_> = (0..32)
+        .map(|_| {
+            let noisy = noisy.clone();
+            tokio::spawn(async move { noisy.call(noisy.list_api_keys().send()).await })
+        })
+        .collect();
+    // Every throttled call has had its first answer and sleeps for its 2 s Retry-After.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(throttled.calls(), 32);
+    let started = Instant::now();
+    bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect("the unthrottled call");
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(500),
+        "32 sleeping retries held the 16 slots: the call waited {took:?}"
+    );
+    plain.assert_calls(1);
+    for call in waiting {
+        let error = call.await.expect("joined").expect_err("still throttled");
+        assert!(error.is_rate_limited());
+    }
+    assert_eq!(throttled.calls(), 64, "each throttled call retried once");
 }
