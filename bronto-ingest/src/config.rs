@@ -282,10 +282,20 @@ impl IngestConfig {
             optional("x-bronto-tags", Some(&text))?;
         }
 
+        // The runtime sends each attempt with this configuration's own limits: its request timeout is the
+        // attempt's (and the operation's: one `execute` is one attempt here), and its in-flight bound is the
+        // runtime's, so neither is overridden by the runtime's defaults. Retries are this crate's batch loop.
         let runtime = Runtime::builder(base_url.as_str())
             .credential(credential)
             .auth_scheme(AuthScheme::bronto())
-            .connect_timeout(self.connect_timeout)
+            .timeouts(client_runtime::Timeouts {
+                connect: self.connect_timeout,
+                attempt: self.request_timeout,
+                operation: self.request_timeout,
+                idle: self.request_timeout,
+            })
+            .max_in_flight(self.max_in_flight)
+            .retry(RetryPolicy::none())
             .user_agent(concat!("bronto-ingest/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Prepared {

@@ -901,3 +901,52 @@ async fn nothing_is_lost_under_a_scripted_mix_of_failures() {
     }
     assert!(report.failed > 0 && report.split_batches > 0 && report.retried_requests > 0);
 }
+
+#[tokio::test]
+async fn the_request_timeout_is_the_one_that_holds() {
+    let server = MockServer::start_async().await;
+    let slow = server
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.status(200).delay(Duration::from_secs(5));
+        })
+        .await;
+    let ingestor = build(
+        config(&server.base_url())
+            .retry_policy(fast_retry(1))
+            .request_timeout(Duration::from_millis(300)),
+    );
+    let started = Instant::now();
+    ingestor.send(event(0)).await.expect("accepted");
+    let report = ingestor.close().await;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "300 ms asked, the attempt ran {took:?}"
+    );
+    assert_eq!(report.failed, 1);
+    assert_eq!(slow.calls_async().await, 1);
+    match &report.failed_batches[0].reason {
+        FailureReason::RetriesExhausted { last, .. } => {
+            assert!(last.starts_with("timeout"), "{last}")
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_linger_of_duration_max_does_not_panic() {
+    let server = MockServer::start_async().await;
+    let accepted = server
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.status(200);
+        })
+        .await;
+    let ingestor = build(config(&server.base_url()).linger(Duration::MAX));
+    ingestor.send(event(0)).await.expect("accepted");
+    let report = ingestor.flush().await.expect("flushed");
+    assert_eq!(report.sent, 1);
+    assert_eq!(accepted.calls_async().await, 1);
+    ingestor.close().await;
+}

@@ -22,6 +22,9 @@ pub enum BaseUrlError {
     /// Credentials, a query or a fragment in a base URL.
     #[error("`{0}` must not carry user info, a query or a fragment")]
     Extra(String),
+    /// The URL is fine, but the HTTP client could not be built (TLS backend, system configuration).
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(String),
 }
 
 /// A validated base URL: `https://…`, or `http://` on a loopback host. Stored without a trailing slash.
@@ -118,6 +121,7 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 #[derive(Debug, Clone)]
 pub(crate) struct HttpSettings {
     pub(crate) connect_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
     pub(crate) user_agent: String,
 }
 
@@ -141,6 +145,9 @@ pub(crate) fn build(settings: &HttpSettings) -> reqwest::Result<reqwest::Client>
     });
     reqwest::Client::builder()
         .connect_timeout(settings.connect_timeout)
+        // Each read of a response (headers or body) must make progress within this: a server that stalls
+        // mid-body fails the read, however long the attempt's budget.
+        .read_timeout(settings.idle_timeout)
         .user_agent(settings.user_agent.clone())
         .redirect(policy)
         .build()

@@ -41,6 +41,9 @@ pub struct Timeouts {
     /// The whole operation: every attempt and every wait between them (default 120 s). A per-call
     /// [`RequestOptions::timeout`](crate::RequestOptions::timeout) replaces it.
     pub operation: Duration,
+    /// Idle time while reading a response: each read of the headers or the body must make progress within it
+    /// (default 30 s), so a body that stalls fails however long the attempt's budget (an export download).
+    pub idle: Duration,
 }
 
 impl Default for Timeouts {
@@ -49,6 +52,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(10),
             attempt: Duration::from_secs(30),
             operation: Duration::from_secs(120),
+            idle: Duration::from_secs(30),
         }
     }
 }
@@ -133,9 +137,10 @@ impl RuntimeBuilder {
         let base_url = BaseUrl::parse(&self.base_url)?;
         let http = http_client::build(&HttpSettings {
             connect_timeout: self.timeouts.connect,
+            idle_timeout: self.timeouts.idle,
             user_agent: self.user_agent,
         })
-        .map_err(|_| BaseUrlError::Invalid(base_url.to_string()))?;
+        .map_err(|e| BaseUrlError::HttpClient(e.to_string()))?;
         Ok(Runtime {
             options: Arc::default(),
             shared: Arc::new(Shared {

@@ -286,6 +286,13 @@ impl ConfigBuilder {
         self
     }
 
+    /// Idle time while reading a response: each read of the headers or body must make progress within it
+    /// (default 30 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.idle = timeout;
+        self
+    }
+
     /// Timeout of a whole operation, retries and waits included.
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.operation = timeout;

@@ -158,6 +158,8 @@ fn storage_client() -> Result<&'static reqwest::Client, String> {
             reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(Duration::from_secs(10))
+                // A download that stalls mid-body fails after a minute without progress, not at the hour.
+                .read_timeout(Duration::from_secs(60))
                 .build()
                 .map_err(|e| format!("building the download client failed: {e}"))
         })

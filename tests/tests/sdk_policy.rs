@@ -741,3 +741,49 @@ async fn throttled_calls_waiting_to_retry_do_not_hold_slots_from_other_calls() {
     }
     assert_eq!(throttled.calls(), 64, "each throttled call retried once");
 }
+
+#[tokio::test]
+async fn a_body_that_stalls_fails_at_the_idle_timeout_not_the_attempt_timeout() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(br#"{"api_keys": ["#).await;
+                // Then nothing, with the connection open.
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    let config = Config::builder()
+        .bronto_base_url(format!("http://{addr}"))
+        .bronto_api_key(KEY)
+        .retry_policy(RetryPolicy::none())
+        .attempt_timeout(Duration::from_secs(20))
+        .idle_timeout(Duration::from_millis(300))
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto");
+    let started = Instant::now();
+    let error = bronto
+        .call(bronto.list_api_keys().send())
+        .await
+        .expect_err("stalled");
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "waited {took:?} for a stalled body"
+    );
+    assert!(
+        matches!(error.kind(), ErrorKind::Timeout | ErrorKind::Body),
+        "{error}"
+    );
+}
