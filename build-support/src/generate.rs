@@ -101,14 +101,15 @@ pub fn client(
             )
         })
         .collect();
-    let registry = operations_module(&crate::surface::generated_operations(&operations, &file));
-    file.items.push(registry);
+    let generated_operations = crate::surface::generated_operations(&operations, &file);
+    file.items.push(operations_module(&generated_operations));
     if settings
         .inner_type
         .as_deref()
         .is_some_and(|inner| inner.starts_with("::client_runtime::"))
     {
         note_operations(&mut file);
+        call_methods(&mut file, &generated_operations);
     }
     let forward_compat = match types_module_items(&mut file) {
         Some(items) => {
@@ -160,6 +161,59 @@ fn note_operations(file: &mut syn::File) {
         {
             Rewriter.visit_item_mod_mut(module);
         }
+    }
+}
+
+/// Gives every builder a `call()`: the request sent under the client's runtime policy, to the typed body or a
+/// `client_runtime::Error` naming the operation. One way to call, one error type, no future to wrap.
+fn call_methods(file: &mut syn::File, operations: &[crate::surface::GeneratedOperation]) {
+    let Some(builder_items) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "builder" => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    }) else {
+        return;
+    };
+    for operation in operations {
+        let Some(rust) = &operation.generated else {
+            continue;
+        };
+        let Some(success) = &rust.success else {
+            continue;
+        };
+        let builder = syn::Ident::new(&rust.builder, proc_macro2::Span::call_site());
+        let id = &operation.id;
+        let item: syn::Item = if success
+            .to_token_stream()
+            .to_string()
+            .ends_with("ByteStream")
+        {
+            syn::parse_quote! {
+                impl<'a> #builder<'a> {
+                    #[doc = concat!("Sends `", #id, "` under the client's runtime policy (credential, retries, deadline) and returns the byte stream of the answer, or a `client_runtime::Error` naming the operation.")]
+                    pub async fn call(
+                        self,
+                    ) -> ::std::result::Result<ResponseValue<ByteStream>, ::client_runtime::Error> {
+                        let runtime = ::std::clone::Clone::clone(&self.client.inner);
+                        ::client_runtime::call::stream(&runtime, self.send()).await
+                    }
+                }
+            }
+        } else {
+            syn::parse_quote! {
+                impl<'a> #builder<'a> {
+                    #[doc = concat!("Sends `", #id, "` under the client's runtime policy (credential, retries, deadline) and returns the typed body, or a `client_runtime::Error` naming the operation (and, for a body that does not decode, the JSON path that failed).")]
+                    pub async fn call(self) -> ::std::result::Result<#success, ::client_runtime::Error> {
+                        let runtime = ::std::clone::Clone::clone(&self.client.inner);
+                        ::client_runtime::call::json(&runtime, self.send())
+                            .await
+                            .map(ResponseValue::into_inner)
+                    }
+                }
+            }
+        };
+        builder_items.push(item);
     }
 }
 

@@ -119,6 +119,8 @@ pub struct GeneratedOperation {
 pub struct GeneratedMethod {
     /// `list_api_keys`.
     pub method_name: String,
+    /// The builder type the method returns (`ListApiKeys`).
+    pub builder: String,
     /// `(field, compact type)` of the builder.
     pub fields: Vec<(String, String)>,
     /// The success body type (`ResponseValue<T>`'s `T`) as written in the generated code.
@@ -246,6 +248,7 @@ pub fn generated_operations(
                         .unwrap_or((None, None));
                     GeneratedMethod {
                         method_name: operation.method_name.clone(),
+                        builder: operation.builder.clone(),
                         fields: builder.map(|b| b.fields.clone()).unwrap_or_default(),
                         success,
                         error,

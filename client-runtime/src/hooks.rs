@@ -17,16 +17,19 @@ pub trait RuntimeClient: Sized {
 /// - `ClientHooks`: `pre` fails closed when the call's credential does not fit the client's mode
 ///   ([`Runtime::check_credentials`](crate::Runtime::check_credentials)); `exec` sends through
 ///   [`Runtime::execute`](crate::Runtime::execute);
-/// - [`RuntimeClient`], and `Client::with_runtime(runtime)` and `Client::runtime()`.
+/// - [`RuntimeClient`], and `Client::with_runtime(runtime)` and `Client::runtime()`;
+/// - `From<types::error::ConversionError>` for [`Error`](crate::Error), so `builder.try_into()?` works in a function
+///   that returns the runtime's error.
 ///
-/// Invoke it in the crate that `include!`s the generated code, with the path of the generated `Client`:
+/// Invoke it in the crate that `include!`s the generated code, with the paths of the generated `Client` and of its
+/// builders' `ConversionError`:
 ///
 /// ```ignore
-/// client_runtime::runtime_hooks!(crate::generated::Client);
+/// client_runtime::runtime_hooks!(crate::generated::Client, crate::generated::types::error::ConversionError);
 /// ```
 #[macro_export]
 macro_rules! runtime_hooks {
-    ($client:path) => {
+    ($client:path, $conversion_error:ty) => {
         impl ::progenitor_client::ClientHooks<$crate::Runtime> for $client {
             async fn pre<E>(
                 &self,
@@ -46,6 +49,13 @@ macro_rules! runtime_hooks {
                 self.inner
                     .execute(&self.client, request, info.operation_id)
                     .await
+            }
+        }
+
+        impl ::std::convert::From<$conversion_error> for $crate::Error {
+            /// A typed builder that could not build its value (a required member missing, a value out of range).
+            fn from(error: $conversion_error) -> Self {
+                $crate::Error::new($crate::ErrorKind::InvalidRequest).message(error.to_string())
             }
         }
 

@@ -18,7 +18,9 @@
 
 #![deny(missing_docs)]
 
+pub mod call;
 mod credential;
+pub mod error;
 mod hooks;
 mod http_client;
 mod options;
@@ -28,6 +30,7 @@ mod runtime;
 pub mod tolerant;
 
 pub use credential::{AuthScheme, Credential};
+pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
 pub use hooks::RuntimeClient;
 pub use http_client::{BaseUrl, BaseUrlError, is_region_slug};
 pub use options::{

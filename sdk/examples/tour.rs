@@ -81,9 +81,7 @@ async fn bronto_steps(
             .name("tour key")
             .roles(vec!["SearchApi".to_string()])
             .ttl(3600);
-        let created = bronto
-            .call(bronto.create_api_key().body(request).send())
-            .await?;
+        let created = bronto.create_api_key().body(request).call().await?;
         let shown: String = created
             .api_key
             .unwrap_or_default()
@@ -95,7 +93,7 @@ async fn bronto_steps(
             created.name, created.roles
         );
     }
-    let keys = bronto.call(bronto.list_api_keys().send()).await?;
+    let keys = bronto.list_api_keys().call().await?;
     for key in &keys.api_keys {
         println!(
             "   - {:?} {:?}",

@@ -5,7 +5,7 @@ use blubracket_client::types::{Alert, AuditRecord, Event, SearchRequest};
 use client_runtime::PagingLimits;
 use futures::{Stream, StreamExt as _};
 
-use crate::error::{self, Error, ErrorKind};
+use client_runtime::error::{self, Error, ErrorKind};
 
 /// The BluBracket API under the SDK's runtime policy.
 ///

@@ -4,18 +4,18 @@ use bronto_client::ClientInfo as _;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
-use crate::error::{self, Error, ErrorKind};
+use client_runtime::error::{self, Error, ErrorKind};
 
 /// The Bronto API under the SDK's runtime policy.
 ///
-/// It dereferences to the generated [`bronto_client::Client`], so every operation is there as a builder; run the
-/// builder's `send()` through [`Api::call`](crate::Api::call) to get the typed response or an [`Error`];
+/// It dereferences to the generated [`bronto_client::Client`], so every operation is there as a typed builder; its
+/// `call()` sends it under the runtime policy and answers with the typed response or an [`Error`];
 /// [`Api::with`](crate::Api::with) gives a handle carrying per-call options (a tenant's credential, a deadline):
 ///
 /// ```no_run
 /// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
 /// let bronto = sdk.bronto()?;
-/// let keys = bronto.call(bronto.list_api_keys().send()).await?;
+/// let keys = bronto.list_api_keys().call().await?;
 /// println!("{} keys", keys.api_keys.len());
 /// // An endpoint the vendor serves but does not declare, through the same auth, retries and errors:
 /// let raw: serde_json::Value = bronto.get("/undocumented/thing").await?;
@@ -108,7 +108,7 @@ impl Bronto {
         let request = builder.build().map_err(|e| {
             Error::new(ErrorKind::InvalidRequest)
                 .operation(label.clone())
-                .source(e)
+                .with_source(e)
         })?;
         let limit = runtime.operation_timeout();
         let send = async {
@@ -118,7 +118,7 @@ impl Bronto {
             let response = runtime
                 .execute(&http, request, "raw")
                 .await
-                .map_err(|e| Error::new(error::transport_kind(&e)).source(e))?;
+                .map_err(|e| Error::new(error::transport_kind(&e)).with_source(e))?;
             let status = response.status();
             let headers = response.headers().clone();
             if !status.is_success() {
@@ -135,7 +135,7 @@ impl Bronto {
             let body = response.bytes().await.map_err(|e| {
                 Error::new(error::transport_kind(&e))
                     .response(status, &headers)
-                    .source(e)
+                    .with_source(e)
             })?;
             Ok(RawResponse {
                 status,
@@ -173,7 +173,7 @@ impl RawResponse {
         parsed.map_err(|e| {
             let mut error = Error::new(ErrorKind::Decode)
                 .response(self.status, &self.headers)
-                .source(e);
+                .with_source(e);
             if let Err(failure) = error::decode_json::<T>(&self.body) {
                 error = error.decode_failure(failure);
             }

@@ -7,40 +7,11 @@ use std::ops::Deref;
 use client_runtime::{RequestOptions, RuntimeClient};
 use progenitor_client::ResponseValue;
 
-use crate::error::{self, Error, ErrorKind};
-
-/// Runs `call` bounded by the handle's operation timeout, and maps a failure to [`Error`] with what the runtime saw
-/// of the call (its operation, its last response).
-pub(crate) async fn run<T, E, F>(
-    runtime: &client_runtime::Runtime,
-    call: F,
-    probe: fn(&[u8]) -> Option<error::DecodeFailure>,
-) -> Result<ResponseValue<T>, Error>
-where
-    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-    E: serde::Serialize,
-{
-    let limit = runtime.operation_timeout();
-    // The deadline runs inside the record, so a call that runs out of time still reports its operation.
-    let bounded = async { tokio::time::timeout(limit, call).await };
-    match client_runtime::record(bounded).await {
-        (Ok(Ok(value)), _) => Ok(value),
-        (Ok(Err(error)), record) => Err(error::from_progenitor(error, record, probe).await),
-        (Err(_), record) => {
-            let mut error = Error::new(ErrorKind::Timeout).message(format!(
-                "the operation took longer than its deadline of {limit:?}"
-            ));
-            if let Some(operation) = record.operation_id {
-                error = error.operation(operation);
-            }
-            Err(error)
-        }
-    }
-}
+use client_runtime::Error;
 
 /// A generated client under the SDK's runtime policy: it dereferences to the client, so every operation is there
-/// as a builder, and [`Api::call`] runs a builder's `send()` to the typed body or an [`Error`]. Used as
-/// [`Bronto`](crate::Bronto) and [`BluBracket`](crate::BluBracket).
+/// as a typed builder whose `call()` sends it under the policy and answers with the typed body or an [`Error`]
+/// (`bronto.list_api_keys().call().await?`). Used as [`Bronto`](crate::Bronto) and [`BluBracket`](crate::BluBracket).
 ///
 /// Per-call context (a tenant's credential, a deadline, extra headers) is a value: [`Api::with`] returns a handle
 /// that carries it, and every call, workflow, stream, spawned task and drop-time cancel made through that handle
@@ -76,7 +47,7 @@ impl<C: RuntimeClient> Api<C> {
     /// # async fn run(bronto: &sdk::Bronto) -> Result<(), sdk::Error> {
     /// use sdk::{Credential, RequestOptions};
     /// let tenant = bronto.with(RequestOptions::new().credential(Credential::api_key("tenant-a-key")));
-    /// let keys = tenant.call(tenant.list_api_keys().send()).await?;
+    /// let keys = tenant.list_api_keys().call().await?;
     /// // Workflows, raw calls and streams made through the handle carry the same credential on every request:
     /// let parsers: serde_json::Value = tenant.get("/parsers").await?;
     /// # let _ = (keys, parsers); Ok(()) }
@@ -90,8 +61,8 @@ impl<C: RuntimeClient> Api<C> {
         self.client.runtime().options()
     }
 
-    /// Runs one call of the generated client (`api.some_operation()...send()`, built on this handle) and returns
-    /// its typed body.
+    /// Runs a future of the generated client (`api.some_operation()...send()`, built on this handle) and returns
+    /// its typed body: the same as the builder's own `call()`, for code that holds the future.
     ///
     /// A body that does not decode into its type is an [`ErrorKind::Decode`] error naming the operation and the
     /// JSON path of the failing value; the body stays readable through [`Error::body_json`].
@@ -113,10 +84,7 @@ impl<C: RuntimeClient> Api<C> {
         T: serde::de::DeserializeOwned,
         E: serde::Serialize,
     {
-        run(self.client.runtime(), call, |body| {
-            error::decode_json::<T>(body).err()
-        })
-        .await
+        client_runtime::call::json(self.client.runtime(), call).await
     }
 
     /// Runs a call whose answer is not JSON (`-> ByteStream`, such as Bronto's `explain_error`); read the stream
@@ -134,6 +102,6 @@ impl<C: RuntimeClient> Api<C> {
         >,
         E: serde::Serialize,
     {
-        run(self.client.runtime(), call, |_| None).await
+        client_runtime::call::stream(self.client.runtime(), call).await
     }
 }

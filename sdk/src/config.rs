@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use client_runtime::{Credential, RetryPolicy, Timeouts};
 
-use crate::error::{Error, ErrorKind};
+use client_runtime::{Error, ErrorKind};
 
 /// Environment variables read by [`Config::from_env`].
 pub mod env {

@@ -7,7 +7,7 @@ use futures::StreamExt as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
 use crate::bronto::Bronto;
-use crate::error::{Error, ErrorKind};
+use client_runtime::{Error, ErrorKind};
 
 /// What [`Bronto::export_to`] writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -286,9 +286,9 @@ impl Bronto {
         })?;
         // Every reqwest error of this request names the pre-signed URL, signature included: drop it.
         let transport = |e: reqwest::Error| {
-            Error::new(crate::error::transport_kind(&e))
+            Error::new(client_runtime::error::transport_kind(&e))
                 .operation(label.clone())
-                .source(e.without_url())
+                .with_source(e.without_url())
         };
         let response = storage
             .get(url)
@@ -299,7 +299,7 @@ impl Bronto {
         let status = response.status();
         if !status.is_success() {
             let headers = response.headers().clone();
-            let (body, truncated) = crate::error::read_bounded(response).await;
+            let (body, truncated) = client_runtime::error::read_bounded(response).await;
             // Object stores answer 403 (signature expired) or 404 (object gone) for a stale link.
             let kind = if matches!(status.as_u16(), 403 | 404 | 410) {
                 ErrorKind::ExportExpired
@@ -325,16 +325,16 @@ impl Bronto {
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<Transport>())
         {
-            Some(Transport(source)) => Error::new(crate::error::transport_kind(source))
+            Some(Transport(source)) => Error::new(client_runtime::error::transport_kind(source))
                 .operation(label.clone())
                 .message(source.to_string()),
             None if decoding => Error::new(ErrorKind::Decode)
                 .operation(label.clone())
                 .message("the export's Zstandard data is corrupt")
-                .source(e),
+                .with_source(e),
             None => Error::new(ErrorKind::Body)
                 .operation(label.clone())
-                .source(e),
+                .with_source(e),
         };
         let compressed = body
             .fill_buf()
@@ -363,7 +363,7 @@ impl Bronto {
                 Error::new(ErrorKind::Body)
                     .operation(label.clone())
                     .message("writing the export failed")
-                    .source(e)
+                    .with_source(e)
             })?;
             written += read as u64;
         }
@@ -371,7 +371,7 @@ impl Bronto {
             Error::new(ErrorKind::Body)
                 .operation(label.clone())
                 .message("writing the export failed")
-                .source(e)
+                .with_source(e)
         })?;
         let stored = stored.load(std::sync::atomic::Ordering::Relaxed);
         if let Some(announced) = export.bytes.filter(|announced| *announced > 0)

@@ -13,7 +13,7 @@
 //! // BRONTO_REGION=eu BRONTO_API_KEY=... in the environment
 //! let sdk = sdk::Sdk::from_env()?;
 //! let bronto = sdk.bronto()?;
-//! let keys = bronto.call(bronto.list_api_keys().send()).await?;
+//! let keys = bronto.list_api_keys().call().await?;
 //! for key in keys.api_keys {
 //!     println!("{:?} {:?}", key.name, key.roles);
 //! }
@@ -30,7 +30,7 @@
 //! let config = sdk::Config::builder().bronto_region("us").bronto_per_request_credentials().build()?;
 //! let sdk = sdk::Sdk::new(config)?;
 //! let tenant = sdk.bronto()?.with(RequestOptions::new().credential(Credential::api_key("tenant-a-key")));
-//! let keys = tenant.call(tenant.list_api_keys().send()).await?;
+//! let keys = tenant.list_api_keys().call().await?;
 //! # let _ = keys; Ok(()) }
 //! ```
 
@@ -40,7 +40,6 @@ mod blubracket;
 mod bronto;
 mod call;
 mod config;
-mod error;
 mod export;
 pub mod query;
 #[cfg(feature = "sandbox")]
@@ -51,8 +50,8 @@ pub use blubracket::BluBracket;
 pub use bronto::Bronto;
 pub use call::Api;
 pub use client_runtime::{Credential, PagingLimits, RequestOptions, RetryPolicy, Timeouts};
+pub use client_runtime::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
 pub use config::{Config, ConfigBuilder, env};
-pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
 pub use export::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
 pub use search::{AsyncSearch, AsyncSearchOptions};
 

@@ -6,7 +6,7 @@
 //! let sandbox = sdk::sandbox::Sandbox::start().await;
 //! let sdk = sdk::Sdk::new(sandbox.config())?;
 //! let bronto = sdk.bronto()?;
-//! let keys = bronto.call(bronto.list_api_keys().send()).await?;
+//! let keys = bronto.list_api_keys().call().await?;
 //! assert!(!keys.api_keys.is_empty());
 //! # Ok(()) }
 //! ```

@@ -12,7 +12,7 @@ use bronto_client::types::{
 use futures::Stream;
 
 use crate::bronto::Bronto;
-use crate::error::{Error, ErrorKind};
+use client_runtime::{Error, ErrorKind};
 
 /// The `href` of the link with relation `rel` in a search answer's `links`.
 ///

@@ -144,3 +144,50 @@ async fn a_timeout_names_the_operation() {
     assert_eq!(error.operation_id(), Some("list_api_keys"), "{error}");
     assert!(error.status().is_none(), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_builder_call_is_the_one_way_to_call_with_one_error_type() {
+    let server = MockServer::start_async().await;
+    server.mock(|when, then| {
+        when.method("GET").path("/datasets");
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(json!({"datasets": [{"id": "d-1", "dataset": 7}]}));
+    });
+    let sdk = sdk_for(&server);
+    let bronto = sdk.bronto().expect("bronto");
+    // No future to wrap: the builder sends under the runtime policy and answers with `sdk::Error`.
+    let error: sdk::Error = bronto
+        .list_datasets()
+        .call()
+        .await
+        .expect_err("dataset 7 is not a name");
+    assert_eq!(error.kind(), ErrorKind::Decode);
+    assert_eq!(error.operation_id(), Some("list_datasets"));
+    assert_eq!(error.json_path(), Some(".datasets[0].dataset"));
+
+    // A builder that cannot build its body converts into the same error with `?`.
+    async fn create(bronto: &sdk::Bronto) -> Result<(), sdk::Error> {
+        let request: sdk::bronto_api::types::CreateApiKeyRequest =
+            sdk::bronto_api::types::CreateApiKeyRequest::builder()
+                .name("no roles")
+                .try_into()?;
+        bronto.create_api_key().body(request).call().await?;
+        Ok(())
+    }
+    let error = create(bronto).await.expect_err("roles are required");
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+    assert!(error.to_string().contains("roles"), "{error}");
+}
+
+#[test]
+fn a_service_can_build_an_sdk_error_for_its_own_tests() {
+    let error = sdk::Error::new(ErrorKind::Status)
+        .operation("list_api_keys")
+        .message("the tenant is suspended");
+    assert_eq!(
+        error.to_string(),
+        "list_api_keys: error response: the tenant is suspended"
+    );
+    assert!(!error.is_auth());
+}

@@ -1,4 +1,5 @@
-//! [`Error`]: one error type for every call of the SDK, keeping what the server said.
+//! [`Error`]: one error type for every call through the runtime (the facade's `sdk::Error`), keeping what the server
+//! said. Services build their own for tests with [`Error::new`] and its builder methods.
 
 use std::fmt;
 use std::time::Duration;
@@ -53,7 +54,7 @@ pub enum ErrorKind {
     ResultsExpired,
     /// A paged stream could not go on exactly: the server ignored its paging parameters (a page repeated, a
     /// token followed twice, a page larger than asked for), sent a next link without a usable token, or the
-    /// stream reached its [`PagingLimits`](client_runtime::PagingLimits) cap. The items before it were delivered.
+    /// stream reached its [`PagingLimits`](crate::PagingLimits) cap. The items before it were delivered.
     Paging,
     /// The service ended an asynchronous search without results (`TIMED_OUT`, `CANCELLED_BY_USER`,
     /// `INTERNAL_SERVER_ERROR`).
@@ -98,7 +99,7 @@ impl RateLimit {
 /// did not decode, the JSON path of the failing value), and never a secret. Its `Debug` is as short.
 ///
 /// ```
-/// # fn handle(error: sdk::Error) {
+/// # fn handle(error: client_runtime::Error) {
 /// if error.is_rate_limited() {
 ///     let wait = error.rate_limit().retry_after.or(error.rate_limit().reset);
 ///     println!("slow down for {wait:?} (correlation id {:?})", error.correlation_id());
@@ -129,7 +130,17 @@ struct Inner {
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind) -> Self {
+    /// An error of `kind`, with nothing else known yet: add what applies with the builder methods. For services'
+    /// own tests and wrappers:
+    ///
+    /// ```
+    /// use client_runtime::{Error, ErrorKind};
+    /// let error = Error::new(ErrorKind::Status)
+    ///     .operation("list_api_keys")
+    ///     .message("the tenant is suspended");
+    /// assert_eq!(error.to_string(), "list_api_keys: error response: the tenant is suspended");
+    /// ```
+    pub fn new(kind: ErrorKind) -> Self {
         let inner = Inner {
             kind,
             operation: None,
@@ -151,40 +162,44 @@ impl Error {
     }
 
     /// The same error, classified as `kind`.
-    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
         self.inner.kind = kind;
         self
     }
 
-    pub(crate) fn details_text(mut self, details: impl Into<String>) -> Self {
+    /// Sets the vendor's error details.
+    pub fn details_text(mut self, details: impl Into<String>) -> Self {
         self.inner.details = Some(details.into());
         self
     }
 
-    pub(crate) fn message(mut self, message: impl Into<String>) -> Self {
+    /// Sets what the SDK (or the service building the error) says beyond the kind.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
         self.inner.message = Some(message.into());
         self
     }
 
     /// Records where in the response body decoding failed, and what was expected there.
-    pub(crate) fn decode_failure(mut self, failure: DecodeFailure) -> Self {
+    pub fn decode_failure(mut self, failure: DecodeFailure) -> Self {
         self.inner.json_path = Some(failure.path);
         self.inner.message = Some(failure.expected);
         self
     }
 
-    pub(crate) fn operation(mut self, operation: impl Into<String>) -> Self {
+    /// Sets the operation that failed.
+    pub fn operation(mut self, operation: impl Into<String>) -> Self {
         self.inner.operation = Some(operation.into());
         self
     }
 
-    pub(crate) fn source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+    /// Sets the underlying error.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.inner.source = Some(Box::new(source));
         self
     }
 
     /// Records the response's status and headers (credentials redacted) and the rate-limit state.
-    pub(crate) fn response(mut self, status: StatusCode, headers: &HeaderMap) -> Self {
+    pub fn response(mut self, status: StatusCode, headers: &HeaderMap) -> Self {
         self.inner.status = Some(status);
         self.inner.rate_limit = RateLimit::from_headers(headers);
         let mut kept = headers.clone();
@@ -205,7 +220,7 @@ impl Error {
 
     /// Keeps at most [`MAX_ERROR_BODY`] bytes of `body`, and reads the vendor's error fields when it is JSON
     /// (`correlation_id`, `type`, `details`, or BluBracket's `message`).
-    pub(crate) fn body(mut self, body: Bytes, truncated: bool) -> Self {
+    pub fn body(mut self, body: Bytes, truncated: bool) -> Self {
         if let Ok(serde_json::Value::Object(fields)) =
             serde_json::from_slice::<serde_json::Value>(&body)
         {
@@ -278,18 +293,14 @@ impl Error {
     /// The response body read again as JSON, without another request: for a response that did not decode into
     /// its type, the data that did arrive. `None` when there is no body, or it is not JSON (or was truncated).
     ///
-    /// ```no_run
-    /// # async fn run(bronto: &sdk::Bronto) -> Result<(), sdk::Error> {
-    /// match bronto.call(bronto.list_datasets().send()).await {
-    ///     Ok(list) => println!("{} datasets", list.datasets.len()),
-    ///     Err(error) if error.kind() == sdk::ErrorKind::Decode => {
-    ///         eprintln!("{error}"); // names the operation and the JSON path that failed
-    ///         let raw = error.body_json().unwrap_or_default();
-    ///         println!("{} datasets (raw)", raw["datasets"].as_array().map_or(0, Vec::len));
-    ///     }
-    ///     Err(error) => return Err(error),
+    /// ```
+    /// # fn show(error: client_runtime::Error) {
+    /// if error.kind() == client_runtime::ErrorKind::Decode {
+    ///     eprintln!("{error}"); // names the operation and the JSON path that failed
+    ///     let raw = error.body_json().unwrap_or_default();
+    ///     println!("{} datasets (raw)", raw["datasets"].as_array().map_or(0, Vec::len));
     /// }
-    /// # Ok(()) }
+    /// # }
     /// ```
     pub fn body_json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(self.inner.body.as_ref()?).ok()
@@ -314,10 +325,7 @@ impl Error {
     /// (The SDK has already retried these where that was safe.)
     pub fn is_retryable(&self) -> bool {
         matches!(self.inner.kind, ErrorKind::Connect | ErrorKind::Timeout)
-            || self
-                .inner
-                .status
-                .is_some_and(client_runtime::is_retryable_status)
+            || self.inner.status.is_some_and(crate::is_retryable_status)
     }
 
     /// `true` for a 429.
@@ -450,32 +458,18 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<bronto_client::types::error::ConversionError> for Error {
-    /// A typed builder that could not build its value (a required member missing, a value out of range).
-    fn from(error: bronto_client::types::error::ConversionError) -> Self {
-        Error::new(ErrorKind::InvalidRequest).message(error.to_string())
-    }
-}
-
-impl From<blubracket_client::types::error::ConversionError> for Error {
-    /// A typed builder that could not build its value (a required member missing, a value out of range).
-    fn from(error: blubracket_client::types::error::ConversionError) -> Self {
-        Error::new(ErrorKind::InvalidRequest).message(error.to_string())
-    }
-}
-
 /// Where a JSON body failed to decode into its type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DecodeFailure {
+pub struct DecodeFailure {
     /// The path of the failing value, `.` for the root (`.datasets[1].parser_id`).
-    pub(crate) path: String,
+    pub path: String,
     /// What serde expected there.
-    pub(crate) expected: String,
+    pub expected: String,
 }
 
 /// Decodes `body` as `T`, and on failure says where. (Decoding through `serde_path_to_error` costs a little on
 /// every value, so the generated calls decode plainly and only a failure is decoded again this way.)
-pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeFailure> {
+pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeFailure> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -496,7 +490,7 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result
 }
 
 /// Maps a transport error (no response) to its kind.
-pub(crate) fn transport_kind(error: &reqwest::Error) -> ErrorKind {
+pub fn transport_kind(error: &reqwest::Error) -> ErrorKind {
     if error.is_timeout() {
         ErrorKind::Timeout
     } else if error.is_redirect() {
@@ -513,7 +507,7 @@ pub(crate) fn transport_kind(error: &reqwest::Error) -> ErrorKind {
 }
 
 /// Reads at most [`MAX_ERROR_BODY`] bytes of a response, and says whether more was left.
-pub(crate) async fn read_bounded(mut response: reqwest::Response) -> (Bytes, bool) {
+pub async fn read_bounded(mut response: reqwest::Response) -> (Bytes, bool) {
     let mut kept = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
         let room = MAX_ERROR_BODY.saturating_sub(kept.len());
@@ -529,9 +523,9 @@ pub(crate) async fn read_bounded(mut response: reqwest::Response) -> (Bytes, boo
 /// generated error does not carry it.
 ///
 /// `probe` decodes a success body again to find where it failed (see [`decode_json`]).
-pub(crate) async fn from_progenitor<E: serde::Serialize>(
+pub async fn from_progenitor<E: serde::Serialize>(
     error: progenitor_client::Error<E>,
-    record: client_runtime::CallRecord,
+    record: crate::CallRecord,
     probe: fn(&[u8]) -> Option<DecodeFailure>,
 ) -> Error {
     use progenitor_client::Error as P;
@@ -562,7 +556,7 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
                 .body(body, truncated)
         }
         P::InvalidResponsePayload(bytes, source) => {
-            let mut error = Error::new(ErrorKind::Decode).source(source);
+            let mut error = Error::new(ErrorKind::Decode).with_source(source);
             let mut success = true;
             if let Some(meta) = &meta {
                 error = error.response(meta.status, &meta.headers);
@@ -579,7 +573,7 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
         }
         P::CommunicationError(source) => {
             let kind = transport_kind(&source);
-            Error::new(kind).source(source)
+            Error::new(kind).with_source(source)
         }
         P::ResponseBodyError(source) => {
             let kind = if source.is_timeout() {
@@ -587,7 +581,7 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
             } else {
                 ErrorKind::Body
             };
-            let mut error = Error::new(kind).source(source);
+            let mut error = Error::new(kind).with_source(source);
             if let Some(meta) = &meta {
                 error = error.response(meta.status, &meta.headers);
             }
@@ -595,7 +589,7 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
         }
         P::InvalidRequest(message) => Error::new(ErrorKind::InvalidRequest).message(message),
         P::Custom(message) => Error::new(ErrorKind::Credential).message(message),
-        P::InvalidUpgrade(source) => Error::new(ErrorKind::Connect).source(source),
+        P::InvalidUpgrade(source) => Error::new(ErrorKind::Connect).with_source(source),
     };
     if let Some(operation) = operation {
         mapped.inner.operation = Some(operation.to_string());
