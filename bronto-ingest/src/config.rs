@@ -282,20 +282,21 @@ impl IngestConfig {
             optional("x-bronto-tags", Some(&text))?;
         }
 
-        // The runtime sends each attempt with this configuration's own limits: its request timeout is the
-        // attempt's (and the operation's: one `execute` is one attempt here), and its in-flight bound is the
-        // runtime's, so neither is overridden by the runtime's defaults. Retries are this crate's batch loop.
+        // The runtime sends and retries each batch with this configuration's own limits: its request timeout is
+        // each attempt's, its in-flight bound the runtime's, and its retry policy the one retry loop (with the
+        // client's retry budget). A batch has no overall deadline: it is retried until its policy gives up.
         let runtime = Runtime::builder(base_url.as_str())
             .credential(credential)
             .auth_scheme(AuthScheme::bronto())
             .timeouts(client_runtime::Timeouts {
                 connect: self.connect_timeout,
                 attempt: self.request_timeout,
-                operation: self.request_timeout,
+                operation: Duration::MAX,
                 idle: self.request_timeout,
             })
             .max_in_flight(self.max_in_flight)
-            .retry(RetryPolicy::none())
+            .retry(crate::worker::delivery_policy(self.retry.clone()))
+            .retry_safe_posts([crate::worker::OPERATION])
             .user_agent(concat!("bronto-ingest/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Prepared {

@@ -58,7 +58,7 @@ impl Ingestor {
                 headers: prepared.headers,
                 compression: config.compression,
                 limit: config.max_batch_bytes,
-                retry: config.retry,
+                retry: crate::worker::delivery_policy(config.retry.clone()),
                 timeout: config.request_timeout,
                 shared: Arc::clone(&shared),
             }),

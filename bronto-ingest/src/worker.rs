@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use client_runtime::{RetryPolicy, Runtime, is_retryable_status, server_delay};
+use client_runtime::{RetryPolicy, Runtime};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_ENCODING, HeaderMap, HeaderValue};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
@@ -215,11 +215,7 @@ impl Dispatcher {
         }
         if self.batch.is_empty() {
             // A linger too long to add (`Duration::MAX`: wait for a full batch or a flush) saturates at a year.
-            let now = Instant::now();
-            self.deadline = Some(
-                now.checked_add(self.linger)
-                    .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365)),
-            );
+            self.deadline = Some(Instant::now() + client_runtime::saturate(self.linger));
         }
         self.batch.push(event);
         self.batch_bytes += size;
@@ -267,18 +263,19 @@ enum Outcome {
 /// Whether a failed attempt is worth another one.
 enum Attempt {
     Done(Outcome),
+    /// Still failing after the runtime's retries: the last failure.
     Retry {
-        hint: Option<Duration>,
         last: String,
     },
 }
 
-/// 429, 408, 502-504 (the shared policy) and the other 5xx except 501 and 505, which no retry fixes.
-fn retryable(status: StatusCode) -> bool {
-    is_retryable_status(status)
-        || (status.is_server_error()
-            && status != StatusCode::NOT_IMPLEMENTED
-            && status != StatusCode::HTTP_VERSION_NOT_SUPPORTED)
+/// The operation id ingestion's requests run under (a POST the runtime may send again: delivery is at least once).
+pub(crate) const OPERATION: &str = "ingest";
+
+/// The policy a batch is delivered under: the configured one, also retrying the other 5xx but 501 and 505 (a batch
+/// can be sent again: delivery is at least once).
+pub(crate) fn delivery_policy(configured: RetryPolicy) -> RetryPolicy {
+    configured.retry_server_errors(true)
 }
 
 impl Delivery {
@@ -312,7 +309,8 @@ impl Delivery {
         }
     }
 
-    /// One batch: the body is built once, then sent until it succeeds, fails for good, or retries run out.
+    /// One batch: the body is built once, then sent (and retried by the runtime) until it succeeds, fails for good,
+    /// or retries run out.
     async fn send_batch(&self, events: &[EncodedEvent]) -> Outcome {
         let raw = body::ndjson(events);
         let (compression, limit) = (self.compression, self.limit);
@@ -329,25 +327,21 @@ impl Delivery {
             Err(e) => return Outcome::Failed(FailureReason::Internal(e.to_string())),
         };
         let count = events.len() as u64;
-        let mut delays = self.retry.backoff();
-        let mut attempts = 0u32;
-        loop {
-            attempts += 1;
-            self.shared.update(|report| report.requests += 1);
-            let (hint, last) = match self.attempt(&body).await {
-                Attempt::Done(outcome) => return outcome,
-                Attempt::Retry { hint, last } => (hint, last),
-            };
-            let Some(computed) = delays.next() else {
-                return Outcome::Failed(FailureReason::RetriesExhausted { attempts, last });
-            };
-            let delay = self.retry.delay(computed, hint);
-            tracing::debug!(attempt = attempts, ?delay, %last, "bronto ingestion: retrying");
-            self.shared.update(|report| {
-                report.retried += count;
-                report.retried_requests += 1;
-            });
-            tokio::time::sleep(delay).await;
+        // The runtime sends and retries (one retry policy and budget for every client of the workspace); what it
+        // saw of the attempts goes into the report.
+        let (attempt, record) = client_runtime::record(self.attempt(&body)).await;
+        let attempts = record.attempts.max(1);
+        let retries = u64::from(attempts - 1);
+        self.shared.update(|report| {
+            report.requests += u64::from(attempts);
+            report.retried += count * retries;
+            report.retried_requests += retries;
+        });
+        match attempt {
+            Attempt::Done(outcome) => outcome,
+            Attempt::Retry { last, .. } => {
+                Outcome::Failed(FailureReason::RetriesExhausted { attempts, last })
+            }
         }
     }
 
@@ -356,7 +350,7 @@ impl Delivery {
         let mut request = http
             .post(self.url.clone())
             .headers(self.headers.clone())
-            .timeout(self.timeout)
+            .timeout(client_runtime::saturate(self.timeout))
             .body(body.bytes.clone());
         if let Some(encoding) = body.encoding {
             request = request.header(CONTENT_ENCODING, HeaderValue::from_static(encoding));
@@ -367,13 +361,10 @@ impl Delivery {
                 return Attempt::Done(Outcome::Failed(FailureReason::Internal(e.to_string())));
             }
         };
-        let response = match self.runtime.execute(http, request, "ingest").await {
+        let response = match self.runtime.execute(http, request, OPERATION).await {
             Ok(response) => response,
             Err(e) => {
-                return Attempt::Retry {
-                    hint: None,
-                    last: describe(&e),
-                };
+                return Attempt::Retry { last: describe(&e) };
             }
         };
         let status = response.status();
@@ -386,11 +377,9 @@ impl Delivery {
             let _ = response.bytes().await;
             return Attempt::Done(Outcome::TooLarge);
         }
-        if retryable(status) {
-            let hint = server_delay(response.headers());
+        if self.retry.retries_status(status) {
             let _ = response.bytes().await;
             return Attempt::Retry {
-                hint,
                 last: format!("status {}", status.as_u16()),
             };
         }
@@ -428,13 +417,15 @@ mod tests {
     fn retryable_statuses_include_5xx_but_not_permanent_ones() {
         for code in [408u16, 429, 500, 502, 503, 504, 507, 599] {
             assert!(
-                retryable(StatusCode::from_u16(code).expect("status")),
+                delivery_policy(RetryPolicy::default())
+                    .retries_status(StatusCode::from_u16(code).expect("status")),
                 "{code}"
             );
         }
         for code in [400u16, 401, 403, 404, 413, 422, 501, 505] {
             assert!(
-                !retryable(StatusCode::from_u16(code).expect("status")),
+                !delivery_policy(RetryPolicy::default())
+                    .retries_status(StatusCode::from_u16(code).expect("status")),
                 "{code}"
             );
         }

@@ -935,7 +935,7 @@ async fn the_request_timeout_is_the_one_that_holds() {
 }
 
 #[tokio::test]
-async fn a_linger_of_duration_max_does_not_panic() {
+async fn duration_max_in_every_ingestion_setting_does_not_panic() {
     let server = MockServer::start_async().await;
     let accepted = server
         .mock_async(|when, then| {
@@ -943,7 +943,12 @@ async fn a_linger_of_duration_max_does_not_panic() {
             then.status(200);
         })
         .await;
-    let ingestor = build(config(&server.base_url()).linger(Duration::MAX));
+    let ingestor = build(
+        config(&server.base_url())
+            .linger(Duration::MAX)
+            .request_timeout(Duration::MAX)
+            .connect_timeout(Duration::MAX),
+    );
     ingestor.send(event(0)).await.expect("accepted");
     let report = ingestor.flush().await.expect("flushed");
     assert_eq!(report.sent, 1);

@@ -144,10 +144,10 @@ pub(crate) fn build(settings: &HttpSettings) -> reqwest::Result<reqwest::Client>
         }
     });
     reqwest::Client::builder()
-        .connect_timeout(settings.connect_timeout)
+        .connect_timeout(crate::saturate(settings.connect_timeout))
         // Each read of a response (headers or body) must make progress within this: a server that stalls
         // mid-body fails the read, however long the attempt's budget.
-        .read_timeout(settings.idle_timeout)
+        .read_timeout(crate::saturate(settings.idle_timeout))
         .user_agent(settings.user_agent.clone())
         .redirect(policy)
         .build()

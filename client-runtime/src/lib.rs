@@ -39,3 +39,18 @@ pub use options::{
 pub use paging::PagingLimits;
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};
+
+/// The longest duration handed to the HTTP client or the clock: a year. Longer settings (`Duration::MAX` for "no
+/// limit") are saturated to it rather than overflowing an `Instant` (which panics).
+pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(365 * 86_400);
+
+/// `duration`, at most [`LONGEST_WAIT`].
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(client_runtime::saturate(Duration::MAX), client_runtime::LONGEST_WAIT);
+/// assert_eq!(client_runtime::saturate(Duration::from_secs(5)), Duration::from_secs(5));
+/// ```
+pub fn saturate(duration: std::time::Duration) -> std::time::Duration {
+    duration.min(LONGEST_WAIT)
+}

@@ -137,6 +137,7 @@ pub struct ResponseMeta {
 pub(crate) struct CallScope {
     pub(crate) last_response: Arc<Mutex<Option<ResponseMeta>>>,
     pub(crate) operation: Arc<Mutex<Option<&'static str>>>,
+    pub(crate) attempts: Arc<Mutex<u32>>,
 }
 
 /// What a call's scope saw: the operation it ran (even when it failed before a request was sent) and the last
@@ -147,6 +148,8 @@ pub struct CallRecord {
     pub operation_id: Option<&'static str>,
     /// What the runtime saw of the last response.
     pub response: Option<ResponseMeta>,
+    /// Attempts the runtime made (0 when none was sent).
+    pub attempts: u32,
 }
 
 /// Notes the operation a generated call runs, in the scope of the call in progress. The generated `send()` of every
@@ -170,7 +173,9 @@ pub async fn record<F: Future>(future: F) -> (F::Output, CallRecord) {
     let scope = CallScope::default();
     let last = scope.last_response.clone();
     let operation = scope.operation.clone();
+    let attempts = scope.attempts.clone();
     let output = CALL_SCOPE.scope(scope, future).await;
+    let attempts = attempts.lock().map(|guard| *guard).unwrap_or_default();
     let response = last.lock().ok().and_then(|mut guard| guard.take());
     let operation_id = operation
         .lock()
@@ -182,6 +187,7 @@ pub async fn record<F: Future>(future: F) -> (F::Output, CallRecord) {
         CallRecord {
             operation_id,
             response,
+            attempts,
         },
     )
 }

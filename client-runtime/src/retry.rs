@@ -28,6 +28,7 @@ pub struct RetryPolicy {
     max_server_delay: Duration,
     jitter: bool,
     budget: u32,
+    server_errors: bool,
 }
 
 impl Default for RetryPolicy {
@@ -41,6 +42,7 @@ impl Default for RetryPolicy {
             max_server_delay: Duration::from_secs(30),
             jitter: true,
             budget: 500,
+            server_errors: false,
         }
     }
 }
@@ -87,6 +89,22 @@ impl RetryPolicy {
     pub fn retry_budget(mut self, tokens: u32) -> Self {
         self.budget = tokens;
         self
+    }
+
+    /// Also retries every other 5xx but 501 and 505, which no retry fixes (for idempotent deliveries such as
+    /// ingestion's batches; off by default).
+    pub fn retry_server_errors(mut self, retry: bool) -> Self {
+        self.server_errors = retry;
+        self
+    }
+
+    /// `true` when an answer with `status` is worth another attempt under this policy.
+    pub fn retries_status(&self, status: StatusCode) -> bool {
+        is_retryable_status(status)
+            || (self.server_errors
+                && status.is_server_error()
+                && status != StatusCode::NOT_IMPLEMENTED
+                && status != StatusCode::HTTP_VERSION_NOT_SUPPORTED)
     }
 
     /// The retry budget's capacity.

@@ -14,8 +14,7 @@ use crate::credential::{AuthScheme, Credential};
 use crate::http_client::{self, BaseUrl, BaseUrlError, HttpSettings};
 use crate::options::{self, RequestOptions, ResponseMeta};
 use crate::retry::{
-    RETRY_COST, RetryBudget, RetryPolicy, SUCCESS_REFUND, TIMEOUT_RETRY_COST, is_retryable_status,
-    server_delay,
+    RETRY_COST, RetryBudget, RetryPolicy, SUCCESS_REFUND, TIMEOUT_RETRY_COST, server_delay,
 };
 
 /// Where a client's credential comes from. There is no fallback between the modes.
@@ -181,11 +180,10 @@ pub struct Runtime {
     options: Arc<RequestOptions>,
 }
 
-/// `start + wait`, or a year from `start` when that overflows (`Duration::MAX` asks for no deadline).
+/// `start + wait`, at most [`LONGEST_WAIT`](crate::LONGEST_WAIT) from `start` (`Duration::MAX` asks for no
+/// deadline).
 fn far_or(start: Instant, wait: Duration) -> Instant {
-    start
-        .checked_add(wait)
-        .unwrap_or_else(|| start + Duration::from_secs(86_400 * 365))
+    start + crate::saturate(wait)
 }
 
 /// Response headers that may carry the vendor's correlation id.
@@ -399,7 +397,7 @@ impl Runtime {
 
             if result
                 .as_ref()
-                .is_ok_and(|response| !is_retryable_status(response.status()))
+                .is_ok_and(|response| !self.shared.retry.retries_status(response.status()))
             {
                 // A success refunds what its retries cost, or a token when it needed none.
                 self.shared
@@ -410,7 +408,7 @@ impl Runtime {
                 return self.finish(result, operation_id, attempt, scope.as_ref());
             };
             let hint = match &result {
-                Ok(response) if is_retryable_status(response.status()) => {
+                Ok(response) if self.shared.retry.retries_status(response.status()) => {
                     Some(server_delay(response.headers()))
                 }
                 Err(error) if error.is_connect() || error.is_timeout() || error.is_request() => {
@@ -506,6 +504,11 @@ impl Runtime {
         attempts: u32,
         scope: Option<&options::CallScope>,
     ) -> reqwest::Result<Response> {
+        if let Some(scope) = scope
+            && let Ok(mut slot) = scope.attempts.lock()
+        {
+            *slot = attempts;
+        }
         if let (Ok(response), Some(scope)) = (&result, scope)
             && let Ok(mut slot) = scope.last_response.lock()
         {

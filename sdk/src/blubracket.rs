@@ -112,7 +112,7 @@ fn pages<T: Send + 'static>(
             Err(PageError::Call(error)) => {
                 let record = client_runtime::CallRecord {
                     operation_id: Some(operation),
-                    response: None,
+                    ..Default::default()
                 };
                 Err(error::from_progenitor(error, record, |_| None).await)
             }

@@ -237,7 +237,7 @@ impl Bronto {
             if export.status == Some(ExportStatus::Complete) {
                 break;
             }
-            if started.elapsed() + options.poll_interval > options.deadline {
+            if started.elapsed().saturating_add(options.poll_interval) > options.deadline {
                 return Err(Error::new(ErrorKind::PollTimeout)
                     .operation(format!("export {export_id}"))
                     .message(format!("not complete after {:?}", options.deadline)));
@@ -292,7 +292,7 @@ impl Bronto {
         };
         let response = storage
             .get(url)
-            .timeout(options.download_timeout)
+            .timeout(client_runtime::saturate(options.download_timeout))
             .send()
             .await
             .map_err(transport)?;

@@ -189,7 +189,7 @@ impl AsyncSearch {
             let wait = client_runtime::server_delay(response.headers())
                 .unwrap_or(options.poll_interval)
                 .min(MAX_POLL_WAIT);
-            if started.elapsed() + wait > options.deadline {
+            if started.elapsed().saturating_add(wait) > options.deadline {
                 return Err(Error::new(ErrorKind::PollTimeout)
                     .operation("getSearchStatus")
                     .message(format!(
@@ -311,7 +311,7 @@ impl Bronto {
                     .message(format!("page {page_number}: {problem}"))
             };
             if let Some(asked) = request.per_page
-                && page.events.len() as u64 > u64::from(asked.get())
+                && page.events.len() as u64 > asked.get()
             {
                 return Err(paging(format!(
                     "{} events, more than the {asked} per page asked for (the server ignores per_page)",

@@ -348,6 +348,7 @@ async fn duration_max_in_every_timeout_setting_does_not_panic() {
         .bronto_api_key("k-max")
         .connect_timeout(Duration::MAX)
         .attempt_timeout(Duration::MAX)
+        .idle_timeout(Duration::MAX)
         .operation_timeout(Duration::MAX)
         .build()
         .expect("config");
@@ -361,4 +362,49 @@ async fn duration_max_in_every_timeout_setting_does_not_panic() {
         .await
         .expect("a call with no deadline at all");
     keys.assert_calls(1);
+}
+
+#[tokio::test]
+async fn a_blubracket_stream_carries_its_handle_options_on_every_page() {
+    // BluBracket's credential belongs to its tenant host (one client per tenant); what a handle carries there is
+    // a deadline and headers, on every page.
+    let server = MockServer::start_async().await;
+    let pages: Vec<_> = (1..=3)
+        .map(|page| {
+            server.mock(|when, then| {
+                when.method(Method::POST)
+                    .header("x-purpose", "audit-export")
+                    .header("authorization", "Bearer blu-token-3333")
+                    .json_body_includes(json!({"page": page}).to_string());
+                let body = if page < 3 {
+                    json!([{"alert_id": format!("a{page}")}])
+                } else {
+                    json!([])
+                };
+                then.status(200).json_body(body);
+            })
+        })
+        .collect();
+    let config = Config::builder()
+        .blubracket_tenant(server.base_url())
+        .blubracket_token("blu-token-3333")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let handle = sdk.blubracket().expect("blubracket").with(
+        RequestOptions::new()
+            .header("x-purpose", "audit-export")
+            .expect("a header"),
+    );
+    let request = sdk::blubracket_api::types::SearchRequest::new([]).with_limit(1);
+    let alerts: Vec<_> =
+        tokio::spawn(async move { handle.alerts(request).try_collect::<Vec<_>>().await })
+            .await
+            .expect("joined")
+            .expect("every page");
+    assert_eq!(alerts.len(), 2);
+    for page in &pages {
+        page.assert_calls(1);
+    }
 }
