@@ -104,7 +104,7 @@ impl Client {
                 return Ok(response.into_inner());
             }
             let waited = started.elapsed();
-            if waited + polling.interval > polling.timeout {
+            if waited.saturating_add(polling.interval) > polling.timeout {
                 return Err(ScanWaitError::TimedOut {
                     scan_uuid: scan_uuid.to_string(),
                     polls,
