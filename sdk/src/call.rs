@@ -64,7 +64,7 @@ impl<C: RuntimeClient> Api<C> {
     /// Runs a future of the generated client (`api.some_operation()...send()`, built on this handle) and returns
     /// its typed body: the same as the builder's own `call()`, for code that holds the future.
     ///
-    /// A body that does not decode into its type is an [`ErrorKind::Decode`] error naming the operation and the
+    /// A body that does not decode into its type is an [`ErrorKind::Decode`](crate::ErrorKind::Decode) error naming the operation and the
     /// JSON path of the failing value; the body stays readable through [`Error::body_json`].
     pub async fn call<T, E, F>(&self, call: F) -> Result<T, Error>
     where
