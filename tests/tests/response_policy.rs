@@ -14,6 +14,22 @@ use serde_json::Value;
 /// Decodes a body as one operation's success type and re-serialises it (`None`: no JSON success body).
 type Decoder<'a> = Box<dyn Fn(&[u8]) -> Option<Result<Value, String>> + 'a>;
 
+/// Every operation of a client's `operations::ALL` that has a JSON success body, with its decoder.
+macro_rules! decoders {
+    ($client:ident) => {
+        $client::operations::ALL
+            .iter()
+            .filter(|op| op.decode_success(b"null").is_some())
+            .map(|op| {
+                let decode: Decoder<'_> = Box::new(move |body| {
+                    op.decode_success(body)
+                        .map(|r| r.map_err(|e| e.to_string()))
+                });
+                (op.id, decode)
+            })
+    };
+}
+
 /// The values `samples` gives formatted strings (uuid, date-time, date).
 const FORMATTED_SAMPLES: [&str; 3] = [
     "3fa85f64-5717-4562-b3fc-2c963f66afa6",
@@ -162,16 +178,7 @@ fn every_bronto_response_type_tolerates_missing_null_and_empty_members() {
     let counts = check_every_response_type(
         integration_tests::bronto_document(),
         &kept,
-        bronto_client::operations::ALL
-            .iter()
-            .filter(|op| op.decode_success(b"null").is_some())
-            .map(|op| {
-                let decode: Decoder<'_> = Box::new(move |body| {
-                    op.decode_success(body)
-                        .map(|r| r.map_err(|e| e.to_string()))
-                });
-                (op.id, decode)
-            }),
+        decoders!(bronto_client),
     );
     eprintln!("Bronto: {counts:?}");
     assert!(counts.operations >= 95, "{counts:?}");
@@ -184,16 +191,7 @@ fn every_blubracket_response_type_tolerates_missing_null_and_empty_members() {
     let counts = check_every_response_type(
         integration_tests::blubracket::blubracket_document(),
         &kept,
-        blubracket_client::operations::ALL
-            .iter()
-            .filter(|op| op.decode_success(b"null").is_some())
-            .map(|op| {
-                let decode: Decoder<'_> = Box::new(move |body| {
-                    op.decode_success(body)
-                        .map(|r| r.map_err(|e| e.to_string()))
-                });
-                (op.id, decode)
-            }),
+        decoders!(blubracket_client),
     );
     eprintln!("BluBracket: {counts:?}");
     assert!(counts.operations >= 6, "{counts:?}");
