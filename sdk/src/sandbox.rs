@@ -48,6 +48,7 @@ pub struct Sandbox {
     blubracket: MockServer,
     storage: MockServer,
     export_file: Vec<u8>,
+    stored_export: Vec<u8>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -214,11 +215,15 @@ impl Sandbox {
             })
             .collect::<String>()
             .into_bytes();
+        // Stored as the live service stores exports: Zstandard-compressed (`export_to` hands back the data).
+        let stored_export = zstd::encode_all(&export_file[..], 3)
+            .unwrap_or_else(|e| unreachable!("compressing in memory cannot fail: {e}"));
         let sandbox = Self {
             bronto,
             blubracket,
             storage,
             export_file,
+            stored_export,
         };
         sandbox.seed_bronto();
         sandbox.seed_blubracket();
@@ -246,7 +251,8 @@ impl Sandbox {
         self.bronto.base_url()
     }
 
-    /// The bytes the sandbox's export downloads.
+    /// The data of the sandbox's export (what `export_to` writes; the object it downloads is its Zstandard
+    /// compression, as on the live service).
     pub fn export_file(&self) -> &[u8] {
         &self.export_file
     }
@@ -335,10 +341,10 @@ impl Sandbox {
 
         // Export: created at 0 %, then 50 %, then complete with its file on the storage host.
         let location = format!(
-            "{}/sandbox-bucket/{EXPORT_ID}.ndjson?X-Amz-Signature=sandbox",
+            "{}/sandbox-bucket/{EXPORT_ID}.ndjson.zst?X-Amz-Signature=sandbox",
             self.storage.base_url()
         );
-        let size = self.export_file.len();
+        let size = self.stored_export.len();
         server.create_export(|when, then| {
             let _ = when.into_inner().header("x-bronto-api-key", key);
             let _ = then.created(&typed::<types::Export>(seed::export(0, "", size)));
@@ -358,13 +364,13 @@ impl Sandbox {
         });
         self.storage.mock(|when, then| {
             when.method("GET")
-                .path(format!("/sandbox-bucket/{EXPORT_ID}.ndjson"))
+                .path(format!("/sandbox-bucket/{EXPORT_ID}.ndjson.zst"))
                 .query_param("X-Amz-Signature", "sandbox")
                 .header_missing("x-bronto-api-key")
                 .header_missing("authorization");
             then.status(200)
-                .header("content-type", "application/x-ndjson")
-                .body(self.export_file.clone());
+                .header("content-type", "application/zstd")
+                .body(self.stored_export.clone());
         });
     }
 }
