@@ -176,6 +176,11 @@ pub mod seed {
             .collect()
     }
 
+    /// The vendor's error body.
+    pub fn error(code: u16, kind: &str, details: &str) -> Value {
+        json!({"code": code, "type": kind, "details": details, "correlation_id": format!("sandbox-{code}")})
+    }
+
     /// The export's state at `percent`.
     pub fn export(percent: i64, location: &str, bytes: usize) -> Value {
         let status = match percent {
@@ -371,6 +376,25 @@ impl Sandbox {
             then.status(200)
                 .header("content-type", "application/zstd")
                 .body(self.stored_export.clone());
+        });
+
+        // Last, as the service answers what nothing above matched: a missing or wrong key is a 401, any other
+        // request a 404, each with the vendor's error body (mocks match in the order they were defined).
+        server.mock(|when, then| {
+            when.is_false(move |request| {
+                request.headers_vec().iter().any(|(name, value)| {
+                    name.eq_ignore_ascii_case("x-bronto-api-key") && value == key
+                })
+            });
+            then.respond_with(|_| {
+                json_response(401, &seed::error(401, "Unauthorized", "invalid API key"))
+            });
+        });
+        server.mock(|when, then| {
+            when.any_request();
+            then.respond_with(|_| {
+                json_response(404, &seed::error(404, "Not Found", "no such resource"))
+            });
         });
     }
 }

@@ -203,7 +203,10 @@ async fn every_tour_workflow_runs_against_the_sandbox() {
         .expect("export");
     assert_eq!(file, sandbox.export_file());
     assert_eq!(outcome.written as usize, sandbox.export_file().len());
-    assert!(outcome.decompressed, "the sandbox stores its export as the service does");
+    assert!(
+        outcome.decompressed,
+        "the sandbox stores its export as the service does"
+    );
     assert!((outcome.bytes as usize) < sandbox.export_file().len());
     assert_eq!(progress, [0, 50, 100]);
 
@@ -221,4 +224,33 @@ async fn every_tour_workflow_runs_against_the_sandbox() {
         .await
         .expect("events");
     assert_eq!(events.len(), 4);
+}
+
+#[tokio::test]
+async fn the_sandbox_answers_a_wrong_key_and_an_unknown_route_like_the_service() {
+    let sandbox = sdk::sandbox::Sandbox::start().await;
+    let wrong = sdk::Sdk::new(
+        sandbox
+            .config_builder()
+            .bronto_api_key("not-the-sandbox-key")
+            .build()
+            .expect("config"),
+    )
+    .expect("sdk");
+    let bronto = wrong.bronto().expect("bronto");
+    let error = bronto.list_api_keys().call().await.expect_err("401");
+    assert!(error.is_auth(), "{error}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(error.correlation_id(), Some("sandbox-401"));
+
+    let right = sdk::Sdk::new(sandbox.config()).expect("sdk");
+    let bronto = right.bronto().expect("bronto");
+    let error = bronto
+        .get::<serde_json::Value>("/no/such/route")
+        .await
+        .expect_err("404");
+    assert!(error.is_not_found(), "{error}");
+    assert_eq!(error.details(), Some("no such resource"));
+    // The seeded routes still answer the right key.
+    bronto.list_api_keys().call().await.expect("seeded");
 }
