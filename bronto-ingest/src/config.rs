@@ -468,3 +468,10 @@ mod tests {
         );
     }
 }
+
+impl From<ConfigError> for client_runtime::Error {
+    /// The SDK's one error type: an invalid ingestion configuration.
+    fn from(error: ConfigError) -> Self {
+        client_runtime::Error::new(client_runtime::ErrorKind::Config).message(error.to_string())
+    }
+}

@@ -80,3 +80,40 @@ pub enum IngestError {
     #[error("the ingestor is closed")]
     Closed,
 }
+
+impl<T> From<SendError<T>> for client_runtime::Error {
+    /// The SDK's one error type: a closed ingestor is a configuration error (nothing more can be sent through it),
+    /// a refused event an invalid request. The event itself is dropped; keep it with `into_event` first if needed.
+    fn from(error: SendError<T>) -> Self {
+        let kind = match &error {
+            SendError::Closed(_) => client_runtime::ErrorKind::Config,
+            SendError::Rejected { .. } => client_runtime::ErrorKind::InvalidRequest,
+        };
+        client_runtime::Error::new(kind)
+            .operation("ingest")
+            .message(error.to_string())
+    }
+}
+
+impl<T> From<TrySendError<T>> for client_runtime::Error {
+    /// As for [`SendError`]; a full queue is a timeout-like condition worth trying again
+    /// ([`client_runtime::Error::is_retryable`]).
+    fn from(error: TrySendError<T>) -> Self {
+        let kind = match &error {
+            TrySendError::Full(_) => client_runtime::ErrorKind::Timeout,
+            TrySendError::Closed(_) => client_runtime::ErrorKind::Config,
+            TrySendError::Rejected { .. } => client_runtime::ErrorKind::InvalidRequest,
+        };
+        client_runtime::Error::new(kind)
+            .operation("ingest")
+            .message(error.to_string())
+    }
+}
+
+impl From<IngestError> for client_runtime::Error {
+    fn from(error: IngestError) -> Self {
+        client_runtime::Error::new(client_runtime::ErrorKind::Config)
+            .operation("ingest")
+            .message(error.to_string())
+    }
+}

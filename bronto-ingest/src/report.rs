@@ -89,6 +89,34 @@ pub struct DeliveryReport {
     pub failed_batches: Vec<FailedBatch>,
 }
 
+/// One line a person can read:
+/// `accepted 1000, sent 998, failed 2 (rejected 2), pending 0; 5 requests, 1 retried, 0 split`.
+impl std::fmt::Display for DeliveryReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "accepted {}, sent {}, failed {}",
+            self.accepted, self.sent, self.failed
+        )?;
+        if !self.failed_by_reason.is_empty() {
+            let reasons: Vec<String> = self
+                .failed_by_reason
+                .iter()
+                .map(|(reason, count)| format!("{reason} {count}"))
+                .collect();
+            write!(f, " ({})", reasons.join(", "))?;
+        }
+        write!(
+            f,
+            ", pending {}; {} requests, {} retried, {} split",
+            self.pending(),
+            self.requests,
+            self.retried_requests,
+            self.split_batches
+        )
+    }
+}
+
 impl DeliveryReport {
     /// Accepted events neither acknowledged nor failed yet.
     pub fn pending(&self) -> u64 {

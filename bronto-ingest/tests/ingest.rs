@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bronto_ingest::{
-    Compression, Event, EventError, FailureReason, IngestConfig, IngestError, Ingestor,
-    RetryPolicy, SendError, TrySendError,
+    Compression, DeliveryReport, Event, EventError, FailureReason, IngestConfig, IngestError,
+    Ingestor, RetryPolicy, SendError, TrySendError,
 };
 use httpmock::prelude::*;
 use httpmock::{HttpMockRequest, HttpMockResponse};
@@ -954,4 +954,42 @@ async fn duration_max_in_every_ingestion_setting_does_not_panic() {
     assert_eq!(report.sent, 1);
     assert_eq!(accepted.calls_async().await, 1);
     ingestor.close().await;
+}
+
+#[tokio::test]
+async fn ingestion_errors_are_sdk_errors_and_the_report_reads_as_one_line() {
+    async fn send_after_close(server: &str) -> Result<(), client_runtime::Error> {
+        let ingestor = IngestConfig::base_url(server).api_key(KEY).build()?;
+        ingestor.close().await;
+        ingestor.send(event(0)).await?;
+        Ok(())
+    }
+    let server = MockServer::start_async().await;
+    let error = send_after_close(&server.base_url())
+        .await
+        .expect_err("closed");
+    assert_eq!(error.kind(), client_runtime::ErrorKind::Config);
+    assert_eq!(
+        error.to_string(),
+        "ingest: invalid configuration: the ingestor is closed"
+    );
+    let error: client_runtime::Error = IngestConfig::region("not a region!")
+        .api_key(KEY)
+        .build()
+        .expect_err("bad region")
+        .into();
+    assert_eq!(error.kind(), client_runtime::ErrorKind::Config);
+    assert!(!error.to_string().contains(KEY));
+
+    let mut report = DeliveryReport::default();
+    report.accepted = 3;
+    report.sent = 2;
+    report.failed = 1;
+    report.requests = 2;
+    report.retried_requests = 1;
+    report.failed_by_reason = [("rejected".to_string(), 1)].into_iter().collect();
+    assert_eq!(
+        report.to_string(),
+        "accepted 3, sent 2, failed 1 (rejected 1), pending 0; 2 requests, 1 retried, 0 split"
+    );
 }
