@@ -351,6 +351,13 @@ pub enum ConfigError {
     NoRuntime,
 }
 
+impl From<ConfigError> for client_runtime::Error {
+    /// The SDK's one error type: an invalid ingestion configuration.
+    fn from(error: ConfigError) -> Self {
+        client_runtime::Error::new(client_runtime::ErrorKind::Config).message(error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,12 +473,5 @@ mod tests {
             IngestConfig::region("eu").api_key("k").build().err(),
             Some(ConfigError::NoRuntime)
         );
-    }
-}
-
-impl From<ConfigError> for client_runtime::Error {
-    /// The SDK's one error type: an invalid ingestion configuration.
-    fn from(error: ConfigError) -> Self {
-        client_runtime::Error::new(client_runtime::ErrorKind::Config).message(error.to_string())
     }
 }
