@@ -486,3 +486,38 @@ fn typed_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
         .map(reserialise)
         .map_err(|e| e.to_string())
 }
+
+#[test]
+fn recorded_api_key_and_export_requests_are_built_by_the_typed_builders() {
+    let recorded = shape("api-keys-create-request-ttl.json").body;
+    let roles: Vec<String> = recorded["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    let built: types::CreateApiKeyRequest = types::CreateApiKeyRequest::builder()
+        .name(recorded["name"].as_str().expect("name"))
+        .roles(roles)
+        .ttl(recorded["ttl"].as_i64().expect("ttl"))
+        .try_into()
+        .expect("a key request");
+    assert_eq!(reserialise(&built), recorded);
+
+    let recorded = shape("exports-create-request.json").body;
+    let details = &recorded["search_details"];
+    let built: types::CreateExportRequest = types::CreateExportRequest::builder()
+        .search_details(
+            types::CreateExportDetails::builder()
+                // The CLI sends one dataset id as a plain string.
+                .from(Some(types::CreateExportDetailsFrom::String(
+                    details["from"].as_str().expect("from").to_string(),
+                )))
+                .time_range(details["time_range"].as_str().expect("range").to_string())
+                .where_(details["where"].as_str().expect("where").to_string()),
+        )
+        .try_into()
+        .expect("an export request");
+    assert_eq!(reserialise(&built), recorded);
+}
