@@ -59,6 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         println!("\nBronto is not configured: skipping its steps.");
     }
+    ingestion_step(&sdk, sandbox.as_ref(), live).await?;
     if let Ok(blubracket) = sdk.blubracket() {
         blubracket_steps(blubracket).await?;
     } else {
@@ -177,8 +178,35 @@ async fn bronto_steps(
     Ok(())
 }
 
+async fn ingestion_step(
+    sdk: &Sdk,
+    sandbox: Option<&sdk::sandbox::Sandbox>,
+    live: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    println!("\n5. Ingestion, from the same configuration");
+    if live && std::env::var("TOUR_INGEST").as_deref() != Ok("1") {
+        println!("   (not ingesting into a live account; set TOUR_INGEST=1 to do so)");
+        return Ok(());
+    }
+    let ingestor = sdk.ingestion()?.dataset("sdk-tour").build()?;
+    for i in 0..500 {
+        let event = sdk::ingest::Event::new(format!("tour event {i}"))
+            .field("level", if i % 10 == 0 { "error" } else { "info" });
+        ingestor.send(event).await?;
+    }
+    let report = ingestor.close().await;
+    println!("   {report}");
+    if let Some(sandbox) = sandbox {
+        println!(
+            "   the sandbox received {} events in dataset sdk-tour",
+            sandbox.ingested("sdk-tour").len()
+        );
+    }
+    Ok(())
+}
+
 async fn blubracket_steps(blubracket: &sdk::BluBracket) -> Result<(), Box<dyn std::error::Error>> {
-    println!("\n5. BluBracket alerts: state = ACTIVE, two per page");
+    println!("\n6. BluBracket alerts: state = ACTIVE, two per page");
     let request = SearchRequest::new([Filter::new("state", ["ACTIVE"])]).with_limit(2);
     let alerts: Vec<_> = blubracket.alerts(request).try_collect().await?;
     for alert in &alerts {
@@ -196,7 +224,7 @@ async fn blubracket_steps(blubracket: &sdk::BluBracket) -> Result<(), Box<dyn st
     }
     println!("   {} active alerts", alerts.len());
 
-    println!("\n6. BluBracket events, three per page");
+    println!("\n7. BluBracket events, three per page");
     let request = SearchRequest::new(Vec::<Filter>::new()).with_limit(3);
     let events: Vec<_> = blubracket.events(request).try_collect().await?;
     for event in &events {

@@ -17,6 +17,9 @@ pub mod env {
     pub const BRONTO_REGION: &str = "BRONTO_REGION";
     /// Bronto base URL (tests, proxies); wins over the region.
     pub const BRONTO_BASE_URL: &str = "BRONTO_BASE_URL";
+    /// A custom Bronto ingestion URL (the root its NDJSON is posted to); by default it follows the region
+    /// (`https://ingestion.{region}.bronto.io`).
+    pub const BRONTO_INGESTION_URL: &str = "BRONTO_INGESTION_URL";
     /// BluBracket tenant URL (`https://<tenant>.blubracket.com`).
     pub const BLUBRACKET_HOST: &str = "BLUBRACKET_HOST";
     /// BluBracket integration token (the key file's `token`).
@@ -37,6 +40,15 @@ pub(crate) struct BluBracketSettings {
 pub(crate) struct BrontoSettings {
     pub(crate) base_url: String,
     pub(crate) credentials: client_runtime::CredentialMode,
+    /// Where ingestion posts: a region slug or a URL (`None` for a custom base URL without an ingestion URL).
+    pub(crate) ingestion: Option<IngestionTarget>,
+}
+
+/// Where ingestion posts.
+#[derive(Debug, Clone)]
+pub(crate) enum IngestionTarget {
+    Region(String),
+    Url(String),
 }
 
 /// Where the Bronto host comes from.
@@ -50,6 +62,7 @@ enum BrontoHost {
 #[derive(Clone, Default)]
 struct Layer {
     bronto_host: Option<BrontoHost>,
+    bronto_ingestion_url: Option<String>,
     bronto_api_key: Option<Credential>,
     bronto_bearer: Option<Credential>,
     blubracket_tenant: Option<String>,
@@ -196,6 +209,13 @@ impl ConfigBuilder {
         self
     }
 
+    /// A custom Bronto ingestion URL (https; http only on loopback). By default ingestion follows the region;
+    /// with a custom base URL and no ingestion URL, [`Sdk::ingestion`](crate::Sdk::ingestion) says so.
+    pub fn bronto_ingestion_url(mut self, url: impl Into<String>) -> Self {
+        self.explicit.bronto_ingestion_url = Some(url.into());
+        self
+    }
+
     /// A custom Bronto base URL (https; http only on loopback).
     pub fn bronto_base_url(mut self, base_url: impl Into<String>) -> Self {
         self.explicit.bronto_host = Some(BrontoHost::BaseUrl(base_url.into()));
@@ -253,6 +273,7 @@ impl ConfigBuilder {
             bronto_host: value(env::BRONTO_BASE_URL)
                 .map(BrontoHost::BaseUrl)
                 .or_else(|| value(env::BRONTO_REGION).map(BrontoHost::Region)),
+            bronto_ingestion_url: value(env::BRONTO_INGESTION_URL),
             bronto_api_key: value(env::BRONTO_API_KEY).map(Credential::api_key),
             bronto_bearer: value(env::BRONTO_BEARER_TOKEN).map(Credential::bearer),
             blubracket_tenant: value(env::BLUBRACKET_HOST),
@@ -324,6 +345,16 @@ impl ConfigBuilder {
             }
             None => None,
             Some(host) => {
+                let ingestion_url = self
+                    .explicit
+                    .bronto_ingestion_url
+                    .clone()
+                    .or_else(|| self.environment.bronto_ingestion_url.clone());
+                let ingestion = match (&host, ingestion_url) {
+                    (_, Some(url)) => Some(IngestionTarget::Url(url)),
+                    (BrontoHost::Region(slug), None) => Some(IngestionTarget::Region(slug.clone())),
+                    (BrontoHost::BaseUrl(_), None) => None,
+                };
                 let base_url = match host {
                     BrontoHost::BaseUrl(url) => url,
                     BrontoHost::Region(slug) => slug
@@ -353,6 +384,7 @@ impl ConfigBuilder {
                 Some(BrontoSettings {
                     base_url,
                     credentials,
+                    ingestion,
                 })
             }
         };

@@ -60,11 +60,24 @@ pub use blubracket_client as blubracket_api;
 /// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...).
 pub use bronto_client as bronto_api;
 
+/// Bronto's ingestion client (`sdk.ingestion()?...build()?`): batched, compressed, back-pressured NDJSON delivery.
+pub use bronto_ingest as ingest;
+
 /// The SDK: one handle per configured API, sharing one runtime policy.
 #[derive(Debug, Clone)]
 pub struct Sdk {
     bronto: Option<Bronto>,
     blubracket: Option<BluBracket>,
+    ingestion: Option<Ingestion>,
+}
+
+/// What ingestion takes from the configuration.
+#[derive(Debug, Clone)]
+struct Ingestion {
+    target: config::IngestionTarget,
+    credential: Option<Credential>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
 }
 
 impl Sdk {
@@ -94,7 +107,58 @@ impl Sdk {
                 )))
             }
         };
-        Ok(Self { bronto, blubracket })
+        let ingestion = config.bronto.as_ref().and_then(|settings| {
+            let target = settings.ingestion.clone()?;
+            let credential = match &settings.credentials {
+                client_runtime::CredentialMode::Bound(credential) => Some(credential.clone()),
+                _ => None,
+            };
+            Some(Ingestion {
+                target,
+                credential,
+                retry: config.retry.clone(),
+                timeouts: config.timeouts,
+            })
+        });
+        Ok(Self {
+            bronto,
+            blubracket,
+            ingestion,
+        })
+    }
+
+    /// An ingestion configuration from the same `Config` as the API clients (its region or
+    /// `BRONTO_INGESTION_URL`, credential, retry policy, connect and attempt timeouts), to adjust (dataset,
+    /// collection, tags, batching) and build. In per-request credential mode, set the tenant's credential on it.
+    ///
+    /// ```no_run
+    /// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
+    /// use sdk::ingest::Event;
+    /// let ingestor = sdk.ingestion()?.dataset("checkout").build()?;
+    /// ingestor.send(Event::new("payment declined").field("order", 42)).await?;
+    /// let report = ingestor.close().await;
+    /// println!("{report}");
+    /// # Ok(()) }
+    /// ```
+    pub fn ingestion(&self) -> Result<ingest::IngestConfig, Error> {
+        let settings = self.ingestion.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::Config).message(
+                "Bronto ingestion is not configured (set BRONTO_REGION, or BRONTO_INGESTION_URL beside a custom \
+                 BRONTO_BASE_URL)",
+            )
+        })?;
+        let config = match &settings.target {
+            config::IngestionTarget::Region(region) => ingest::IngestConfig::region(region.clone()),
+            config::IngestionTarget::Url(url) => ingest::IngestConfig::base_url(url.clone()),
+        };
+        let config = match &settings.credential {
+            Some(credential) => config.credential(credential.clone()),
+            None => config,
+        };
+        Ok(config
+            .retry_policy(settings.retry.clone())
+            .connect_timeout(settings.timeouts.connect)
+            .request_timeout(settings.timeouts.attempt))
     }
 
     /// The SDK configured from the environment alone (see [`env`](mod@crate::env)).

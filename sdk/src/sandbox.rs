@@ -47,9 +47,17 @@ pub struct Sandbox {
     bronto: MockServer,
     blubracket: MockServer,
     storage: MockServer,
+    ingestion: MockServer,
+    ingested: Ingested,
     export_file: Vec<u8>,
     stored_export: Vec<u8>,
 }
+
+/// Events the sandbox's ingestion endpoint accepted, by dataset.
+type Ingested = Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<Value>>>>;
+
+/// The most one ingestion request may carry, compressed or not (the service's limit).
+const MAX_INGESTION_BODY: usize = 10 * 1024 * 1024;
 
 impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -211,6 +219,7 @@ impl Sandbox {
         let bronto = MockServer::start_async().await;
         let storage = MockServer::start_async().await;
         let blubracket = MockServer::start_async().await;
+        let ingestion = MockServer::start_async().await;
         let export_file: Vec<u8> = (0..1200)
             .map(|i| {
                 format!(
@@ -227,10 +236,13 @@ impl Sandbox {
             bronto,
             blubracket,
             storage,
+            ingestion,
+            ingested: Ingested::default(),
             export_file,
             stored_export,
         };
         sandbox.seed_bronto();
+        sandbox.seed_ingestion();
         sandbox.seed_blubracket();
         sandbox
     }
@@ -246,6 +258,7 @@ impl Sandbox {
     pub fn config_builder(&self) -> crate::ConfigBuilder {
         Config::builder()
             .bronto_base_url(self.bronto.base_url())
+            .bronto_ingestion_url(self.ingestion.base_url())
             .bronto_api_key(SANDBOX_API_KEY)
             .blubracket_tenant(self.blubracket.base_url())
             .blubracket_token(SANDBOX_BLUBRACKET_TOKEN)
@@ -254,6 +267,78 @@ impl Sandbox {
     /// The sandbox's Bronto base URL.
     pub fn bronto_base_url(&self) -> String {
         self.bronto.base_url()
+    }
+
+    /// The events the sandbox's ingestion endpoint accepted into `dataset` (`""` when no dataset was named).
+    pub fn ingested(&self, dataset: &str) -> Vec<Value> {
+        self.ingested
+            .lock()
+            .map(|by_dataset| by_dataset.get(dataset).cloned().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// The ingestion endpoint: NDJSON posted to `/` with the key, gzip or zstd or plain, at most 10 MiB
+    /// (`413` beyond, as the service answers), each event kept by dataset.
+    fn seed_ingestion(&self) {
+        let ingested = self.ingested.clone();
+        self.ingestion.mock(move |when, then| {
+            when.method("POST")
+                .path("/")
+                .header("x-bronto-api-key", SANDBOX_API_KEY);
+            then.respond_with(move |request| {
+                let header = |name: &str| {
+                    request
+                        .headers_vec()
+                        .iter()
+                        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                        .map(|(_, value)| value.clone())
+                };
+                let raw = request.body_ref();
+                if raw.len() > MAX_INGESTION_BODY {
+                    return json_response(
+                        413,
+                        &seed::error(413, "Payload Too Large", "over 10 MiB"),
+                    );
+                }
+                let body = match header("content-encoding").as_deref() {
+                    Some("zstd") => zstd::decode_all(raw).ok(),
+                    Some("gzip") => {
+                        let mut text = Vec::new();
+                        std::io::Read::read_to_end(
+                            &mut flate2::read::GzDecoder::new(raw),
+                            &mut text,
+                        )
+                        .ok()
+                        .map(|_| text)
+                    }
+                    _ => Some(raw.to_vec()),
+                };
+                let Some(body) = body.filter(|body| body.len() <= MAX_INGESTION_BODY) else {
+                    return json_response(
+                        400,
+                        &seed::error(400, "Bad Request", "the body does not decompress"),
+                    );
+                };
+                let events: Vec<Value> = String::from_utf8_lossy(&body)
+                    .lines()
+                    .filter(|line| !line.trim().is_empty())
+                    .map(|line| {
+                        serde_json::from_str(line).unwrap_or_else(|_| json!({"message": line}))
+                    })
+                    .collect();
+                let dataset = header("x-bronto-dataset").unwrap_or_default();
+                if let Ok(mut by_dataset) = ingested.lock() {
+                    by_dataset.entry(dataset).or_default().extend(events);
+                }
+                HttpMockResponse::builder().status(200).build()
+            });
+        });
+        self.ingestion.mock(|when, then| {
+            when.any_request();
+            then.respond_with(|_| {
+                json_response(401, &seed::error(401, "Unauthorized", "invalid API key"))
+            });
+        });
     }
 
     /// The data of the sandbox's export (what `export_to` writes; the object it downloads is its Zstandard

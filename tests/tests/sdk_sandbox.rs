@@ -254,3 +254,73 @@ async fn the_sandbox_answers_a_wrong_key_and_an_unknown_route_like_the_service()
     // The seeded routes still answer the right key.
     bronto.list_api_keys().call().await.expect("seeded");
 }
+
+#[tokio::test]
+async fn ingestion_comes_from_the_same_config_and_the_sandbox_serves_it() {
+    let sandbox = sdk::sandbox::Sandbox::start().await;
+    let sdk = sdk::Sdk::new(sandbox.config()).expect("sdk");
+    for (compression, dataset) in [
+        (sdk::ingest::Compression::Zstd, "zstd-events"),
+        (sdk::ingest::Compression::Gzip, "gzip-events"),
+        (sdk::ingest::Compression::None, "plain-events"),
+    ] {
+        let ingestor = sdk
+            .ingestion()
+            .expect("configured")
+            .dataset(dataset)
+            .compression(compression)
+            .build()
+            .expect("an ingestor");
+        for i in 0..300 {
+            ingestor
+                .send(sdk::ingest::Event::new(format!("event {i}")).field("i", i))
+                .await
+                .expect("accepted");
+        }
+        let report = ingestor.close().await;
+        assert_eq!(
+            (report.sent, report.failed),
+            (300, 0),
+            "{dataset}: {report}"
+        );
+        let received = sandbox.ingested(dataset);
+        assert_eq!(received.len(), 300, "{dataset}");
+        assert_eq!(received[299]["message"], "event 299");
+    }
+    // The wrong key is refused as the service refuses it.
+    let wrong = sdk::Sdk::new(
+        sandbox
+            .config_builder()
+            .bronto_api_key("not-the-sandbox-key")
+            .build()
+            .expect("config"),
+    )
+    .expect("sdk");
+    let ingestor = wrong
+        .ingestion()
+        .expect("configured")
+        .build()
+        .expect("an ingestor");
+    ingestor
+        .send(sdk::ingest::Event::new("refused"))
+        .await
+        .expect("accepted locally");
+    let report = ingestor.close().await;
+    assert_eq!((report.sent, report.failed), (0, 1), "{report}");
+
+    // A custom base URL without an ingestion URL says what to set.
+    let error = sdk::Sdk::new(
+        sdk::Config::builder()
+            .bronto_base_url("http://127.0.0.1:9")
+            .bronto_api_key("k")
+            .build()
+            .expect("config"),
+    )
+    .expect("sdk")
+    .ingestion()
+    .expect_err("not configured");
+    assert!(
+        error.to_string().contains("BRONTO_INGESTION_URL"),
+        "{error}"
+    );
+}
