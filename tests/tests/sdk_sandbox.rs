@@ -226,17 +226,20 @@ async fn every_tour_workflow_runs_against_the_sandbox() {
     assert_eq!(events.len(), 4);
 }
 
+/// The SDK pointed at `sandbox`, with a key the sandbox does not know.
+fn with_a_wrong_key(sandbox: &sdk::sandbox::Sandbox) -> sdk::Sdk {
+    let config = sandbox
+        .config_builder()
+        .bronto_api_key("not-the-sandbox-key")
+        .build()
+        .expect("config");
+    sdk::Sdk::new(config).expect("sdk")
+}
+
 #[tokio::test]
 async fn the_sandbox_answers_a_wrong_key_and_an_unknown_route_like_the_service() {
     let sandbox = sdk::sandbox::Sandbox::start().await;
-    let wrong = sdk::Sdk::new(
-        sandbox
-            .config_builder()
-            .bronto_api_key("not-the-sandbox-key")
-            .build()
-            .expect("config"),
-    )
-    .expect("sdk");
+    let wrong = with_a_wrong_key(&sandbox);
     let bronto = wrong.bronto().expect("bronto");
     let error = bronto.list_api_keys().call().await.expect_err("401");
     assert!(error.is_auth(), "{error}");
@@ -288,14 +291,7 @@ async fn ingestion_comes_from_the_same_config_and_the_sandbox_serves_it() {
         assert_eq!(received[299]["message"], "event 299");
     }
     // The wrong key is refused as the service refuses it.
-    let wrong = sdk::Sdk::new(
-        sandbox
-            .config_builder()
-            .bronto_api_key("not-the-sandbox-key")
-            .build()
-            .expect("config"),
-    )
-    .expect("sdk");
+    let wrong = with_a_wrong_key(&sandbox);
     let ingestor = wrong
         .ingestion()
         .expect("configured")
