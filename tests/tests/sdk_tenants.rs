@@ -408,3 +408,63 @@ async fn a_blubracket_stream_carries_its_handle_options_on_every_page() {
         page.assert_calls(1);
     }
 }
+
+#[tokio::test]
+async fn duration_max_in_workflow_and_retry_settings_does_not_panic() {
+    let server = MockServer::start_async().await;
+    let storage = MockServer::start_async().await;
+    let location = format!("{}/bucket/x.ndjson", storage.base_url());
+    // A 503 without a hint: the retry policy computes its backoff from `Duration::MAX`, which no deadline can
+    // wait for, so the call ends with the 503 instead of sleeping (or panicking).
+    let flaky = server.mock(|when, then| {
+        when.method(Method::GET).path("/api-keys");
+        then.status(503);
+    });
+    let create = server.mock(|when, then| {
+        when.method(Method::POST).path("/exports");
+        then.status(201).json_body(json!({
+            "export_id": "e-max", "status": "COMPLETE", "progress": 100, "location": location,
+        }));
+    });
+    storage.mock(|when, then| {
+        when.method(Method::GET).path("/bucket/x.ndjson");
+        then.status(200).body("{}\n");
+    });
+    let config = Config::builder()
+        .bronto_base_url(server.base_url())
+        .bronto_api_key("k-max")
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .initial_backoff(Duration::MAX)
+                .max_backoff(Duration::MAX)
+                .max_server_delay(Duration::MAX),
+        )
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto");
+    let error = bronto.list_api_keys().call().await.expect_err("503");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    flaky.assert_calls(1);
+
+    let options = sdk::ExportOptions::default()
+        .poll_interval(Duration::MAX)
+        .deadline(Duration::MAX)
+        .download_timeout(Duration::MAX);
+    let request = types::CreateExportRequest::builder().search_details(
+        types::CreateExportDetails::builder().time_range("Last 1 hour".to_string()),
+    );
+    let mut written = Vec::new();
+    bronto
+        .export_to(
+            request.try_into().expect("an export"),
+            &mut written,
+            options,
+            |_| {},
+        )
+        .await
+        .expect("exported");
+    assert_eq!(written, b"{}\n");
+    create.assert_calls(1);
+}
