@@ -1,12 +1,16 @@
 //! Typed async client for the [Bronto](https://bronto.io) log-management API.
 //!
 //! The client is generated at build time by progenitor from the vendor's own OpenAPI document, vendored byte for
-//! byte under `openapi/bronto/` and corrected by the recorded patches beside it. Every one of the document's 127
-//! operations is a method on [`Client`]; request and response types live in [`types`], and derive `serde` and
-//! `schemars::JsonSchema`.
+//! byte under `openapi/bronto/` and corrected by the recorded patches and live corrections beside it. Every one of
+//! the document's 127 operations, and the 3 the live service serves beyond it, is a method on [`Client`] returning a
+//! builder whose `call()` sends it under the runtime policy; request and response types live in [`types`], and
+//! derive `serde` and `schemars::JsonSchema`. [`operations::ALL`] lists every operation with a decoder of its
+//! success body.
 //!
 //! # Builder interface
-//! Each method returns a request builder: set the parameters you need, then `.send().await`. The builder style
+//! Each method returns a request builder: set the parameters you need, then `.call().await` (the typed body or a
+//! `client_runtime::Error` naming the operation), or `.send().await` for progenitor's own `ResponseValue` and
+//! error. The builder style
 //! was chosen over positional arguments because the vendor's document changes under us: when an operation gains
 //! an optional parameter, builder calls keep compiling, while positional calls would all break.
 //!
@@ -15,7 +19,7 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = ClientConfig::new(Region::Eu).api_key("my-api-key").build()?;
-//! let keys = client.list_api_keys().send().await?;
+//! let keys = client.list_api_keys().call().await?;
 //! for key in &keys.api_keys {
 //!     println!("{:?}", key.name);
 //! }
@@ -24,7 +28,10 @@
 //!
 //! # Forward compatibility
 //! Responses decode even when the server is newer than the document: unknown fields are ignored, and every string
-//! enum has an extra `UnknownValue(String)` variant that keeps a value the document does not list.
+//! enum has an extra `UnknownValue(String)` variant that keeps a value the document does not list. And they decode
+//! when the service differs from the document (the response policy, see `build-support`): every member of a
+//! response type is optional, identifiers are opaque strings, and `""`, `null` and numeric strings decode as what
+//! they mean.
 //!
 //! # Hand-written parts
 //! Only what generation cannot provide: [`Region`] and [`ClientConfig`] (host, credentials) and the `ClientHooks`
