@@ -110,6 +110,9 @@ pub fn client(
     {
         note_operations(&mut file);
         call_methods(&mut file, &generated_operations);
+        if let Some(items) = types_module_items(&mut file) {
+            plain_value_setters(items);
+        }
     }
     let forward_compat = match types_module_items(&mut file) {
         Some(items) => {
@@ -156,6 +159,59 @@ fn note_operations(file: &mut syn::File) {
         }
     }
     for item in file.items.iter_mut() {
+        if let syn::Item::Mod(module) = item
+            && module.ident == "builder"
+        {
+            Rewriter.visit_item_mod_mut(module);
+        }
+    }
+}
+
+/// Makes the setters of the generated types' builders take plain values: an optional string member takes `&str`,
+/// `String` or an `Option` (`client_runtime::IntoOptional`), a list of strings any iterable of string-like items
+/// (`client_runtime::IntoStrings`), where typify's `TryInto` bounds refused `.where_("...")` and `.from(["a"])`.
+fn plain_value_setters(items: &mut [syn::Item]) {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewriter;
+    impl VisitMut for Rewriter {
+        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+            let Some(where_clause) = function.sig.generics.where_clause.as_ref() else {
+                return;
+            };
+            let bounds = where_clause.to_token_stream().to_string().replace(' ', "");
+            let (bound, convert): (syn::WherePredicate, syn::Expr) = if bounds
+                .contains("T:::std::convert::TryInto<::std::option::Option<::std::string::String>>")
+            {
+                (
+                    syn::parse_quote!(T: ::client_runtime::IntoOptional<::std::string::String>),
+                    syn::parse_quote!(::std::result::Result::Ok(
+                        ::client_runtime::IntoOptional::into_optional(value)
+                    )),
+                )
+            } else if bounds
+                .contains("T:::std::convert::TryInto<::std::vec::Vec<::std::string::String>>")
+            {
+                (
+                    syn::parse_quote!(T: ::client_runtime::IntoStrings),
+                    syn::parse_quote!(::std::result::Result::Ok(
+                        ::client_runtime::IntoStrings::into_strings(value)
+                    )),
+                )
+            } else {
+                return;
+            };
+            // `self.member = value.try_into().map_err(...); self`: the assignment takes the plain conversion.
+            let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) =
+                function.block.stmts.first_mut()
+            else {
+                return;
+            };
+            assign.right = Box::new(convert);
+            function.sig.generics.where_clause = Some(syn::parse_quote!(where #bound));
+        }
+    }
+    for item in items.iter_mut() {
         if let syn::Item::Mod(module) = item
             && module.ident == "builder"
         {

@@ -27,6 +27,7 @@ mod options;
 mod paging;
 mod retry;
 mod runtime;
+mod setters;
 pub mod tolerant;
 
 pub use credential::{AuthScheme, Credential};
@@ -39,6 +40,7 @@ pub use options::{
 pub use paging::PagingLimits;
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};
+pub use setters::{IntoOptional, IntoStrings};
 
 /// The longest duration handed to the HTTP client or the clock: a year. Longer settings (`Duration::MAX` for "no
 /// limit") are saturated to it rather than overflowing an `Instant` (which panics).

@@ -80,7 +80,7 @@ async fn bronto_steps(
     } else {
         let request = types::CreateApiKeyRequest::builder()
             .name("tour key")
-            .roles(vec!["SearchApi".to_string()])
+            .roles(["SearchApi"])
             .ttl(3600);
         let created = bronto.create_api_key().body(request).call().await?;
         let shown: String = created
@@ -110,9 +110,9 @@ async fn bronto_steps(
     let clause = format!("{} = {}", attribute("level"), string_literal("error"));
     let search: types::CreateSearchRequest = types::CreateSearchRequest::builder()
         .from(vec![dataset.to_string()])
-        .select(vec!["@raw".to_string()])
-        .where_(clause.clone())
-        .time_range("Last 24 hours".to_string())
+        .select(["@raw"])
+        .where_(&clause)
+        .time_range("Last 24 hours")
         .limit(std::num::NonZeroU64::new(3).ok_or("a limit")?)
         .try_into()?;
 
@@ -154,8 +154,8 @@ async fn bronto_steps(
             .from(Some(types::CreateExportDetailsFrom::from(vec![
                 dataset.to_string(),
             ])))
-            .where_(clause.clone())
-            .time_range("Last 24 hours".to_string()),
+            .where_(&clause)
+            .time_range("Last 24 hours"),
     );
     let options = ExportOptions::default().poll_interval(Duration::from_millis(200));
     let outcome = bronto

@@ -198,7 +198,7 @@ impl Bronto {
     /// let request = CreateExportRequest::builder().search_details(
     ///     CreateExportDetails::builder()
     ///         .from(Some(CreateExportDetailsFrom::from(vec!["my-dataset".to_string()])))
-    ///         .time_range(Some("Last 24 hours".to_string())),
+    ///         .time_range("Last 24 hours"),
     /// );
     /// let mut file = tokio::fs::File::create("export.json").await.expect("file");
     /// let outcome = bronto

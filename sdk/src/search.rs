@@ -262,9 +262,9 @@ impl Bronto {
     /// use sdk::bronto_api::types::CreateSearchRequest;
     /// let request = CreateSearchRequest::builder()
     ///     .from(vec!["my-dataset".to_string()])
-    ///     .select(vec!["@raw".to_string()])
-    ///     .where_("level = 'error'".to_string())
-    ///     .time_range("Last 1 hour".to_string());
+    ///     .select(["@raw"])
+    ///     .where_("level = 'error'")
+    ///     .time_range("Last 1 hour");
     /// let pages: Vec<_> = bronto.search_pages(request.try_into()?).try_collect().await?;
     /// # let _ = pages; Ok(()) }
     /// ```

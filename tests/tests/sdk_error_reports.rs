@@ -191,3 +191,25 @@ fn a_service_can_build_an_sdk_error_for_its_own_tests() {
     );
     assert!(!error.is_auth());
 }
+
+#[test]
+fn typed_builders_take_plain_values() {
+    use sdk::bronto_api::types;
+    let search: types::CreateSearchRequest = types::CreateSearchRequest::builder()
+        .select(["@raw", "level"])
+        .where_("level = 'error'")
+        .time_range("Last 24 hours")
+        .groups(vec!["service"])
+        .try_into()
+        .expect("a search");
+    assert_eq!(search.where_.as_deref(), Some("level = 'error'"));
+    assert_eq!(search.time_range.as_deref(), Some("Last 24 hours"));
+    assert_eq!(search.select, ["@raw", "level"]);
+    // An Option still works, to leave a member unset.
+    let unset: types::CreateSearchRequest = types::CreateSearchRequest::builder()
+        .select(["@raw"])
+        .where_(None::<String>)
+        .try_into()
+        .expect("a search");
+    assert_eq!(unset.where_, None);
+}
