@@ -207,7 +207,7 @@ fn plain_value_setters(items: &mut [syn::Item]) {
             else {
                 return;
             };
-            assign.right = Box::new(convert);
+            *assign.right = convert;
             function.sig.generics.where_clause = Some(syn::parse_quote!(where #bound));
         }
     }
