@@ -59,7 +59,6 @@ impl Ingestor {
                 compression: config.compression,
                 limit: config.max_batch_bytes,
                 retry: crate::worker::delivery_policy(config.retry.clone()),
-                timeout: config.request_timeout,
                 shared: Arc::clone(&shared),
             }),
             max_batch_bytes: config.max_batch_bytes,

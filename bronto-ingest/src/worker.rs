@@ -114,7 +114,6 @@ pub(crate) struct Delivery {
     pub(crate) compression: Compression,
     pub(crate) limit: usize,
     pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Duration,
     pub(crate) shared: Arc<Shared>,
 }
 
@@ -350,7 +349,6 @@ impl Delivery {
         let mut request = http
             .post(self.url.clone())
             .headers(self.headers.clone())
-            .timeout(client_runtime::saturate(self.timeout))
             .body(body.bytes.clone());
         if let Some(encoding) = body.encoding {
             request = request.header(CONTENT_ENCODING, HeaderValue::from_static(encoding));

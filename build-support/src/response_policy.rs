@@ -30,7 +30,7 @@
 //! Types that are both sent and received (15 in the Bronto document) follow the response rule: their builders no
 //! longer insist on the members the document marks required, and the service says so when a request lacks one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
@@ -342,19 +342,6 @@ pub fn apply(document: &mut Value) -> ResponsePolicyReport {
     }
     verbatim_path_parameters(document, &mut report.verbatim_path_parameters);
     report
-}
-
-/// The members each response schema declares required in the document *before* the policy: what the policy tests
-/// drop and null. Keyed by the JSON pointer of the object schema.
-pub fn required_members(report: &ResponsePolicyReport) -> BTreeMap<String, Vec<String>> {
-    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (pointer, member) in &report.relaxed_members {
-        members
-            .entry(pointer.clone())
-            .or_default()
-            .push(member.clone());
-    }
-    members
 }
 
 /// Every `Uuid` in the generated types becomes a `String` (see the module docs, rule 2). Run after
