@@ -45,7 +45,7 @@
 //!
 //! # Hand-written parts
 //! Only what generation cannot provide: [`ClientConfig`] and the key-file and environment credentials
-//! ([`key_file`]), paging as a `futures::Stream` ([`paging`]), waiting for a commit scan ([`scan`]), small
+//! ([`key_file`]), the documented filter ids ([`filters`]), paging as a `futures::Stream` ([`paging`]), waiting for a commit scan ([`scan`]), small
 //! constructors and accessors on the generated types ([`search`]), timestamp helpers ([`timestamp`]), and the
 //! `ClientHooks` impl that routes every request through [`client_runtime::Runtime`]. The raw YAML upload of the
 //! ignore rules *is* generated: the document declares it `text/plain` (progenitor 0.15 generates raw request
@@ -55,6 +55,7 @@
 #![deny(missing_docs)]
 
 mod config;
+pub mod filters;
 mod hooks;
 pub mod key_file;
 pub mod paging;

@@ -41,6 +41,7 @@
 #![deny(missing_docs)]
 
 mod config;
+mod dataset_lists;
 mod hooks;
 mod region;
 

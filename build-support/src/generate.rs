@@ -123,6 +123,10 @@ pub fn client(
         }
         None => ForwardCompatReport::default(),
     };
+    if let Some(items) = types_module_items(&mut file) {
+        name_constraint_errors(items);
+        maps_default_to_empty(items);
+    }
     let source = prettyplease::unparse(&file);
     Ok(GeneratedClient {
         file,
@@ -198,6 +202,41 @@ fn plain_value_setters(items: &mut [syn::Item]) {
                         ::client_runtime::IntoStrings::into_strings(value)
                     )),
                 )
+            } else if bounds.contains(
+                "T:::std::convert::TryInto<::std::option::Option<::std::vec::Vec<::std::string::String>>>",
+            ) {
+                let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) =
+                    function.block.stmts.first_mut()
+                else {
+                    return;
+                };
+                *assign.right = syn::parse_quote!(::std::result::Result::Ok(
+                    ::client_runtime::IntoOptionalStrings::<Form>::into_optional_strings(value)
+                ));
+                function.sig.generics.params.push(syn::parse_quote!(Form));
+                function.sig.generics.where_clause = Some(syn::parse_quote!(
+                    where T: ::client_runtime::IntoOptionalStrings<Form>
+                ));
+                return;
+            } else if let Some(member) = optional_generated_member(where_clause) {
+                // `self.member = value.try_into().map_err(...)`: keep typify's error text, convert through
+                // `IntoOptionalMember`, which takes the value or an `Option` of it.
+                let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) =
+                    function.block.stmts.first_mut()
+                else {
+                    return;
+                };
+                let syn::Expr::MethodCall(map_err) = assign.right.as_mut() else {
+                    return;
+                };
+                *map_err.receiver = syn::parse_quote!(
+                    ::client_runtime::IntoOptionalMember::<#member, Form>::into_optional_member(value)
+                );
+                function.sig.generics.params.push(syn::parse_quote!(Form));
+                function.sig.generics.where_clause = Some(syn::parse_quote!(
+                    where T: ::client_runtime::IntoOptionalMember<#member, Form>
+                ));
+                return;
             } else {
                 return;
             };
@@ -218,6 +257,169 @@ fn plain_value_setters(items: &mut [syn::Item]) {
             Rewriter.visit_item_mod_mut(module);
         }
     }
+}
+
+/// Makes the errors of constrained strings name their type and read as a sentence: typify's `FromStr` of a
+/// newtype with `minLength`/`maxLength`/`pattern` fails with `"shorter than 1 characters"`, which names neither the
+/// type nor, through a builder or a response decode, where it came from. After this: `"CreateApiKeyRequestName:
+/// must not be empty"`, `"CreateApiKeyRequestName: longer than 255 characters"`.
+fn name_constraint_errors(items: &mut [syn::Item]) {
+    use syn::visit_mut::VisitMut;
+
+    struct Namer {
+        type_name: String,
+    }
+    impl VisitMut for Namer {
+        fn visit_lit_str_mut(&mut self, literal: &mut syn::LitStr) {
+            let text = literal.value();
+            let reads = if text == "shorter than 1 characters" {
+                "must not be empty".to_string()
+            } else if text.starts_with("longer than ")
+                || text.starts_with("shorter than ")
+                || text.starts_with("doesn't match pattern ")
+            {
+                text
+            } else {
+                return;
+            };
+            *literal = syn::LitStr::new(&format!("{}: {reads}", self.type_name), literal.span());
+        }
+    }
+    for item in items.iter_mut() {
+        let syn::Item::Impl(implementation) = item else {
+            continue;
+        };
+        let is_from_str = implementation
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .is_some_and(|segment| segment.ident == "FromStr");
+        let syn::Type::Path(self_type) = implementation.self_ty.as_ref() else {
+            continue;
+        };
+        let Some(name) = self_type.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        if is_from_str {
+            Namer { type_name: name }.visit_item_impl_mut(implementation);
+        }
+    }
+}
+
+/// Lets a builder leave a map member unset: typify's builders treat a flattened `extra` map (an object's
+/// `additionalProperties`) as required, so `Alert::builder()...try_into()` failed with "no value supplied for extra"
+/// unless the caller supplied an empty map. An unset map is now empty, as serde reads an absent one.
+fn maps_default_to_empty(items: &mut [syn::Item]) {
+    use std::collections::{BTreeMap, BTreeSet};
+    use syn::visit_mut::VisitMut;
+
+    let Some(builder) = items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "builder" => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    }) else {
+        return;
+    };
+    let mut maps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for item in builder.iter() {
+        if let syn::Item::Struct(structure) = item {
+            for field in &structure.fields {
+                let is_map = field
+                    .ty
+                    .to_token_stream()
+                    .to_string()
+                    .replace(' ', "")
+                    .contains("Map<");
+                if let (true, Some(name)) = (is_map, &field.ident) {
+                    maps.entry(structure.ident.to_string())
+                        .or_default()
+                        .insert(name.to_string());
+                }
+            }
+        }
+    }
+
+    struct Defaults<'a> {
+        members: &'a BTreeSet<String>,
+    }
+    impl VisitMut for Defaults<'_> {
+        fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+            if let syn::Member::Named(name) = &field.member
+                && self.members.contains(&name.to_string())
+                && field
+                    .expr
+                    .to_token_stream()
+                    .to_string()
+                    .contains("no value supplied")
+            {
+                field.expr = syn::parse_quote!(Ok(Default::default()));
+            }
+        }
+    }
+    for item in builder.iter_mut() {
+        let syn::Item::Impl(implementation) = item else {
+            continue;
+        };
+        let is_default = implementation
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .is_some_and(|segment| segment.ident == "Default");
+        let syn::Type::Path(self_type) = implementation.self_ty.as_ref() else {
+            continue;
+        };
+        let Some(name) = self_type.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        if let (true, Some(members)) = (is_default, maps.get(&name)) {
+            Defaults { members }.visit_item_impl_mut(implementation);
+        }
+    }
+}
+
+/// `X` when a setter's bound is `T: TryInto<Option<X>>` for a generated type `X` (not a `String`, which
+/// `IntoOptional` takes).
+fn optional_generated_member(where_clause: &syn::WhereClause) -> Option<syn::Type> {
+    where_clause.predicates.iter().find_map(|predicate| {
+        let syn::WherePredicate::Type(predicate) = predicate else {
+            return None;
+        };
+        let syn::Type::Path(bounded) = &predicate.bounded_ty else {
+            return None;
+        };
+        if !bounded.path.is_ident("T") {
+            return None;
+        }
+        predicate.bounds.iter().find_map(|bound| {
+            let syn::TypeParamBound::Trait(bound) = bound else {
+                return None;
+            };
+            let last = bound.path.segments.last()?;
+            if last.ident != "TryInto" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+                return None;
+            };
+            let Some(syn::GenericArgument::Type(syn::Type::Path(option))) = arguments.args.first()
+            else {
+                return None;
+            };
+            let option_segment = option.path.segments.last()?;
+            if option_segment.ident != "Option" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(inner) = &option_segment.arguments else {
+                return None;
+            };
+            let Some(syn::GenericArgument::Type(member)) = inner.args.first() else {
+                return None;
+            };
+            let text = member.to_token_stream().to_string().replace(' ', "");
+            (text.starts_with("super::")).then(|| member.clone())
+        })
+    })
 }
 
 /// Gives every builder a `call()`: the request sent under the client's runtime policy, to the typed body or a

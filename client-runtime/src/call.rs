@@ -6,8 +6,39 @@ use std::future::Future;
 
 use progenitor_client::{ByteStream, ResponseValue};
 
-use crate::Runtime;
-use crate::error::{self, DecodeFailure, Error, ErrorKind};
+use std::time::Instant;
+
+use crate::error::{self, DecodeFailure, Error, ErrorKind, TimeLimit};
+use crate::{CallRecord, Runtime};
+
+/// Which of the runtime's limits ended a call that timed out: the operation's deadline when it has passed (an
+/// attempt's timer is cut to what is left of it, so it fires at the deadline too), else the connect timeout for a
+/// connection that never opened, else the attempt's timeout when the last attempt ran that long, else the idle
+/// timeout of a read that made no progress.
+pub fn time_limit(
+    runtime: &Runtime,
+    started: Instant,
+    record: &CallRecord,
+    source: Option<&(dyn std::error::Error + 'static)>,
+) -> (TimeLimit, std::time::Duration) {
+    let timeouts = runtime.timeouts();
+    let operation = runtime.operation_timeout();
+    let connecting = source
+        .and_then(|source| source.downcast_ref::<reqwest::Error>())
+        .is_some_and(reqwest::Error::is_connect);
+    if started.elapsed() >= operation {
+        (TimeLimit::Operation, operation)
+    } else if connecting {
+        (TimeLimit::Connect, timeouts.connect)
+    } else if record
+        .attempt_started
+        .is_none_or(|attempt| attempt.elapsed() >= timeouts.attempt)
+    {
+        (TimeLimit::Attempt, timeouts.attempt)
+    } else {
+        (TimeLimit::Idle, timeouts.idle)
+    }
+}
 
 async fn run<T, E, F>(
     runtime: &Runtime,
@@ -19,6 +50,7 @@ where
     E: serde::Serialize,
 {
     let limit = runtime.operation_timeout();
+    let started = Instant::now();
     // The generated futures are large (a request's whole state machine); on the heap, a caller that nests a few
     // of them (a workflow in a test on a 2 MiB thread, in a debug build) does not run out of stack.
     let call = Box::pin(call);
@@ -26,11 +58,33 @@ where
     let bounded = async { tokio::time::timeout(limit, call).await };
     match crate::record(bounded).await {
         (Ok(Ok(value)), _) => Ok(value),
-        (Ok(Err(error)), record) => Err(error::from_progenitor(error, record, probe).await),
+        (Ok(Err(error)), record) => {
+            let timed_out = match &error {
+                progenitor_client::Error::CommunicationError(source)
+                | progenitor_client::Error::ResponseBodyError(source) => source.is_timeout(),
+                _ => false,
+            };
+            let limit = timed_out.then(|| {
+                let source = match &error {
+                    progenitor_client::Error::CommunicationError(source)
+                    | progenitor_client::Error::ResponseBodyError(source) => Some(source),
+                    _ => None,
+                };
+                time_limit(
+                    runtime,
+                    started,
+                    &record,
+                    source.map(|s| s as &(dyn std::error::Error + 'static)),
+                )
+            });
+            let mapped = error::from_progenitor(error, record, probe).await;
+            Err(match limit {
+                Some((limit, duration)) => mapped.timed_out(limit, duration),
+                None => mapped,
+            })
+        }
         (Err(_), record) => {
-            let mut error = Error::new(ErrorKind::Timeout).message(format!(
-                "the operation took longer than its deadline of {limit:?}"
-            ));
+            let mut error = Error::new(ErrorKind::Timeout).timed_out(TimeLimit::Operation, limit);
             if let Some(operation) = record.operation_id {
                 error = error.operation(operation);
             }

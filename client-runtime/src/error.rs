@@ -61,6 +61,36 @@ pub enum ErrorKind {
     SearchFailed,
 }
 
+/// Which time limit ran out, for an [`ErrorKind::Timeout`] error ([`Error::time_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeLimit {
+    /// Establishing the connection ([`Timeouts::connect`](crate::Timeouts::connect)).
+    Connect,
+    /// One attempt: sending the request and reading the whole response
+    /// ([`Timeouts::attempt`](crate::Timeouts::attempt)).
+    Attempt,
+    /// A read of the response made no progress ([`Timeouts::idle`](crate::Timeouts::idle)).
+    Idle,
+    /// The whole operation, every attempt and wait included ([`Timeouts::operation`](crate::Timeouts::operation),
+    /// or the handle's [`RequestOptions::timeout`](crate::RequestOptions::timeout)).
+    Operation,
+    /// A workflow's download as a whole (an export's `download_timeout`).
+    Download,
+}
+
+impl fmt::Display for TimeLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeLimit::Connect => "connect timeout",
+            TimeLimit::Attempt => "attempt timeout",
+            TimeLimit::Idle => "idle timeout",
+            TimeLimit::Operation => "operation deadline",
+            TimeLimit::Download => "download timeout",
+        })
+    }
+}
+
 /// The rate-limit state the server reported with a response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RateLimit {
@@ -126,6 +156,9 @@ struct Inner {
     body_truncated: bool,
     message: Option<String>,
     json_path: Option<String>,
+    time_limit: Option<(TimeLimit, Duration)>,
+    step: Option<String>,
+    request: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -154,6 +187,9 @@ impl Error {
             body_truncated: false,
             message: None,
             json_path: None,
+            time_limit: None,
+            step: None,
+            request: None,
             source: None,
         };
         Self {
@@ -183,6 +219,46 @@ impl Error {
     pub fn decode_failure(mut self, failure: DecodeFailure) -> Self {
         self.inner.json_path = Some(failure.path);
         self.inner.message = Some(failure.expected);
+        self
+    }
+
+    /// Classifies the error as a timeout of `limit` (which was `duration`). A timed-out call did not end with a
+    /// response, so any status and correlation id seen before the limit ran out are dropped from the error (the
+    /// headers stay readable through [`Error::headers`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use client_runtime::{Error, ErrorKind, TimeLimit};
+    /// let error = Error::new(ErrorKind::Body)
+    ///     .operation("list_api_keys")
+    ///     .timed_out(TimeLimit::Operation, Duration::from_millis(1));
+    /// assert_eq!(error.to_string(), "list_api_keys: timed out: the operation deadline of 1ms ran out");
+    /// ```
+    pub fn timed_out(mut self, limit: TimeLimit, duration: Duration) -> Self {
+        self.inner.kind = ErrorKind::Timeout;
+        self.inner.time_limit = Some((limit, duration));
+        self.inner.status = None;
+        self.inner.correlation_id = None;
+        self
+    }
+
+    /// Names the step of a workflow the error ended (`export: download`), shown before the operation.
+    pub fn during(mut self, step: impl Into<String>) -> Self {
+        if self.inner.step.is_none() {
+            self.inner.step = Some(step.into());
+        }
+        self
+    }
+
+    /// Records the request that failed as its method and URL; the URL's query and fragment are never kept (a
+    /// pre-signed URL's query is its signature).
+    pub fn request_line(mut self, method: &reqwest::Method, url: &reqwest::Url) -> Self {
+        let mut shown = url.clone();
+        shown.set_query(None);
+        shown.set_fragment(None);
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("");
+        self.inner.request = Some(format!("{method} {shown}"));
         self
     }
 
@@ -248,6 +324,22 @@ impl Error {
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
+    }
+
+    /// For a timeout: which limit ran out, and how long it was.
+    pub fn time_limit(&self) -> Option<(TimeLimit, Duration)> {
+        self.inner.time_limit
+    }
+
+    /// The workflow step the error ended (`export: wait`), for errors of a workflow.
+    pub fn step(&self) -> Option<&str> {
+        self.inner.step.as_deref()
+    }
+
+    /// The request that failed (`GET https://api.eu.bronto.io/api-keys`, never a query), for errors of the
+    /// transport (no connection, a body that broke off).
+    pub fn request(&self) -> Option<&str> {
+        self.inner.request.as_deref()
     }
 
     /// The HTTP status, when the server answered.
@@ -368,6 +460,9 @@ impl fmt::Debug for Error {
         let inner = &self.inner;
         let mut debug = f.debug_struct("Error");
         debug.field("kind", &inner.kind);
+        if let Some(step) = &inner.step {
+            debug.field("step", step);
+        }
         if let Some(operation) = &inner.operation {
             debug.field("operation", operation);
         }
@@ -379,6 +474,13 @@ impl fmt::Debug for Error {
         }
         if let Some(path) = &inner.json_path {
             debug.field("json_path", path);
+        }
+        if let Some((limit, duration)) = inner.time_limit {
+            debug.field("time_limit", &limit);
+            debug.field("after", &duration);
+        }
+        if let Some(request) = &inner.request {
+            debug.field("request", request);
         }
         if let Some(kind) = clipped(&inner.error_type) {
             debug.field("type", &kind);
@@ -421,6 +523,9 @@ impl fmt::Display for ErrorKind {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(step) = &self.inner.step {
+            write!(f, "{step}: ")?;
+        }
         if let Some(operation) = &self.inner.operation {
             write!(f, "{operation}: ")?;
         }
@@ -435,6 +540,12 @@ impl fmt::Display for Error {
         }
         if let Some(path) = &self.inner.json_path {
             write!(f, " at `{path}`")?;
+        }
+        if let Some(request) = &self.inner.request {
+            write!(f, " on {request}")?;
+        }
+        if let Some((limit, duration)) = self.inner.time_limit {
+            write!(f, ": the {limit} of {duration:?} ran out")?;
         }
         if let Some(kind) = &self.inner.error_type {
             write!(f, ": {kind}")?;
@@ -506,6 +617,16 @@ pub fn transport_kind(error: &reqwest::Error) -> ErrorKind {
     }
 }
 
+/// The innermost cause of an error (`Connection refused (os error 111)`): what went wrong, without the URL that
+/// reqwest's own message carries.
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
 /// Reads at most [`MAX_ERROR_BODY`] bytes of a response, and says whether more was left.
 pub async fn read_bounded(mut response: reqwest::Response) -> (Bytes, bool) {
     let mut kept = Vec::new();
@@ -573,7 +694,11 @@ pub async fn from_progenitor<E: serde::Serialize>(
         }
         P::CommunicationError(source) => {
             let kind = transport_kind(&source);
-            Error::new(kind).with_source(source)
+            let mut error = Error::new(kind);
+            if kind != ErrorKind::Timeout {
+                error = error.message(root_cause(&source));
+            }
+            error.with_source(source)
         }
         P::ResponseBodyError(source) => {
             let kind = if source.is_timeout() {
@@ -581,7 +706,11 @@ pub async fn from_progenitor<E: serde::Serialize>(
             } else {
                 ErrorKind::Body
             };
-            let mut error = Error::new(kind).with_source(source);
+            let mut error = Error::new(kind);
+            if kind != ErrorKind::Timeout {
+                error = error.message(root_cause(&source));
+            }
+            let mut error = error.with_source(source);
             if let Some(meta) = &meta {
                 error = error.response(meta.status, &meta.headers);
             }
@@ -593,6 +722,13 @@ pub async fn from_progenitor<E: serde::Serialize>(
     };
     if let Some(operation) = operation {
         mapped.inner.operation = Some(operation.to_string());
+    }
+    if matches!(
+        mapped.inner.kind,
+        ErrorKind::Connect | ErrorKind::Body | ErrorKind::Redirect
+    ) && let Some((method, url)) = &record.request
+    {
+        mapped = mapped.request_line(method, url);
     }
     mapped
 }

@@ -31,7 +31,7 @@ mod setters;
 pub mod tolerant;
 
 pub use credential::{AuthScheme, Credential};
-pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
+pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit, TimeLimit};
 pub use hooks::RuntimeClient;
 pub use http_client::{BaseUrl, BaseUrlError, is_region_slug};
 pub use options::{
@@ -40,7 +40,7 @@ pub use options::{
 pub use paging::PagingLimits;
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};
-pub use setters::{IntoOptional, IntoStrings};
+pub use setters::{IntoOptional, IntoOptionalMember, IntoOptionalStrings, IntoStrings, form};
 
 /// The longest duration handed to the HTTP client or the clock: a year. Longer settings (`Duration::MAX` for "no
 /// limit") are saturated to it rather than overflowing an `Instant` (which panics).

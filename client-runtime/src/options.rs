@@ -138,6 +138,8 @@ pub(crate) struct CallScope {
     pub(crate) last_response: Arc<Mutex<Option<ResponseMeta>>>,
     pub(crate) operation: Arc<Mutex<Option<&'static str>>>,
     pub(crate) attempts: Arc<Mutex<u32>>,
+    pub(crate) request: Arc<Mutex<Option<(reqwest::Method, reqwest::Url)>>>,
+    pub(crate) attempt_started: Arc<Mutex<Option<std::time::Instant>>>,
 }
 
 /// What a call's scope saw: the operation it ran (even when it failed before a request was sent) and the last
@@ -150,6 +152,10 @@ pub struct CallRecord {
     pub response: Option<ResponseMeta>,
     /// Attempts the runtime made (0 when none was sent).
     pub attempts: u32,
+    /// The method and URL of the request the runtime sent (for transport errors, which carry neither).
+    pub request: Option<(reqwest::Method, reqwest::Url)>,
+    /// When the last attempt started (to tell an attempt's timeout from an idle read's).
+    pub attempt_started: Option<std::time::Instant>,
 }
 
 /// Notes the operation a generated call runs, in the scope of the call in progress. The generated `send()` of every
@@ -174,8 +180,12 @@ pub async fn record<F: Future>(future: F) -> (F::Output, CallRecord) {
     let last = scope.last_response.clone();
     let operation = scope.operation.clone();
     let attempts = scope.attempts.clone();
+    let request = scope.request.clone();
+    let attempt_started = scope.attempt_started.clone();
     let output = CALL_SCOPE.scope(scope, future).await;
     let attempts = attempts.lock().map(|guard| *guard).unwrap_or_default();
+    let request = request.lock().ok().and_then(|mut guard| guard.take());
+    let attempt_started = attempt_started.lock().ok().and_then(|guard| *guard);
     let response = last.lock().ok().and_then(|mut guard| guard.take());
     let operation_id = operation
         .lock()
@@ -188,6 +198,8 @@ pub async fn record<F: Future>(future: F) -> (F::Output, CallRecord) {
             operation_id,
             response,
             attempts,
+            request,
+            attempt_started,
         },
     )
 }

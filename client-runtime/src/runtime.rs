@@ -352,6 +352,11 @@ impl Runtime {
             request.headers_mut().insert(name, value);
         }
 
+        if let Some(scope) = &scope
+            && let Ok(mut slot) = scope.request.lock()
+        {
+            *slot = Some((request.method().clone(), request.url().clone()));
+        }
         let retry_safe = self.is_retry_safe(request.method(), operation_id);
         let attempts = if retry_safe {
             self.shared.retry.attempts()
@@ -388,7 +393,13 @@ impl Runtime {
             } else {
                 (pending, None)
             };
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let now = Instant::now();
+            if let Some(scope) = &scope
+                && let Ok(mut slot) = scope.attempt_started.lock()
+            {
+                *slot = Some(now);
+            }
+            let remaining = deadline.saturating_duration_since(now);
             *this_attempt.timeout_mut() = Some(self.shared.timeouts.attempt.min(remaining));
             let result = self
                 .attempt(client, this_attempt, operation_id, attempt)

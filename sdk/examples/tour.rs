@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use futures::TryStreamExt as _;
+use sdk::blubracket_api::filters::{FilterId, values};
 use sdk::blubracket_api::types::{Filter, SearchRequest};
 use sdk::bronto_api::types;
 use sdk::query::{attribute, string_literal};
@@ -109,7 +110,7 @@ async fn bronto_steps(
     }
     let clause = format!("{} = {}", attribute("level"), string_literal("error"));
     let search: types::CreateSearchRequest = types::CreateSearchRequest::builder()
-        .from(vec![dataset.to_string()])
+        .from([dataset])
         .select(["@raw"])
         .where_(&clause)
         .time_range("Last 24 hours")
@@ -151,9 +152,7 @@ async fn bronto_steps(
     let mut file = tokio::fs::File::create(&path).await?;
     let request = types::CreateExportRequest::builder().search_details(
         types::CreateExportDetails::builder()
-            .from(Some(types::CreateExportDetailsFrom::from(vec![
-                dataset.to_string(),
-            ])))
+            .from([dataset])
             .where_(&clause)
             .time_range("Last 24 hours"),
     );
@@ -202,12 +201,35 @@ async fn ingestion_step(
             sandbox.ingested("sdk-tour").len()
         );
     }
+
+    println!("\n6. Finding the ingested errors with a search");
+    let bronto = sdk.bronto()?;
+    let clause = format!("{} = {}", attribute("level"), string_literal("error"));
+    let search = types::CreateSearchRequest::builder()
+        .select(["*"])
+        .from(["sdk-tour"])
+        .where_(&clause)
+        .time_range("Last 15 minutes")
+        .per_page(std::num::NonZeroU64::new(20).ok_or("a page size")?);
+    let found: Vec<_> = bronto
+        .search_events(search.try_into()?)
+        .try_collect()
+        .await?;
+    println!(
+        "   {} events match {clause} (every tenth of the 500 sent); the first: {}",
+        found.len(),
+        found
+            .first()
+            .and_then(|event| event.raw.as_deref())
+            .unwrap_or("none")
+    );
     Ok(())
 }
 
 async fn blubracket_steps(blubracket: &sdk::BluBracket) -> Result<(), Box<dyn std::error::Error>> {
-    println!("\n6. BluBracket alerts: state = ACTIVE, two per page");
-    let request = SearchRequest::new([Filter::new("state", ["ACTIVE"])]).with_limit(2);
+    println!("\n7. BluBracket alerts: state = ACTIVE, two per page");
+    let request =
+        SearchRequest::new([Filter::new(FilterId::State, [values::ACTIVE])]).with_limit(2);
     let alerts: Vec<_> = blubracket.alerts(request).try_collect().await?;
     for alert in &alerts {
         println!(
@@ -224,7 +246,7 @@ async fn blubracket_steps(blubracket: &sdk::BluBracket) -> Result<(), Box<dyn st
     }
     println!("   {} active alerts", alerts.len());
 
-    println!("\n7. BluBracket events, three per page");
+    println!("\n8. BluBracket events, three per page");
     let request = SearchRequest::new(Vec::<Filter>::new()).with_limit(3);
     let events: Vec<_> = blubracket.events(request).try_collect().await?;
     for event in &events {

@@ -7,21 +7,37 @@ use futures::{Stream, StreamExt as _};
 
 use client_runtime::error::{self, Error, ErrorKind};
 
-/// The BluBracket API under the SDK's runtime policy.
-///
-/// It dereferences to the generated [`blubracket_client::Client`]; run a builder's `send()` through
-/// [`Api::call`](crate::Api::call) for the typed body or an [`Error`], or page through alerts and events as streams:
-///
-/// ```no_run
-/// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
-/// use futures::TryStreamExt as _;
-/// use sdk::blubracket_api::types::{Filter, SearchRequest};
-/// let blubracket = sdk.blubracket()?;
-/// let request = SearchRequest::new([Filter::new("state", ["ACTIVE"])]).with_limit(100);
-/// let alerts: Vec<_> = blubracket.alerts(request).try_collect().await?;
-/// # let _ = alerts; Ok(()) }
-/// ```
-pub type BluBracket = crate::call::Api<blubracket_client::Client>;
+crate::call::vendor_handle!(
+    /// The BluBracket API under the SDK's runtime policy: every operation of our hand-written document, and paged
+    /// streams of alerts, events and audit records.
+    ///
+    /// **Operations.** The handle dereferences to the generated [`blubracket_client::Client`], so each operation is
+    /// a method here (listed below under "Methods from `Deref`"), a typed builder whose `call()` answers with the
+    /// typed body or an [`Error`].
+    ///
+    /// **Workflows.** [`alerts`](Self::alerts), [`events`](Self::events) and
+    /// [`audit_records`](Self::audit_records) stream every item page after page;
+    /// [`alert_pages`](Self::alert_pages), [`event_pages`](Self::event_pages) and
+    /// [`audit_pages`](Self::audit_pages) give one `Vec` per page. Filter ids are in
+    /// [`blubracket_api::filters`](crate::blubracket_api::filters).
+    ///
+    /// ```no_run
+    /// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
+    /// use futures::TryStreamExt as _;
+    /// use sdk::blubracket_api::filters::{FilterId, values};
+    /// use sdk::blubracket_api::types::{Filter, SearchRequest};
+    /// let blubracket = sdk.blubracket()?;
+    /// let request = SearchRequest::new([
+    ///     Filter::new(FilterId::State, [values::ACTIVE]),
+    ///     Filter::new(FilterId::AlertType, [values::REPO_SCAN_MATCH]),
+    /// ])
+    /// .with_limit(100);
+    /// let alerts: Vec<_> = blubracket.alerts(request).try_collect().await?;
+    /// # let _ = alerts; Ok(()) }
+    /// ```
+    BluBracket,
+    blubracket_client::Client
+);
 
 impl BluBracket {
     /// Every alert matching `request`, page after page (the same filters and the handle's options on every page)
@@ -67,6 +83,27 @@ impl BluBracket {
         limits: PagingLimits,
     ) -> impl Stream<Item = Result<Event, Error>> + Send + use<> {
         flatten(self.client.event_pages(request, limits), "search_events")
+    }
+
+    /// The pages of events matching `request`, one `Vec` per page.
+    pub fn event_pages(
+        &self,
+        request: SearchRequest,
+        limits: PagingLimits,
+    ) -> impl Stream<Item = Result<Vec<Event>, Error>> + Send + use<> {
+        pages(self.client.event_pages(request, limits), "search_events")
+    }
+
+    /// The pages of system-audit records matching `request`, one `Vec` per page.
+    pub fn audit_pages(
+        &self,
+        request: SearchRequest,
+        limits: PagingLimits,
+    ) -> impl Stream<Item = Result<Vec<AuditRecord>, Error>> + Send + use<> {
+        pages(
+            self.client.audit_pages(request, limits),
+            "search_system_audit",
+        )
     }
 
     /// Every system-audit record matching `request`, page after page.

@@ -6,22 +6,43 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
 use client_runtime::error::{self, Error, ErrorKind};
 
-/// The Bronto API under the SDK's runtime policy.
-///
-/// It dereferences to the generated [`bronto_client::Client`], so every operation is there as a typed builder; its
-/// `call()` sends it under the runtime policy and answers with the typed response or an [`Error`];
-/// [`Api::with`](crate::Api::with) gives a handle carrying per-call options (a tenant's credential, a deadline):
-///
-/// ```no_run
-/// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
-/// let bronto = sdk.bronto()?;
-/// let keys = bronto.list_api_keys().call().await?;
-/// println!("{} keys", keys.api_keys.len());
-/// // An endpoint the vendor serves but does not declare, through the same auth, retries and errors:
-/// let raw: serde_json::Value = bronto.get("/undocumented/thing").await?;
-/// # let _ = raw; Ok(()) }
-/// ```
-pub type Bronto = crate::call::Api<bronto_client::Client>;
+crate::call::vendor_handle!(
+    /// The Bronto API under the SDK's runtime policy: every operation of the document, the workflows, and a raw
+    /// escape hatch.
+    ///
+    /// **Operations.** The handle dereferences to the generated [`bronto_client::Client`], so each of its operations
+    /// is a method here (listed below under "Methods from `Deref`"): a typed builder whose `call()` sends it under
+    /// the runtime policy and answers with the typed response or an [`Error`]. Request bodies have builders too
+    /// (`sdk::bronto_api::types::CreateApiKeyRequest::builder()`).
+    ///
+    /// **Workflows.** [`search_pages`](Self::search_pages) (every page of a search, exactly once),
+    /// [`search_events`](Self::search_events) (their events one by one),
+    /// [`search_async`](Self::search_async) / [`submit_search`](Self::submit_search) (asynchronous searches),
+    /// [`export_to`](Self::export_to) (create, wait, download, decompress),
+    /// [`get`](Self::get) / [`post`](Self::post) / [`raw`](Self::raw) for endpoints the vendor serves but does not
+    /// declare. Ingestion is [`Sdk::ingestion`](crate::Sdk::ingestion).
+    ///
+    /// **Per-call context.** [`with`](Self::with) gives a handle carrying a tenant's credential, a deadline or
+    /// headers.
+    ///
+    /// ```no_run
+    /// # async fn run(sdk: &sdk::Sdk) -> Result<(), sdk::Error> {
+    /// use sdk::bronto_api::types::CreateApiKeyRequest;
+    /// let bronto = sdk.bronto()?;
+    /// let keys = bronto.list_api_keys().call().await?;
+    /// println!("{} keys", keys.api_keys.len());
+    /// let created = bronto
+    ///     .create_api_key()
+    ///     .body(CreateApiKeyRequest::builder().name("ci-reader").roles(["SearchApi"]))
+    ///     .call()
+    ///     .await?;
+    /// // An endpoint the vendor serves but does not declare, through the same auth, retries and errors:
+    /// let raw: serde_json::Value = bronto.get("/undocumented/thing").await?;
+    /// # let _ = (created, raw); Ok(()) }
+    /// ```
+    Bronto,
+    bronto_client::Client
+);
 
 impl Bronto {
     /// `GET path` with JSON out.
@@ -111,6 +132,8 @@ impl Bronto {
                 .with_source(e)
         })?;
         let limit = runtime.operation_timeout();
+        let started = std::time::Instant::now();
+        let (method, url) = (request.method().clone(), request.url().clone());
         let send = async {
             runtime
                 .check_credentials()
@@ -118,7 +141,7 @@ impl Bronto {
             let response = runtime
                 .execute(&http, request, "raw")
                 .await
-                .map_err(|e| Error::new(error::transport_kind(&e)).with_source(e))?;
+                .map_err(|e| transport_error(e, &method, &url))?;
             let status = response.status();
             let headers = response.headers().clone();
             if !status.is_success() {
@@ -132,26 +155,45 @@ impl Bronto {
                     .response(status, &headers)
                     .body(bytes, truncated));
             }
-            let body = response.bytes().await.map_err(|e| {
-                Error::new(error::transport_kind(&e))
-                    .response(status, &headers)
-                    .with_source(e)
-            })?;
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| transport_error(e, &method, &url).response(status, &headers))?;
             Ok(RawResponse {
                 status,
                 headers,
                 body,
             })
         };
-        match tokio::time::timeout(limit, send).await {
+        let (result, record) = client_runtime::record(tokio::time::timeout(limit, send)).await;
+        match result {
+            Ok(Err(error)) if error.is_timeout() => {
+                let (limit, duration) = client_runtime::call::time_limit(
+                    &runtime,
+                    started,
+                    &record,
+                    std::error::Error::source(&error),
+                );
+                Err(error.timed_out(limit, duration).operation(label))
+            }
             Ok(result) => result.map_err(|e| e.operation(label)),
             Err(_) => Err(Error::new(ErrorKind::Timeout)
                 .operation(label)
-                .message(format!(
-                    "the operation took longer than its deadline of {limit:?}"
-                ))),
+                .timed_out(client_runtime::TimeLimit::Operation, limit)),
         }
     }
+}
+
+/// A transport failure of a raw call: its kind, the request's method and URL (no query), and the innermost cause.
+fn transport_error(error: reqwest::Error, method: &Method, url: &reqwest::Url) -> Error {
+    let kind = error::transport_kind(&error);
+    let mut mapped = Error::new(kind);
+    if kind != ErrorKind::Timeout {
+        mapped = mapped
+            .message(error::root_cause(&error))
+            .request_line(method, url);
+    }
+    mapped.with_source(error)
 }
 
 /// A successful raw answer.

@@ -194,10 +194,10 @@ impl Bronto {
     ///
     /// ```no_run
     /// # async fn run(bronto: &sdk::Bronto) -> Result<(), sdk::Error> {
-    /// use sdk::bronto_api::types::{CreateExportDetails, CreateExportDetailsFrom, CreateExportRequest};
+    /// use sdk::bronto_api::types::{CreateExportDetails, CreateExportRequest};
     /// let request = CreateExportRequest::builder().search_details(
     ///     CreateExportDetails::builder()
-    ///         .from(Some(CreateExportDetailsFrom::from(vec!["my-dataset".to_string()])))
+    ///         .from(["my-dataset"])
     ///         .time_range("Last 24 hours"),
     /// );
     /// let mut file = tokio::fs::File::create("export.json").await.expect("file");
@@ -217,17 +217,20 @@ impl Bronto {
     where
         W: AsyncWrite + Unpin,
     {
-        let created = self.call(self.create_export().body(request).send()).await?;
+        let created = self
+            .call(self.create_export().body(request).send())
+            .await
+            .map_err(|e| e.during("export: create"))?;
         let export_id = created.export_id.clone().ok_or_else(|| {
             Error::new(ErrorKind::Decode)
-                .operation("createExport")
+                .operation("create_export")
                 .message("the created export has no export_id")
         })?;
         let started = Instant::now();
         let mut export = created;
         loop {
             if let Some(error) = failed(&export, &export_id) {
-                return Err(error);
+                return Err(error.during("export: wait"));
             }
             on_progress(&ExportProgress {
                 export_id: export_id.clone(),
@@ -239,6 +242,7 @@ impl Bronto {
             }
             if started.elapsed().saturating_add(options.poll_interval) > options.deadline {
                 return Err(Error::new(ErrorKind::PollTimeout)
+                    .during("export: wait")
                     .operation(format!("export {export_id}"))
                     .message(format!("not complete after {:?}", options.deadline)));
             }
@@ -246,10 +250,13 @@ impl Bronto {
             // The id goes back exactly as the service handed it out (a plain string, whatever the document says).
             export = self
                 .call(self.get_export_by_id().export_id(&export_id).send())
-                .await?;
+                .await
+                .map_err(|e| e.during("export: wait"))?;
         }
-        let (bytes, written, decompressed) =
-            self.download(&export, &export_id, writer, options).await?;
+        let (bytes, written, decompressed) = self
+            .download(&export, &export_id, writer, options)
+            .await
+            .map_err(|e| e.during("export: download"))?;
         Ok(ExportOutcome {
             export_id,
             bytes,
@@ -286,9 +293,17 @@ impl Bronto {
         })?;
         // Every reqwest error of this request names the pre-signed URL, signature included: drop it.
         let transport = |e: reqwest::Error| {
-            Error::new(client_runtime::error::transport_kind(&e))
-                .operation(label.clone())
-                .with_source(e.without_url())
+            let kind = client_runtime::error::transport_kind(&e);
+            let error = Error::new(kind).operation(label.clone());
+            let error = if kind == ErrorKind::Timeout {
+                error.timed_out(
+                    client_runtime::TimeLimit::Download,
+                    options.download_timeout,
+                )
+            } else {
+                error.message(client_runtime::error::root_cause(&e))
+            };
+            error.with_source(e.without_url())
         };
         let response = storage
             .get(url)
@@ -325,9 +340,15 @@ impl Bronto {
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<Transport>())
         {
+            Some(Transport(source)) if source.is_timeout() => Error::new(ErrorKind::Timeout)
+                .operation(label.clone())
+                .timed_out(
+                    client_runtime::TimeLimit::Download,
+                    options.download_timeout,
+                ),
             Some(Transport(source)) => Error::new(client_runtime::error::transport_kind(source))
                 .operation(label.clone())
-                .message(source.to_string()),
+                .message(client_runtime::error::root_cause(source)),
             None if decoding => Error::new(ErrorKind::Decode)
                 .operation(label.clone())
                 .message("the export's Zstandard data is corrupt")

@@ -8,20 +8,42 @@
 //! that carries a credential to another host; a tracing span per request), one [`Error`] type, and a raw escape
 //! hatch for endpoints the vendor serves but does not declare.
 //!
+//! A service's first program: list the API keys, find the errors of the last day, export them.
+//!
 //! ```no_run
-//! # async fn run() -> Result<(), sdk::Error> {
-//! // BRONTO_REGION=eu BRONTO_API_KEY=... in the environment
-//! let sdk = sdk::Sdk::from_env()?;
-//! let bronto = sdk.bronto()?;
-//! let keys = bronto.list_api_keys().call().await?;
-//! for key in keys.api_keys {
-//!     println!("{:?} {:?}", key.name, key.roles);
+//! use futures::TryStreamExt as _;
+//! use sdk::bronto_api::types::{CreateExportDetails, CreateExportRequest, CreateSearchRequest};
+//! use sdk::query::{attribute, string_literal};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), sdk::Error> {
+//!     let sdk = sdk::Sdk::from_env()?; // BRONTO_REGION=eu BRONTO_API_KEY=...
+//!     let bronto = sdk.bronto()?;
+//!     for key in bronto.list_api_keys().call().await?.api_keys {
+//!         println!("{:?} {:?}", key.name, key.roles);
+//!     }
+//!     let errors = format!("{} = {}", attribute("level"), string_literal("error"));
+//!     let search = CreateSearchRequest::builder()
+//!         .select(["*"]).from(["checkout"]).where_(&errors).time_range("Last 24 hours");
+//!     let events: Vec<_> = bronto.search_events(search.try_into()?).try_collect().await?;
+//!     println!("{} errors in the last 24 hours", events.len());
+//!     let export = CreateExportRequest::builder()
+//!         .search_details(CreateExportDetails::builder().from(["checkout"]).where_(&errors).time_range("Last 24 hours"));
+//!     let mut data = Vec::new();
+//!     let outcome = bronto.export_to(export.try_into()?, &mut data, Default::default(), |p| println!("{}%", p.percent)).await?;
+//!     println!("exported {} bytes", outcome.written);
+//!     Ok(())
 //! }
-//! # Ok(()) }
 //! ```
 //!
+//! Every operation of both documents is a method of [`Bronto`] or [`BluBracket`] returning a typed builder; request
+//! bodies have builders that take plain values (`.where_("...")`, `.from(["a", "b"])`); `call()` sends under the
+//! runtime policy and answers with the typed response or one [`Error`], which names the operation (and the workflow
+//! step, the time limit that ran out, the JSON path that did not decode) and never a secret. The
+//! [`cookbook`] has the ten most common tasks, each a tested program.
+//!
 //! Multi-tenant services keep no credential in the client, and make each tenant's calls through a handle that
-//! carries the tenant's credential as a value ([`Api::with`]): every call, workflow, stream and spawned task made
+//! carries the tenant's credential as a value ([`Bronto::with`]): every call, workflow, stream and spawned task made
 //! through it sends that credential, and nothing else does.
 //!
 //! ```no_run
@@ -40,6 +62,10 @@ mod blubracket;
 mod bronto;
 mod call;
 mod config;
+/// Recipes: the ten tasks a service does most, each a compiled and tested program.
+#[cfg(feature = "sandbox")]
+#[doc = include_str!("cookbook.md")]
+pub mod cookbook {}
 mod export;
 pub mod query;
 #[cfg(feature = "sandbox")]
@@ -48,9 +74,8 @@ mod search;
 
 pub use blubracket::BluBracket;
 pub use bronto::Bronto;
-pub use call::Api;
 pub use client_runtime::{Credential, PagingLimits, RequestOptions, RetryPolicy, Timeouts};
-pub use client_runtime::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit};
+pub use client_runtime::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit, TimeLimit};
 pub use config::{Config, ConfigBuilder, env};
 pub use export::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
 pub use search::{AsyncSearch, AsyncSearchOptions};

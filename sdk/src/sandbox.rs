@@ -11,11 +11,24 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it serves (Bronto): API keys (list, create); a search over three pages linked by `pagination_token`; an
-//! asynchronous search that answers "running" once and then its result; an export that goes from 0 % through
-//! 50 % to `COMPLETE`, with its file served by a second loopback host that refuses requests carrying a Bronto
-//! credential. BluBracket: alerts (a bare array per page) and events (an `{"events": [...]}` envelope per page),
-//! paged by the request's own `page` and `limit`, filtered by `state` / `severity` when the request asks.
+//! What it serves (Bronto), answering as the service does where it matters:
+//! - **API keys and datasets** with state: `create_api_key` echoes the name and roles it was sent (with the full
+//!   key shown once) and the key is listed afterwards with only its first 8 characters; `delete_api_key` removes
+//!   it; `create_dataset` echoes and lists; a dataset ingested into for the first time appears in the list.
+//! - **Ingestion** (`sdk.ingestion()`): NDJSON, plain or gzip or Zstandard, at most 10 MiB (`413` beyond), kept
+//!   per dataset ([`Sandbox::ingested`]).
+//! - **Search over what was ingested**: `from` naming an ingested dataset, `where` empty or
+//!   `key = 'value'` / `key != 'value'` joined by `AND` (anything else is a `400` saying so), `per_page` pages
+//!   linked by `pagination_token`.
+//! - **A seeded search** over [`SANDBOX_DATASET`]: three pages linked by `pagination_token`; an asynchronous
+//!   search that answers "running" once and then its result.
+//! - **An export** that goes from 0 % through 50 % to `COMPLETE`, its Zstandard-compressed file served by a second
+//!   loopback host that refuses requests carrying a Bronto credential.
+//! - **Errors**: a missing or wrong key is a `401`, an unknown route a `404`, a bad body a `400`, each with the
+//!   vendor's error body (`code`, `type`, `details`, `correlation_id`).
+//!
+//! BluBracket: alerts (a bare array per page) and events (an `{"events": [...]}` envelope per page), paged by the
+//! request's own `page` and `limit`, filtered by `state` / `severity` when the request asks.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,12 +62,48 @@ pub struct Sandbox {
     storage: MockServer,
     ingestion: MockServer,
     ingested: Ingested,
+    resources: SharedResources,
     export_file: Vec<u8>,
     stored_export: Vec<u8>,
 }
 
 /// Events the sandbox's ingestion endpoint accepted, by dataset.
 type Ingested = Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<Value>>>>;
+
+/// What the sandbox's Bronto remembers between calls: API keys and datasets, created or seeded.
+#[derive(Debug, Default)]
+struct Resources {
+    api_keys: Vec<Value>,
+    datasets: Vec<Value>,
+}
+
+type SharedResources = Arc<std::sync::Mutex<Resources>>;
+
+/// A fresh id in the form the service hands out (a UUID).
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Milliseconds since the epoch, as the service's timestamps.
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
+}
+
+/// The value of header `name` of a mocked request.
+fn header_value(request: &httpmock::HttpMockRequest, name: &str) -> Option<String> {
+    request
+        .headers_vec()
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.clone())
+}
+
+/// A `400` with the vendor's body, naming what is wrong with the request.
+fn bad_request(details: &str) -> HttpMockResponse {
+    json_response(400, &seed::error(400, "Bad Request", details))
+}
 
 /// The most one ingestion request may carry, compressed or not (the service's limit).
 const MAX_INGESTION_BODY: usize = 10 * 1024 * 1024;
@@ -83,10 +132,12 @@ pub mod seed {
         ]})
     }
 
-    /// The key `createApiKey` answers with (its full value is shown once).
-    pub fn created_api_key() -> Value {
-        json!({"id": "2b0d9e8f-7a6b-4c5d-9e4f-3a2b1c0d9e8f", "name": "tour key", "roles": ["SearchApi"],
-               "api_key": "bk_live_tour_0123456789abcdef", "expires_at": 1_893_456_000_000i64})
+    /// The datasets listed by `listDatasets` before any is created.
+    pub fn datasets() -> Value {
+        json!({"datasets": [
+            {"id": "3c1e0f9a-8b7c-4d6e-8f5a-4b3c2d1e0f9a", "collection": "shop", "dataset": SANDBOX_DATASET,
+             "is_system_generated": false, "tags": {"team": "payments"}},
+        ]})
     }
 
     fn event(sequence: i64, level: &str, message: &str) -> Value {
@@ -238,6 +289,7 @@ impl Sandbox {
             storage,
             ingestion,
             ingested: Ingested::default(),
+            resources: SharedResources::default(),
             export_file,
             stored_export,
         };
@@ -281,18 +333,13 @@ impl Sandbox {
     /// (`413` beyond, as the service answers), each event kept by dataset.
     fn seed_ingestion(&self) {
         let ingested = self.ingested.clone();
+        let resources = self.resources.clone();
         self.ingestion.mock(move |when, then| {
             when.method("POST")
                 .path("/")
                 .header("x-bronto-api-key", SANDBOX_API_KEY);
             then.respond_with(move |request| {
-                let header = |name: &str| {
-                    request
-                        .headers_vec()
-                        .iter()
-                        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                        .map(|(_, value)| value.clone())
-                };
+                let header = |name: &str| header_value(request, name);
                 let raw = request.body_ref();
                 if raw.len() > MAX_INGESTION_BODY {
                     return json_response(
@@ -327,6 +374,11 @@ impl Sandbox {
                     })
                     .collect();
                 let dataset = header("x-bronto-dataset").unwrap_or_default();
+                let collection = header("x-bronto-collection").unwrap_or_else(|| "default".into());
+                if !dataset.is_empty() {
+                    // The service creates a dataset the first time events arrive for it.
+                    ensure_dataset(&resources, &collection, &dataset);
+                }
                 if let Ok(mut by_dataset) = ingested.lock() {
                     by_dataset.entry(dataset).or_default().extend(events);
                 }
@@ -350,14 +402,8 @@ impl Sandbox {
     fn seed_bronto(&self) {
         let server = &self.bronto;
         let key = SANDBOX_API_KEY;
-        server.list_api_keys(|when, then| {
-            let _ = when.into_inner().header("x-bronto-api-key", key);
-            let _ = then.ok(&typed::<types::ListApiKeysResponse>(seed::api_keys()));
-        });
-        server.create_api_key(|when, then| {
-            let _ = when.into_inner().header("x-bronto-api-key", key);
-            let _ = then.created(&typed::<types::ApiKey>(seed::created_api_key()));
-        });
+        self.seed_resources();
+        self.seed_ingested_search();
 
         // Paged search: page 1 has no token; pages 2 and 3 are reached by the tokens of the `next` links. Every
         // page requires the dataset filter, so a client that drops filters after page 1 gets a 404.
@@ -482,6 +528,289 @@ impl Sandbox {
             });
         });
     }
+}
+
+impl Sandbox {
+    /// API keys and datasets: listed, created (echoing what was sent, and listed afterwards), deleted.
+    fn seed_resources(&self) {
+        let key = SANDBOX_API_KEY;
+        if let Ok(mut resources) = self.resources.lock() {
+            resources.api_keys = seed::api_keys()["api_keys"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            resources.datasets = seed::datasets()["datasets"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+        }
+        let server = &self.bronto;
+
+        let resources = self.resources.clone();
+        server.mock(move |when, then| {
+            when.method("GET")
+                .path("/api-keys")
+                .header("x-bronto-api-key", key);
+            then.respond_with(move |_| {
+                let keys = resources
+                    .lock()
+                    .map(|resources| resources.api_keys.clone())
+                    .unwrap_or_default();
+                json_response(200, &json!({ "api_keys": keys }))
+            });
+        });
+        let resources = self.resources.clone();
+        server.mock(move |when, then| {
+            when.method("POST")
+                .path("/api-keys")
+                .header("x-bronto-api-key", key);
+            then.respond_with(move |request| {
+                let body: Value = serde_json::from_slice(request.body_ref()).unwrap_or(Value::Null);
+                let Some(name) = body["name"].as_str().filter(|name| !name.is_empty()) else {
+                    return bad_request("`name` is required");
+                };
+                let Some(roles) = body["roles"].as_array().filter(|roles| !roles.is_empty()) else {
+                    return bad_request(
+                        "`roles` is required: a list of role ids such as SearchApi",
+                    );
+                };
+                let secret = format!("bk_sandbox_{}", new_id().replace('-', ""));
+                let created_at = now_millis();
+                let mut created = json!({
+                    "id": new_id(), "name": name, "roles": roles, "api_key": secret,
+                    "metadata": {"created_at": created_at, "updated_at": created_at},
+                });
+                if let Some(ttl) = body["ttl"].as_i64() {
+                    created["expires_at"] = json!(created_at / 1000 + ttl);
+                }
+                // Listed afterwards with only the key's first 8 characters, as the service does.
+                let mut listed = created.clone();
+                listed["api_key"] = json!(secret.chars().take(8).collect::<String>());
+                if let Ok(mut resources) = resources.lock() {
+                    resources.api_keys.push(listed);
+                }
+                json_response(201, &created)
+            });
+        });
+        let resources = self.resources.clone();
+        server.mock(move |when, then| {
+            when.method("DELETE")
+                .path_prefix("/api-keys/")
+                .header("x-bronto-api-key", key);
+            then.respond_with(move |request| {
+                let id = request
+                    .uri()
+                    .path()
+                    .trim_start_matches("/api-keys/")
+                    .to_string();
+                let removed = resources.lock().is_ok_and(|mut resources| {
+                    let before = resources.api_keys.len();
+                    resources.api_keys.retain(|key| key["id"] != id.as_str());
+                    resources.api_keys.len() < before
+                });
+                if removed {
+                    HttpMockResponse::builder().status(204).build()
+                } else {
+                    json_response(
+                        404,
+                        &seed::error(404, "Not Found", "no API key with this id"),
+                    )
+                }
+            });
+        });
+
+        let resources = self.resources.clone();
+        server.mock(move |when, then| {
+            when.method("GET")
+                .path("/datasets")
+                .header("x-bronto-api-key", key);
+            then.respond_with(move |request| {
+                let wanted: Vec<String> = request
+                    .query_params()
+                    .into_iter()
+                    .filter(|(name, _)| name == "from")
+                    .flat_map(|(_, value)| value.split(',').map(str::to_string).collect::<Vec<_>>())
+                    .collect();
+                let datasets: Vec<Value> = resources
+                    .lock()
+                    .map(|resources| resources.datasets.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|dataset| {
+                        wanted.is_empty() || wanted.iter().any(|id| dataset["id"] == id.as_str())
+                    })
+                    .collect();
+                json_response(200, &json!({ "datasets": datasets }))
+            });
+        });
+        let resources = self.resources.clone();
+        server.mock(move |when, then| {
+            when.method("POST")
+                .path("/datasets")
+                .header("x-bronto-api-key", key);
+            then.respond_with(move |request| {
+                let body: Value = serde_json::from_slice(request.body_ref()).unwrap_or(Value::Null);
+                let Some(collection) = body["collection"].as_str().filter(|c| !c.is_empty()) else {
+                    return bad_request("`collection` is required");
+                };
+                let dataset = body["dataset"].as_str().unwrap_or("default");
+                json_response(201, &ensure_dataset(&resources, collection, dataset))
+            });
+        });
+    }
+
+    /// `POST /search` over the events ingested into the sandbox: `from` names ingested datasets; `where` may be
+    /// empty or `key = 'value'` / `key != 'value'` comparisons joined by `AND`; `per_page` pages are linked by
+    /// `pagination_token`. Anything else in `where` is a `400` saying what the sandbox understands.
+    fn seed_ingested_search(&self) {
+        let key = SANDBOX_API_KEY;
+        let matcher = self.ingested.clone();
+        let ingested = self.ingested.clone();
+        self.bronto.mock(move |when, then| {
+            when.method("POST")
+                .path("/search")
+                .header("x-bronto-api-key", key)
+                .is_true(move |request| {
+                    let body: Value =
+                        serde_json::from_slice(request.body_ref()).unwrap_or(Value::Null);
+                    let by_dataset = matcher.lock();
+                    search_datasets(&body).iter().any(|dataset| {
+                        by_dataset
+                            .as_ref()
+                            .is_ok_and(|by_dataset| by_dataset.contains_key(dataset.as_str()))
+                    })
+                });
+            then.respond_with(move |request| {
+                let body: Value = serde_json::from_slice(request.body_ref()).unwrap_or(Value::Null);
+                let clause = body["where"].as_str().unwrap_or("");
+                let Some(conditions) = parse_where(clause) else {
+                    return bad_request(
+                        "the sandbox's search understands `key = 'value'` and `key != 'value'` joined by AND",
+                    );
+                };
+                let events: Vec<Value> = {
+                    let Ok(by_dataset) = ingested.lock() else {
+                        return json_response(500, &seed::error(500, "Internal Server Error", "lock"));
+                    };
+                    search_datasets(&body)
+                        .iter()
+                        .flat_map(|dataset| by_dataset.get(dataset).cloned().unwrap_or_default())
+                        .collect()
+                };
+                let matching: Vec<Value> = events
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, event)| {
+                        conditions.iter().all(|(field, equal, value)| {
+                            let actual = match &event[field.as_str()] {
+                                Value::String(text) => Some(text.clone()),
+                                Value::Null => None,
+                                other => Some(other.to_string()),
+                            };
+                            (actual.as_deref() == Some(value.as_str())) == *equal
+                        })
+                    })
+                    .map(|(index, event)| ingested_event(index, event))
+                    .collect();
+                let per_page = body["per_page"].as_u64().unwrap_or(100).max(1) as usize;
+                let offset = body["pagination_token"]
+                    .as_str()
+                    .and_then(|token| token.strip_prefix("sandbox-offset-"))
+                    .and_then(|offset| offset.parse::<usize>().ok())
+                    .unwrap_or(0);
+                let page: Vec<Value> = matching.iter().skip(offset).take(per_page).cloned().collect();
+                let next = offset + page.len();
+                let links: Vec<Value> = if next < matching.len() {
+                    vec![json!({"rel": "next", "href": format!("/search?pagination_token=sandbox-offset-{next}&per_page={per_page}")})]
+                } else {
+                    Vec::new()
+                };
+                json_response(200, &json!({"events": page, "links": links}))
+            });
+        });
+    }
+}
+
+/// The datasets a search body names in `from` (a list, or one name).
+fn search_datasets(body: &Value) -> Vec<String> {
+    match &body["from"] {
+        Value::Array(names) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Value::String(name) => vec![name.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// `key = 'value' AND key != 'value'` as (key, equal, value) triples; `None` for anything else.
+fn parse_where(clause: &str) -> Option<Vec<(String, bool, String)>> {
+    if clause.trim().is_empty() {
+        return Some(Vec::new());
+    }
+    clause
+        .split(" AND ")
+        .map(|condition| {
+            let (field, equal, value) = match condition.split_once("!=") {
+                Some((field, value)) => (field, false, value),
+                None => {
+                    let (field, value) = condition.split_once('=')?;
+                    (field, true, value)
+                }
+            };
+            let field = field.trim().trim_matches('"');
+            let value = value.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+            (!field.is_empty() && !value.contains('\''))
+                .then(|| (field.to_string(), equal, value.to_string()))
+        })
+        .collect()
+}
+
+/// An ingested event as the search answers it: the line as `@raw`, its fields as attributes, a sequence number.
+fn ingested_event(index: usize, event: &Value) -> Value {
+    let attributes: serde_json::Map<String, Value> = event
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, value)| !value.is_object() && !value.is_array())
+        .map(|(key, value)| {
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            (key.clone(), Value::String(text))
+        })
+        .collect();
+    let status = event["level"].as_str().unwrap_or("info");
+    json!({
+        "@raw": event.to_string(),
+        "@time": "2026-11-27 12:00:00.000 UTC",
+        "@status": status,
+        "attributes": attributes,
+        "message_kvs": {},
+        "metadata": {"sequence": 9_100_000_000_000_000i64 + index as i64, "timestamp": 1_795_340_000_000i64 + index as i64},
+    })
+}
+
+/// The dataset `collection`/`dataset`, created (with a fresh id) when it does not exist yet.
+fn ensure_dataset(resources: &SharedResources, collection: &str, dataset: &str) -> Value {
+    let Ok(mut resources) = resources.lock() else {
+        return Value::Null;
+    };
+    if let Some(existing) = resources
+        .datasets
+        .iter()
+        .find(|known| known["collection"] == collection && known["dataset"] == dataset)
+    {
+        return existing.clone();
+    }
+    let created_at = now_millis();
+    let created = json!({
+        "id": new_id(), "collection": collection, "dataset": dataset, "is_system_generated": false,
+        "metadata": {"created_at": created_at, "updated_at": created_at},
+    });
+    resources.datasets.push(created.clone());
+    created
 }
 
 impl Sandbox {

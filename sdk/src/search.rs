@@ -151,7 +151,8 @@ impl AsyncSearch {
         }
         let Some(mut id) = self.status_id.clone() else {
             return Err(Error::new(ErrorKind::Decode)
-                .operation("postSearch")
+                .during("search: wait")
+                .operation("post_search")
                 .message("the running search's answer has no rel=status link"));
         };
         let started = Instant::now();
@@ -169,6 +170,7 @@ impl AsyncSearch {
                     } else {
                         error
                     }
+                    .during("search: wait")
                 })?;
             if response.status().as_u16() != 202 {
                 // Done: the search is no longer cancellable, so the drop guard has nothing to do.
@@ -191,7 +193,8 @@ impl AsyncSearch {
                 .min(MAX_POLL_WAIT);
             if started.elapsed().saturating_add(wait) > options.deadline {
                 return Err(Error::new(ErrorKind::PollTimeout)
-                    .operation("getSearchStatus")
+                    .during("search: wait")
+                    .operation("get_search_status")
                     .message(format!(
                         "the search was still running after {:?}; it was cancelled",
                         options.deadline
@@ -224,7 +227,7 @@ fn ended(answer: PostSearchResponse) -> Result<PostSearchResponse, Error> {
             | PostSearchResponseStatus::CancelledByUser
             | PostSearchResponseStatus::InternalServerError),
         ) => Err(Error::new(ErrorKind::SearchFailed)
-            .operation("getSearchStatus")
+            .operation("get_search_status")
             .message(format!("the search ended as {status}"))),
         _ => Ok(answer),
     }
@@ -299,12 +302,13 @@ impl Bronto {
                 return Ok(None);
             };
             state.pages += 1;
+            let page_number = state.pages;
             let page = state
                 .bronto
                 .call(state.bronto.post_search().body(request.clone()).send())
-                .await?;
+                .await
+                .map_err(|e| e.during(format!("search: page {page_number}")))?;
             state.items += page.events.len() as u64;
-            let page_number = state.pages;
             let paging = move |problem: String| {
                 Error::new(ErrorKind::Paging)
                     .operation("post_search")
@@ -358,7 +362,8 @@ impl Bronto {
         request.async_enabled = true;
         let response = self
             .call_response(self.post_search().body(request).send())
-            .await?;
+            .await
+            .map_err(|e| e.during("search: submit"))?;
         let running = response.status().as_u16() == 202;
         let answer = response.into_inner();
         if !running {
@@ -373,7 +378,8 @@ impl Bronto {
             .and_then(status_id)
             .ok_or_else(|| {
                 Error::new(ErrorKind::Decode)
-                    .operation("postSearch")
+                    .during("search: submit")
+                    .operation("post_search")
                     .message("a 202 answer without a rel=status link ending in /search/status/{statusId}")
             })?;
         Ok(AsyncSearch {

@@ -213,3 +213,209 @@ fn typed_builders_take_plain_values() {
         .expect("a search");
     assert_eq!(unset.where_, None);
 }
+
+#[tokio::test]
+async fn a_refused_connection_names_the_operation_the_method_and_the_host() {
+    // A port that was just free: nothing listens on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let config = Config::builder()
+        .bronto_base_url(format!("http://127.0.0.1:{port}"))
+        .bronto_api_key("refused-key-3f9a")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let error = sdk
+        .bronto()
+        .expect("bronto")
+        .list_api_keys()
+        .call()
+        .await
+        .expect_err("nothing listens");
+    assert_eq!(error.kind(), ErrorKind::Connect, "{error:?}");
+    let display = error.to_string();
+    assert!(
+        display.starts_with("list_api_keys: connection failed"),
+        "{display}"
+    );
+    assert!(
+        display.contains(&format!("GET http://127.0.0.1:{port}/api-keys")),
+        "{display}"
+    );
+    assert!(display.to_lowercase().contains("refused"), "{display}");
+    assert!(!display.contains("status"), "{display}");
+    assert!(!display.contains("refused-key-3f9a"), "{display}");
+    assert!(!format!("{error:?}").contains("refused-key-3f9a"));
+}
+
+#[tokio::test]
+async fn a_1_ms_deadline_is_the_same_timeout_every_time_naming_the_limit() {
+    let server = MockServer::start_async().await;
+    server.mock(|when, then| {
+        when.any_request();
+        then.status(200)
+            .header("content-type", "application/json")
+            .header("x-correlation-id", "slow-1")
+            .delay(std::time::Duration::from_millis(20))
+            .json_body(json!({"api_keys": []}));
+    });
+    let sdk = sdk_for(&server);
+    let bounded = sdk
+        .bronto()
+        .expect("bronto")
+        .with(sdk::RequestOptions::new().timeout(std::time::Duration::from_millis(1)));
+    let mut messages = std::collections::BTreeSet::new();
+    for _ in 0..100 {
+        let error = bounded
+            .list_api_keys()
+            .call()
+            .await
+            .expect_err("1 ms is too short");
+        assert_eq!(error.kind(), ErrorKind::Timeout, "{error:?}");
+        assert_eq!(
+            error.time_limit(),
+            Some((
+                sdk::TimeLimit::Operation,
+                std::time::Duration::from_millis(1)
+            ))
+        );
+        assert!(error.status().is_none(), "{error:?}");
+        messages.insert(error.to_string());
+    }
+    assert_eq!(
+        messages.into_iter().collect::<Vec<_>>(),
+        ["list_api_keys: timed out: the operation deadline of 1ms ran out"]
+    );
+}
+
+#[tokio::test]
+async fn an_attempt_timeout_is_told_from_the_operation_deadline() {
+    let server = MockServer::start_async().await;
+    let slow = server.mock(|when, then| {
+        when.any_request();
+        then.status(200)
+            .header("content-type", "application/json")
+            .delay(std::time::Duration::from_secs(3))
+            .json_body(json!({"api_keys": []}));
+    });
+    let config = Config::builder()
+        .bronto_base_url(server.base_url())
+        .bronto_api_key("attempt-key")
+        .retry_policy(RetryPolicy::none())
+        .attempt_timeout(std::time::Duration::from_millis(100))
+        .operation_timeout(std::time::Duration::from_secs(20))
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let error = sdk
+        .bronto()
+        .expect("bronto")
+        .list_api_keys()
+        .call()
+        .await
+        .expect_err("the attempt runs out");
+    assert_eq!(
+        error.time_limit(),
+        Some((
+            sdk::TimeLimit::Attempt,
+            std::time::Duration::from_millis(100)
+        )),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "list_api_keys: timed out: the attempt timeout of 100ms ran out"
+    );
+    slow.assert_calls(1);
+}
+
+#[tokio::test]
+async fn a_workflow_error_names_its_step() {
+    use sdk::bronto_api::types::{CreateExportDetails, CreateExportRequest};
+    let server = MockServer::start_async().await;
+    server.mock(|when, then| {
+        when.method("POST").path("/exports");
+        then.status(201)
+            .header("content-type", "application/json")
+            .json_body(json!({"export_id": "x-1", "status": "CREATED", "progress": 0}));
+    });
+    server.mock(|when, then| {
+        when.method("GET").path("/exports/x-1");
+        then.status(200)
+            .header("content-type", "application/json")
+            .delay(std::time::Duration::from_secs(3))
+            .json_body(json!({"export_id": "x-1", "status": "IN_PROGRESS", "progress": 5}));
+    });
+    let sdk = sdk_for(&server);
+    let bounded = sdk
+        .bronto()
+        .expect("bronto")
+        .with(sdk::RequestOptions::new().timeout(std::time::Duration::from_millis(200)));
+    let request: CreateExportRequest = CreateExportRequest::builder()
+        .search_details(CreateExportDetails::builder().where_("level = 'error'"))
+        .try_into()
+        .expect("a request");
+    let mut sink = Vec::new();
+    let options = sdk::ExportOptions::default().poll_interval(std::time::Duration::from_millis(1));
+    let error = bounded
+        .export_to(request, &mut sink, options, |_| {})
+        .await
+        .expect_err("the poll runs out of time");
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error:?}");
+    assert_eq!(error.step(), Some("export: wait"));
+    assert_eq!(
+        error.to_string(),
+        "export: wait: get_export_by_id: timed out: the operation deadline of 200ms ran out"
+    );
+}
+
+#[tokio::test]
+async fn a_credential_error_names_the_call_and_sends_nothing() {
+    let server = MockServer::start_async().await;
+    let any = server.mock(|when, then| {
+        when.any_request();
+        then.status(200);
+    });
+    let config = Config::builder()
+        .bronto_base_url(server.base_url())
+        .bronto_per_request_credentials()
+        .build()
+        .expect("config");
+    let sdk = Sdk::new(config).expect("sdk");
+    let error = sdk
+        .bronto()
+        .expect("bronto")
+        .list_datasets()
+        .call()
+        .await
+        .expect_err("no credential for the call");
+    assert_eq!(error.kind(), ErrorKind::Credential);
+    assert!(error.is_auth());
+    assert!(
+        error
+            .to_string()
+            .starts_with("list_datasets: credential error: "),
+        "{error}"
+    );
+    any.assert_calls(0);
+}
+
+#[test]
+fn a_constrained_string_names_its_type_and_constraint() {
+    use sdk::bronto_api::types::CreateApiKeyRequestName;
+    let name = CreateApiKeyRequestName::try_from("ci reader").expect("a valid name");
+    assert_eq!(name.as_str(), "ci reader");
+    let error = CreateApiKeyRequestName::try_from("").expect_err("empty");
+    assert_eq!(
+        error.to_string(),
+        "CreateApiKeyRequestName: must not be empty"
+    );
+    let error = CreateApiKeyRequestName::try_from("x".repeat(256).as_str()).expect_err("too long");
+    assert_eq!(
+        error.to_string(),
+        "CreateApiKeyRequestName: longer than 255 characters"
+    );
+}

@@ -106,7 +106,7 @@ fn the_seed_data_conform_to_the_types_schemas() {
     use sdk::blubracket_api::types as blu;
     use sdk::bronto_api::types as bronto;
     assert_conforms::<bronto::ListApiKeysResponse>(&seed::api_keys());
-    assert_conforms::<bronto::ApiKey>(&seed::created_api_key());
+    assert_conforms::<bronto::ListDatasetsResponse>(&seed::datasets());
     for page in 0..3 {
         assert_conforms::<bronto::PostSearchResponse>(&seed::search_page(page));
     }
@@ -124,7 +124,7 @@ fn the_seed_data_conform_to_the_types_schemas() {
 
 #[test]
 fn the_checker_rejects_what_does_not_conform() {
-    let mut bad = seed::created_api_key();
+    let mut bad = seed::api_keys()["api_keys"][0].clone();
     bad["roles"] = json!("SearchApi");
     let schema = serde_json::to_value(schemars::schema_for!(sdk::bronto_api::types::ApiKey))
         .expect("schema");
@@ -317,6 +317,215 @@ async fn ingestion_comes_from_the_same_config_and_the_sandbox_serves_it() {
     .expect_err("not configured");
     assert!(
         error.to_string().contains("BRONTO_INGESTION_URL"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn created_api_keys_and_datasets_echo_what_was_sent_and_are_listed_afterwards() {
+    use sdk::bronto_api::types::{CreateApiKeyRequest, CreateDatasetRequest};
+    let sandbox = sdk::sandbox::Sandbox::start().await;
+    let sdk = sdk::Sdk::new(sandbox.config()).expect("sdk");
+    let bronto = sdk.bronto().expect("bronto");
+
+    let created = bronto
+        .create_api_key()
+        .body(
+            CreateApiKeyRequest::builder()
+                .name("nightly report")
+                .roles(["SearchApi", "IngestionApi"]),
+        )
+        .call()
+        .await
+        .expect("created");
+    assert_eq!(created.name.as_deref(), Some("nightly report"));
+    assert_eq!(created.roles, ["SearchApi", "IngestionApi"]);
+    let secret = created.api_key.clone().expect("the key, shown once");
+    assert!(secret.len() > 8);
+    let id = created.id.clone().expect("an id");
+
+    let listed = bronto.list_api_keys().call().await.expect("listed");
+    let key = listed
+        .api_keys
+        .iter()
+        .find(|key| key.id.as_deref() == Some(id.as_str()))
+        .expect("the new key is listed");
+    assert_eq!(key.name.as_deref(), Some("nightly report"));
+    assert_eq!(
+        key.api_key.as_deref(),
+        Some(&secret[..8]),
+        "only its first 8 characters"
+    );
+
+    // Two keys with different names are two keys.
+    let second = bronto
+        .create_api_key()
+        .body(
+            CreateApiKeyRequest::builder()
+                .name("second")
+                .roles(["SearchApi"]),
+        )
+        .call()
+        .await
+        .expect("created");
+    assert_ne!(second.id, created.id);
+
+    bronto
+        .delete_api_key()
+        .api_key_id(&id)
+        .call()
+        .await
+        .expect("deleted");
+    let listed = bronto.list_api_keys().call().await.expect("listed");
+    assert!(
+        listed
+            .api_keys
+            .iter()
+            .all(|key| key.id.as_deref() != Some(id.as_str()))
+    );
+    let error = bronto
+        .delete_api_key()
+        .api_key_id(&id)
+        .call()
+        .await
+        .expect_err("already gone");
+    assert!(error.is_not_found(), "{error}");
+
+    // A request the service would refuse is refused with its error body.
+    let error = bronto
+        .post::<serde_json::Value>("/api-keys", &serde_json::json!({"name": "no roles"}))
+        .await
+        .expect_err("roles are required");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    assert!(
+        error.details().is_some_and(|d| d.contains("roles")),
+        "{error}"
+    );
+
+    let dataset = bronto
+        .create_dataset()
+        .body(
+            CreateDatasetRequest::builder()
+                .collection("shop")
+                .dataset("refunds"),
+        )
+        .call()
+        .await
+        .expect("created");
+    assert_eq!(
+        dataset.collection.as_deref().map(String::as_str),
+        Some("shop")
+    );
+    assert_eq!(
+        dataset.dataset.as_deref().map(String::as_str),
+        Some("refunds")
+    );
+    let datasets = bronto.list_datasets().call().await.expect("listed");
+    assert!(datasets.datasets.iter().any(|d| d.id == dataset.id));
+    let only = bronto
+        .list_datasets()
+        .from(vec![dataset.id.clone().expect("an id")])
+        .call()
+        .await
+        .expect("filtered");
+    assert_eq!(only.datasets.len(), 1);
+}
+
+#[tokio::test]
+async fn events_ingested_into_the_sandbox_are_found_by_a_search() {
+    use futures::TryStreamExt as _;
+    use sdk::bronto_api::types::CreateSearchRequest;
+    let sandbox = sdk::sandbox::Sandbox::start().await;
+    let sdk = sdk::Sdk::new(sandbox.config()).expect("sdk");
+    let ingestor = sdk
+        .ingestion()
+        .expect("configured")
+        .dataset("orders")
+        .collection("shop")
+        .build()
+        .expect("an ingestor");
+    for order in 0..250 {
+        let level = if order % 10 == 0 { "error" } else { "info" };
+        ingestor
+            .send(
+                sdk::ingest::Event::new(format!("order {order}"))
+                    .field("order", order)
+                    .field("level", level),
+            )
+            .await
+            .expect("accepted");
+    }
+    let report = ingestor.close().await;
+    assert_eq!(report.sent, 250, "{report}");
+    let bronto = sdk.bronto().expect("bronto");
+
+    // The dataset the ingestion created is listed.
+    let datasets = bronto.list_datasets().call().await.expect("listed");
+    assert!(
+        datasets
+            .datasets
+            .iter()
+            .any(
+                |d| d.dataset.as_deref().map(String::as_str) == Some("orders")
+                    && d.collection.as_deref().map(String::as_str) == Some("shop")
+            )
+    );
+
+    let search = |clause: &str| {
+        CreateSearchRequest::builder()
+            .select(["*"])
+            .from(["orders"])
+            .where_(clause)
+            .per_page(std::num::NonZeroU64::new(7).expect("7"))
+            .try_into()
+            .expect("a search")
+    };
+    let errors: Vec<_> = bronto
+        .search_events(search("level = 'error'"))
+        .try_collect()
+        .await
+        .expect("found");
+    assert_eq!(errors.len(), 25, "over 4 pages of 7");
+    let orders: Vec<String> = errors
+        .iter()
+        .map(|event| {
+            event
+                .attributes
+                .get("order")
+                .cloned()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(orders[0], "\"0\"");
+    assert_eq!(orders[24], "\"240\"");
+    let sequences: std::collections::BTreeSet<_> = errors
+        .iter()
+        .filter_map(|event| event.metadata.as_ref().and_then(|m| m.sequence))
+        .collect();
+    assert_eq!(sequences.len(), 25, "distinct sequence numbers");
+
+    let all: Vec<_> = bronto
+        .search_events(search(""))
+        .try_collect()
+        .await
+        .expect("found");
+    assert_eq!(all.len(), 250);
+    let none: Vec<_> = bronto
+        .search_events(search("level = 'error' AND order = '1'"))
+        .try_collect()
+        .await
+        .expect("found");
+    assert!(none.is_empty());
+
+    let error = bronto
+        .search_events(search("level LIKE '%err%'"))
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("the sandbox says what it understands");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    assert!(
+        error.details().is_some_and(|d| d.contains("key = 'value'")),
         "{error}"
     );
 }
