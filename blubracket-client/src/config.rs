@@ -174,3 +174,16 @@ mod tests {
         );
     }
 }
+
+/// A client that cannot be built is a configuration error (`?` in a function returning `sdk::Error`).
+impl From<ConfigError> for client_runtime::Error {
+    fn from(error: ConfigError) -> Self {
+        let kind = match error {
+            ConfigError::BaseUrl(_) => client_runtime::ErrorKind::Config,
+            _ => client_runtime::ErrorKind::Credential,
+        };
+        client_runtime::Error::new(kind)
+            .message(error.to_string())
+            .with_source(error)
+    }
+}

@@ -669,3 +669,14 @@ mod tests {
         assert!(!logs.contains("readable"), "{logs}");
     }
 }
+
+/// A key file that cannot be used is a configuration error (`?` in a function returning `sdk::Error`); the message
+/// names the problem, never a key.
+impl From<CredentialsError> for client_runtime::Error {
+    fn from(error: CredentialsError) -> Self {
+        let message = error.to_string();
+        client_runtime::Error::new(client_runtime::ErrorKind::Config)
+            .message(message)
+            .with_source(error)
+    }
+}

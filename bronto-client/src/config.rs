@@ -106,3 +106,16 @@ impl ClientConfig {
         Ok(Client::with_runtime(self.runtime()?))
     }
 }
+
+/// A client that cannot be built is a configuration error (`?` in a function returning `sdk::Error`).
+impl From<ConfigError> for client_runtime::Error {
+    fn from(error: ConfigError) -> Self {
+        let kind = match error {
+            ConfigError::EmptyCredential => client_runtime::ErrorKind::Credential,
+            _ => client_runtime::ErrorKind::Config,
+        };
+        client_runtime::Error::new(kind)
+            .message(error.to_string())
+            .with_source(error)
+    }
+}

@@ -108,3 +108,12 @@ mod tests {
         }
     }
 }
+
+/// A region that is not one is a configuration error (`?` in a function returning `sdk::Error`).
+impl From<RegionError> for client_runtime::Error {
+    fn from(error: RegionError) -> Self {
+        client_runtime::Error::new(client_runtime::ErrorKind::Config)
+            .message(error.to_string())
+            .with_source(error)
+    }
+}

@@ -214,3 +214,12 @@ mod tests {
         ));
     }
 }
+
+/// A refused base URL is a configuration error.
+impl From<BaseUrlError> for crate::Error {
+    fn from(error: BaseUrlError) -> Self {
+        crate::Error::new(crate::ErrorKind::Config)
+            .message(error.to_string())
+            .with_source(error)
+    }
+}
