@@ -163,6 +163,15 @@ pub(crate) struct CrossOriginRedirect;
 #[error("too many redirects")]
 pub(crate) struct TooManyRedirects;
 
+/// A refused base URL is a configuration error.
+impl From<BaseUrlError> for crate::Error {
+    fn from(error: BaseUrlError) -> Self {
+        crate::Error::new(crate::ErrorKind::Config)
+            .message(error.to_string())
+            .with_source(error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,14 +221,5 @@ mod tests {
             BaseUrl::parse("https://x.io/?a=b"),
             Err(BaseUrlError::Extra(_))
         ));
-    }
-}
-
-/// A refused base URL is a configuration error.
-impl From<BaseUrlError> for crate::Error {
-    fn from(error: BaseUrlError) -> Self {
-        crate::Error::new(crate::ErrorKind::Config)
-            .message(error.to_string())
-            .with_source(error)
     }
 }
