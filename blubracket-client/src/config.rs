@@ -128,6 +128,19 @@ impl ClientConfig {
     }
 }
 
+/// A client that cannot be built is a configuration error (`?` in a function returning `sdk::Error`).
+impl From<ConfigError> for client_runtime::Error {
+    fn from(error: ConfigError) -> Self {
+        let kind = match error {
+            ConfigError::BaseUrl(_) => client_runtime::ErrorKind::Config,
+            _ => client_runtime::ErrorKind::Credential,
+        };
+        client_runtime::Error::new(kind)
+            .message(error.to_string())
+            .with_source(error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,18 +185,5 @@ mod tests {
                 .build()
                 .is_ok()
         );
-    }
-}
-
-/// A client that cannot be built is a configuration error (`?` in a function returning `sdk::Error`).
-impl From<ConfigError> for client_runtime::Error {
-    fn from(error: ConfigError) -> Self {
-        let kind = match error {
-            ConfigError::BaseUrl(_) => client_runtime::ErrorKind::Config,
-            _ => client_runtime::ErrorKind::Credential,
-        };
-        client_runtime::Error::new(kind)
-            .message(error.to_string())
-            .with_source(error)
     }
 }

@@ -584,6 +584,17 @@ fn warn_if_exposed(path: &Path, metadata: &std::fs::Metadata) {
 #[cfg(not(unix))]
 fn warn_if_exposed(_path: &Path, _metadata: &std::fs::Metadata) {}
 
+/// A key file that cannot be used is a configuration error (`?` in a function returning `sdk::Error`); the message
+/// names the problem, never a key.
+impl From<CredentialsError> for client_runtime::Error {
+    fn from(error: CredentialsError) -> Self {
+        let message = error.to_string();
+        client_runtime::Error::new(client_runtime::ErrorKind::Config)
+            .message(message)
+            .with_source(error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write as _;
@@ -667,16 +678,5 @@ mod tests {
         let (result, logs) = load_capturing_logs(&path);
         assert!(result.is_ok(), "{result:?}");
         assert!(!logs.contains("readable"), "{logs}");
-    }
-}
-
-/// A key file that cannot be used is a configuration error (`?` in a function returning `sdk::Error`); the message
-/// names the problem, never a key.
-impl From<CredentialsError> for client_runtime::Error {
-    fn from(error: CredentialsError) -> Self {
-        let message = error.to_string();
-        client_runtime::Error::new(client_runtime::ErrorKind::Config)
-            .message(message)
-            .with_source(error)
     }
 }

@@ -78,6 +78,15 @@ impl fmt::Display for Region {
     }
 }
 
+/// A region that is not one is a configuration error (`?` in a function returning `sdk::Error`).
+impl From<RegionError> for client_runtime::Error {
+    fn from(error: RegionError) -> Self {
+        client_runtime::Error::new(client_runtime::ErrorKind::Config)
+            .message(error.to_string())
+            .with_source(error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,14 +115,5 @@ mod tests {
         ] {
             assert!(bad.parse::<Region>().is_err(), "{bad:?} accepted");
         }
-    }
-}
-
-/// A region that is not one is a configuration error (`?` in a function returning `sdk::Error`).
-impl From<RegionError> for client_runtime::Error {
-    fn from(error: RegionError) -> Self {
-        client_runtime::Error::new(client_runtime::ErrorKind::Config)
-            .message(error.to_string())
-            .with_source(error)
     }
 }
