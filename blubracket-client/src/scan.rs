@@ -7,14 +7,9 @@
 //! # async fn run(client: blubracket_client::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! let started = client
 //!     .start_commit_scan()
-//!     .body(CommitScanRequest {
-//!         repo_url: "https://github.com/org/repo".into(),
-//!         pull_request_number: Some(42),
-//!         commit_shas: vec![],
-//!     })
-//!     .send()
-//!     .await?
-//!     .into_inner();
+//!     .body(CommitScanRequest::builder().repo_url("https://github.com/org/repo").pull_request_number(42))
+//!     .call()
+//!     .await?;
 //! let scan = started.scan_uuid.ok_or("the service gave the scan no id")?;
 //! let result = client.wait_for_scan(&scan, ScanPolling::default()).await?;
 //! for (sha, found) in &result.secrets {

@@ -126,6 +126,7 @@ pub fn client(
     if let Some(items) = types_module_items(&mut file) {
         name_constraint_errors(items);
         maps_default_to_empty(items);
+        non_exhaustive_types(items);
     }
     let source = prettyplease::unparse(&file);
     Ok(GeneratedClient {
@@ -302,6 +303,27 @@ fn name_constraint_errors(items: &mut [syn::Item]) {
         };
         if is_from_str {
             Namer { type_name: name }.visit_item_impl_mut(implementation);
+        }
+    }
+}
+
+/// Marks every generated type `#[non_exhaustive]`, so that a re-vendored document that only adds (a member, an enum
+/// value) is not a breaking release: callers cannot write struct literals or exhaustive matches that a new member
+/// or value would break, and build values with the builders (`X::builder()`) and constructors instead. The string
+/// enums keep their `UnknownValue(String)` variant for values the client has not been generated with.
+fn non_exhaustive_types(items: &mut [syn::Item]) {
+    let attribute: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
+    for item in items.iter_mut() {
+        let attrs = match item {
+            syn::Item::Struct(structure) => &mut structure.attrs,
+            syn::Item::Enum(enumeration) => &mut enumeration.attrs,
+            _ => continue,
+        };
+        if !attrs
+            .iter()
+            .any(|existing| existing.path().is_ident("non_exhaustive"))
+        {
+            attrs.push(attribute.clone());
         }
     }
 }

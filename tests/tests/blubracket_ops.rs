@@ -421,6 +421,7 @@ async fn search_system_audit_decodes_the_published_record_in_both_envelopes() {
             AuditSearchResponse::Envelope(envelope) => {
                 envelope.extra.get("page") == Some(&json!(1))
             }
+            other => panic!("a third envelope: {other:?}"),
         };
         assert!(envelope_kept, "{page:?}");
         assert_eq!(page.into_records().len(), 1);
@@ -429,21 +430,21 @@ async fn search_system_audit_decodes_the_published_record_in_both_envelopes() {
 
 #[tokio::test]
 async fn start_commit_scan_sends_a_pull_request_or_commit_shas() {
-    let cases = [
+    let cases: [(CommitScanRequest, serde_json::Value); 2] = [
         (
-            CommitScanRequest {
-                repo_url: "https://github.com/acme/crm".into(),
-                pull_request_number: Some(42),
-                commit_shas: vec![],
-            },
+            CommitScanRequest::builder()
+                .repo_url("https://github.com/acme/crm")
+                .pull_request_number(42)
+                .try_into()
+                .expect("a request"),
             json!({"repo_url": "https://github.com/acme/crm", "pull_request_number": 42}),
         ),
         (
-            CommitScanRequest {
-                repo_url: "https://github.com/acme/crm".into(),
-                pull_request_number: None,
-                commit_shas: vec!["9f2c1e0d".into(), "0a1b2c3d".into()],
-            },
+            CommitScanRequest::builder()
+                .repo_url("https://github.com/acme/crm")
+                .commit_shas(["9f2c1e0d", "0a1b2c3d"])
+                .try_into()
+                .expect("a request"),
             json!({"repo_url": "https://github.com/acme/crm", "commit_shas": ["9f2c1e0d", "0a1b2c3d"]}),
         ),
     ];
