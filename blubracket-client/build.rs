@@ -4,6 +4,6 @@
 
 fn main() {
     build_support::build_script::client(&build_support::clients::blubracket(std::path::Path::new(
-        "..",
+        ".",
     )));
 }

@@ -2,7 +2,9 @@
 //! crate, the tests and the benchmarks all take them from here, so the settings a client is generated with and the
 //! settings its mocks, tests and benchmarks assume cannot drift apart.
 //!
-//! `root` is the workspace root (a build script passes `..`: cargo runs it in its crate's directory).
+//! `root` is where `openapi/` is found: the workspace root for tests and tools, and a build script's own crate
+//! directory (`.`), whose `openapi/` is a symlink to the workspace's that `cargo package` packs as files, so a
+//! packaged or vendored crate builds on its own.
 
 use std::path::Path;
 

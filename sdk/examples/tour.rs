@@ -3,7 +3,7 @@
 //! and `BLUBRACKET_INTEGRATION_KEY` set, the same steps talk to those services.
 //!
 //! ```text
-//! cargo run -p sdk --example tour
+//! cargo run -p sdk --features sandbox --example tour
 //! ```
 
 use std::time::Duration;
