@@ -5,6 +5,17 @@ use httpmock::MockServer;
 use sdk::{Config, ErrorKind, RetryPolicy, Sdk};
 use serde_json::json;
 
+/// The SDK at `base_url` with no retries, adjusted by `adjust`.
+fn sdk_with(
+    base_url: String,
+    adjust: impl FnOnce(sdk::ConfigBuilder) -> sdk::ConfigBuilder,
+) -> Sdk {
+    let builder = Config::builder()
+        .bronto_base_url(base_url)
+        .retry_policy(RetryPolicy::none());
+    Sdk::new(adjust(builder).build().expect("config")).expect("sdk")
+}
+
 fn sdk_for(server: &MockServer) -> Sdk {
     let config = Config::builder()
         .bronto_base_url(server.base_url())
@@ -221,13 +232,9 @@ async fn a_refused_connection_names_the_operation_the_method_and_the_host() {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port();
-    let config = Config::builder()
-        .bronto_base_url(format!("http://127.0.0.1:{port}"))
-        .bronto_api_key("refused-key-3f9a")
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("config");
-    let sdk = Sdk::new(config).expect("sdk");
+    let sdk = sdk_with(format!("http://127.0.0.1:{port}"), |config| {
+        config.bronto_api_key("refused-key-3f9a")
+    });
     let error = sdk
         .bronto()
         .expect("bronto")
@@ -301,15 +308,12 @@ async fn an_attempt_timeout_is_told_from_the_operation_deadline() {
             .delay(std::time::Duration::from_secs(3))
             .json_body(json!({"api_keys": []}));
     });
-    let config = Config::builder()
-        .bronto_base_url(server.base_url())
-        .bronto_api_key("attempt-key")
-        .retry_policy(RetryPolicy::none())
-        .attempt_timeout(std::time::Duration::from_millis(100))
-        .operation_timeout(std::time::Duration::from_secs(20))
-        .build()
-        .expect("config");
-    let sdk = Sdk::new(config).expect("sdk");
+    let sdk = sdk_with(server.base_url(), |config| {
+        config
+            .bronto_api_key("attempt-key")
+            .attempt_timeout(std::time::Duration::from_millis(100))
+            .operation_timeout(std::time::Duration::from_secs(20))
+    });
     let error = sdk
         .bronto()
         .expect("bronto")
@@ -379,12 +383,9 @@ async fn a_credential_error_names_the_call_and_sends_nothing() {
         when.any_request();
         then.status(200);
     });
-    let config = Config::builder()
-        .bronto_base_url(server.base_url())
-        .bronto_per_request_credentials()
-        .build()
-        .expect("config");
-    let sdk = Sdk::new(config).expect("sdk");
+    let sdk = sdk_with(server.base_url(), |config| {
+        config.bronto_per_request_credentials()
+    });
     let error = sdk
         .bronto()
         .expect("bronto")
