@@ -106,6 +106,19 @@ pub fn command_name(operation_id: &str, reserved: &[&str]) -> String {
     }
 }
 
+/// progenitor puts an operation's summary and description into one `about`, which a tool's listing of 130
+/// commands would print whole: the listing (and `-h`) gets the first line, `--help` the whole text.
+fn one_line_about(command: clap::Command) -> clap::Command {
+    let Some(text) = command.get_about().map(ToString::to_string) else {
+        return command;
+    };
+    let first = text.lines().next().unwrap_or_default().trim().to_string();
+    if first == text.trim() {
+        return command;
+    }
+    command.about(first).long_about(text)
+}
+
 macro_rules! operation_set {
     ($(#[$doc:meta])* $set:ident, $module:ident, $krate:ident) => {
         $(#[$doc])*
@@ -124,8 +137,10 @@ macro_rules! operation_set {
             pub fn commands(reserved: &[&str]) -> Vec<clap::Command> {
                 $module::CliCommand::iter()
                     .map(|operation| {
-                        $module::Cli::<Printer>::get_command(operation)
-                            .name(command_name(operation.operation_id(), reserved))
+                        one_line_about(
+                            $module::Cli::<Printer>::get_command(operation)
+                                .name(command_name(operation.operation_id(), reserved)),
+                        )
                     })
                     .collect()
             }
