@@ -8,6 +8,10 @@
 //!   redirect rules) and one error type, `client_runtime::Error`, returned in the `anyhow::Error` so a tool can
 //!   class it (its `CliConfig` no longer has an `error` method, since nothing calls it);
 //! - write a byte-stream answer to standard output (progenitor leaves a `todo!()` there);
+//! - take an array query parameter as a repeatable flag (progenitor asks clap for a `Vec` value, which it cannot
+//!   parse);
+//! - take identifiers as strings where the document declares `format: uuid`, as the client's types do (the
+//!   response policy's opaque identifiers);
 //! - read `--json-body -` from standard input, and hide progenitor's unimplemented `--json-body-template`.
 //!
 //! A change in the shape of progenitor's output that the rewrite does not recognise fails the build, naming the
@@ -85,7 +89,7 @@ impl Rewriter {
                         match text(&arm.pat).replace(' ', "").as_str() {
                             "Ok(r)" if streams => {
                                 *arm.body = syn::parse_quote! {{
-                                    let mut body = r.into_inner();
+                                    let mut body = r.into_inner().into_inner();
                                     while let Some(chunk) = ::futures::TryStreamExt::try_next(&mut body).await? {
                                         ::std::io::Write::write_all(&mut ::std::io::stdout(), &chunk)?;
                                     }
@@ -131,7 +135,67 @@ impl VisitMut for Rewriter {
         syn::visit_mut::visit_item_trait_mut(self, item);
     }
 
+    fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+        if text(&*ty).replace(' ', "") == "::uuid::Uuid" {
+            *ty = syn::parse_quote!(::std::string::String);
+            return;
+        }
+        syn::visit_mut::visit_type_mut(self, ty);
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        // `::clap::value_parser!(::uuid::Uuid)`: the tokens of a macro are not visited as a type.
+        if text(&mac.path).replace(' ', "").ends_with("value_parser")
+            && let Ok(mut ty) = syn::parse2::<syn::Type>(mac.tokens.clone())
+        {
+            self.visit_type_mut(&mut ty);
+            mac.tokens = ty.to_token_stream();
+        }
+        syn::visit_mut::visit_macro_mut(self, mac);
+    }
+
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        // `.value_parser(::clap::value_parser!(Vec<T>))`: one `T` per occurrence of the flag.
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "value_parser"
+            && call.args.len() == 1
+            && let syn::Expr::Macro(mac) = &call.args[0]
+            && let Some(item) = syn::parse2::<syn::Type>(mac.mac.tokens.clone())
+                .ok()
+                .as_ref()
+                .and_then(vec_item)
+        {
+            let receiver = &call.receiver;
+            *expr = syn::parse_quote! {
+                #receiver
+                    .value_parser(::clap::value_parser!(#item))
+                    .action(::clap::ArgAction::Append)
+            };
+            syn::visit_mut::visit_expr_mut(self, expr);
+            return;
+        }
+        // `matches.get_one::<Vec<T>>(name)`: every occurrence, collected.
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "get_one"
+            && let Some(item) = call
+                .turbofish
+                .as_ref()
+                .and_then(|args| args.args.first())
+                .and_then(|arg| match arg {
+                    syn::GenericArgument::Type(ty) => vec_item(ty),
+                    _ => None,
+                })
+        {
+            let receiver = &call.receiver;
+            let args = &call.args;
+            *expr = syn::parse_quote! {
+                #receiver
+                    .get_many::<#item>(#args)
+                    .map(|values| values.cloned().collect::<::std::vec::Vec<_>>())
+            };
+            syn::visit_mut::visit_expr_mut(self, expr);
+            return;
+        }
         if let syn::Expr::Call(call) = expr
             && text(&call.func).replace(' ', "") == "std::fs::read_to_string"
             && call.args.len() == 1
@@ -163,6 +227,24 @@ impl VisitMut for Rewriter {
             }
         }
         syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// `T` of a `Vec<T>` type.
+fn vec_item(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Vec" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(item) => Some(item.clone()),
+        _ => None,
     }
 }
 
@@ -200,7 +282,10 @@ mod tests {
         })
         .expect("rewrites");
         assert!(code.contains("::client_runtime::call::json("), "{code}");
-        assert!(code.contains("Err(r)=>Err(anyhow::Error::new(r))"), "{code}");
+        assert!(
+            code.contains("Err(r)=>Err(anyhow::Error::new(r))"),
+            "{code}"
+        );
         assert!(code.contains("::std::io::stdin()"), "{code}");
         assert!(!code.contains("fnerror"), "{code}");
     }
@@ -222,6 +307,43 @@ mod tests {
         .expect("rewrites");
         assert!(code.contains("::client_runtime::call::stream("), "{code}");
         assert!(!code.contains("todo!"), "{code}");
+    }
+
+    #[test]
+    fn array_flags_repeat_and_identifiers_are_strings() {
+        let code = rewritten(quote::quote! {
+            impl<T: CliConfig> Cli<T> {
+                pub fn cli_search() -> ::clap::Command {
+                    ::clap::Command::new("")
+                        .arg(::clap::Arg::new("from").long("from").value_parser(::clap::value_parser!(::std::vec::Vec<::std::string::String>)))
+                        .arg(::clap::Arg::new("id").long("id").value_parser(::clap::value_parser!(::uuid::Uuid)))
+                }
+                pub async fn execute_search(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+                    let mut request = self.client.search();
+                    if let Some(value) = matches.get_one::<::std::vec::Vec<::std::string::String>>("from") {
+                        request = request.from(value.clone());
+                    }
+                    if let Some(value) = matches.get_one::<::uuid::Uuid>("id") {
+                        request = request.id(value.clone());
+                    }
+                    let result = request.send().await;
+                    match result {
+                        Ok(r) => { self.config.success_item(&r); Ok(()) }
+                        Err(r) => { self.config.error(&r); Err(anyhow::Error::new(r)) }
+                    }
+                }
+            }
+        })
+        .expect("rewrites");
+        assert!(
+            code.contains(".action(::clap::ArgAction::Append)"),
+            "{code}"
+        );
+        assert!(
+            code.contains("get_many::<::std::string::String>(\"from\")"),
+            "{code}"
+        );
+        assert!(!code.contains("uuid"), "{code}");
     }
 
     #[test]

@@ -16,7 +16,14 @@ use crate::profile::ProfileCommand;
 use crate::session::{GlobalArgs, Session, Vendor};
 
 /// The workflow commands' names: a generated operation with one of them is reached as `api-<name>`.
-pub const WORKFLOWS: &[&str] = &["alerts", "events", "audit", "scan", "profile", "completions"];
+pub const WORKFLOWS: &[&str] = &[
+    "alerts",
+    "events",
+    "audit",
+    "scan",
+    "profile",
+    "completions",
+];
 
 /// `blubracket`: the BluBracket API by hand.
 #[derive(Debug, Parser)]

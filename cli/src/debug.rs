@@ -2,7 +2,7 @@
 //! (operation, method, path, status, duration, attempt, correlation id) and the origin the client sends to:
 //!
 //! ```text
-//! debug: listApiKeys GET https://api.eu.bronto.io/api-keys -> 200 in 84 ms (attempt 1, correlation id 6f1c...)
+//! debug: list_api_keys GET https://api.eu.bronto.io/api-keys -> 200 in 84 ms (attempt 1, correlation id 6f1c...)
 //! ```
 //!
 //! The span carries no credential, header or query string, so neither does the line.
@@ -130,7 +130,9 @@ fn line(origin: &str, fields: &RequestFields) -> String {
 fn origin(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let path = rest[authority.len()..]
         .split(['?', '#'])
         .next()
@@ -166,7 +168,7 @@ mod tests {
     #[test]
     fn a_line_names_method_url_status_timing_and_correlation_id() {
         let fields = RequestFields {
-            operation: Some("listApiKeys".into()),
+            operation: Some("list_api_keys".into()),
             method: Some("GET".into()),
             path: Some("/api-keys".into()),
             status: Some(200),
@@ -176,7 +178,7 @@ mod tests {
         };
         assert_eq!(
             line("https://api.eu.bronto.io", &fields),
-            "debug: listApiKeys GET https://api.eu.bronto.io/api-keys -> 200 in 12 ms (attempt 1, correlation id abc)"
+            "debug: list_api_keys GET https://api.eu.bronto.io/api-keys -> 200 in 12 ms (attempt 1, correlation id abc)"
         );
     }
 }

@@ -122,7 +122,11 @@ impl std::error::Error for Incomplete {}
 pub fn one_line(error: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in error.chain() {
-        let text = cause.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = cause
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
             parts.push(text);
         }
@@ -151,13 +155,28 @@ mod tests {
 
     #[test]
     fn sdk_errors_are_classed_by_status_and_kind() {
-        assert_eq!(ExitClass::of_sdk(&sdk::Error::new(ErrorKind::Credential)), ExitClass::Auth);
-        assert_eq!(ExitClass::of_sdk(&sdk::Error::new(ErrorKind::Connect)), ExitClass::Network);
-        assert_eq!(ExitClass::of_sdk(&sdk::Error::new(ErrorKind::Config)), ExitClass::Usage);
-        assert_eq!(ExitClass::of_sdk(&sdk::Error::new(ErrorKind::Decode)), ExitClass::Failure);
+        assert_eq!(
+            ExitClass::of_sdk(&sdk::Error::new(ErrorKind::Credential)),
+            ExitClass::Auth
+        );
+        assert_eq!(
+            ExitClass::of_sdk(&sdk::Error::new(ErrorKind::Connect)),
+            ExitClass::Network
+        );
+        assert_eq!(
+            ExitClass::of_sdk(&sdk::Error::new(ErrorKind::Config)),
+            ExitClass::Usage
+        );
+        assert_eq!(
+            ExitClass::of_sdk(&sdk::Error::new(ErrorKind::Decode)),
+            ExitClass::Failure
+        );
         let wrapped = anyhow::Error::new(sdk::Error::new(ErrorKind::Timeout)).context("searching");
         assert_eq!(ExitClass::of(&wrapped), ExitClass::Network);
-        assert_eq!(ExitClass::of(&anyhow::Error::new(Incomplete("x".into()))).code(), 8);
+        assert_eq!(
+            ExitClass::of(&anyhow::Error::new(Incomplete("x".into()))).code(),
+            8
+        );
     }
 
     #[test]

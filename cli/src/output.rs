@@ -49,7 +49,6 @@ pub struct RecordWriter<W: Write> {
     written: usize,
     columns: Option<Vec<String>>,
     rows: Vec<Map<String, Value>>,
-    csv: Option<csv::Writer<Vec<u8>>>,
 }
 
 impl RecordWriter<std::io::Stdout> {
@@ -68,7 +67,6 @@ impl<W: Write> RecordWriter<W> {
             written: 0,
             columns: None,
             rows: Vec::new(),
-            csv: None,
         }
     }
 
@@ -96,20 +94,20 @@ impl<W: Write> RecordWriter<W> {
             }
             Format::Csv => {
                 let row = flatten(record);
+                let mut writer = csv::Writer::from_writer(Vec::new());
+                let header = self.columns.is_none();
                 let columns = self
                     .columns
                     .get_or_insert_with(|| row.keys().cloned().collect());
-                let writer = self.csv.get_or_insert_with(|| {
-                    let mut writer = csv::Writer::from_writer(Vec::new());
-                    // The header row.
-                    let _ = writer.write_record(columns.iter());
+                if header {
                     writer
-                });
+                        .write_record(columns.iter())
+                        .map_err(std::io::Error::other)?;
+                }
                 writer
                     .write_record(columns.iter().map(|column| cell(row.get(column))))
                     .map_err(std::io::Error::other)?;
-                writer.flush()?;
-                let bytes = std::mem::take(writer.get_mut());
+                let bytes = writer.into_inner().map_err(|e| e.into_error())?;
                 self.out.write_all(&bytes)?;
                 self.out.flush()
             }
@@ -293,7 +291,10 @@ mod tests {
 
     #[test]
     fn table_and_csv_use_dotted_columns() {
-        let records = [json!({"a": 1, "b": {"c": "x,y"}}), json!({"a": 2, "b": {"c": "z"}})];
+        let records = [
+            json!({"a": 1, "b": {"c": "x,y"}}),
+            json!({"a": 2, "b": {"c": "z"}}),
+        ];
         assert_eq!(written(Format::Csv, &records), "a,b.c\n1,\"x,y\"\n2,z\n");
         assert_eq!(written(Format::Table, &records), "a  b.c\n1  x,y\n2  z\n");
         assert_eq!(written(Format::Json, &[]), "[]\n");

@@ -120,7 +120,11 @@ pub fn selected(name: Option<&str>) -> anyhow::Result<BTreeMap<String, String>> 
     let profiles = Profiles::load(&path)?;
     match name {
         Some(name) => profiles.get(name).cloned().ok_or_else(|| {
-            UsageError(format!("there is no profile `{name}` in {}", path.display())).into()
+            UsageError(format!(
+                "there is no profile `{name}` in {}",
+                path.display()
+            ))
+            .into()
         }),
         None => Ok(profiles.get(DEFAULT_PROFILE).cloned().unwrap_or_default()),
     }
@@ -155,9 +159,9 @@ pub fn run(command: &ProfileCommand, name: Option<&str>) -> anyhow::Result<()> {
             let mut profiles = Profiles::load(&path)?;
             let profile = profiles.profiles.entry(name.to_string()).or_default();
             for setting in settings {
-                let (key, value) = setting.split_once('=').ok_or_else(|| {
-                    UsageError(format!("`{setting}` is not NAME=VALUE"))
-                })?;
+                let (key, value) = setting
+                    .split_once('=')
+                    .ok_or_else(|| UsageError(format!("`{setting}` is not NAME=VALUE")))?;
                 if !SETTINGS.contains(&key) {
                     return Err(UsageError(format!(
                         "`{key}` is not a setting (one of {})",
@@ -178,7 +182,10 @@ pub fn run(command: &ProfileCommand, name: Option<&str>) -> anyhow::Result<()> {
         ProfileCommand::Show { reveal } => {
             let profiles = Profiles::load(&path)?;
             let profile = profiles.get(name).ok_or_else(|| {
-                UsageError(format!("there is no profile `{name}` in {}", path.display()))
+                UsageError(format!(
+                    "there is no profile `{name}` in {}",
+                    path.display()
+                ))
             })?;
             for (key, value) in profile {
                 let shown = if is_secret(key) && !reveal {
@@ -223,9 +230,18 @@ mod tests {
             .or_default()
             .insert(sdk::env::BRONTO_API_KEY.into(), "k".into());
         profiles.save(&path).expect("saved");
-        let mode = std::fs::metadata(&path).expect("exists").permissions().mode();
+        let mode = std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let loaded = Profiles::load(&path).expect("loads");
-        assert_eq!(loaded.get("default").and_then(|p| p.get("BRONTO_API_KEY")).map(String::as_str), Some("k"));
+        assert_eq!(
+            loaded
+                .get("default")
+                .and_then(|p| p.get("BRONTO_API_KEY"))
+                .map(String::as_str),
+            Some("k")
+        );
     }
 }

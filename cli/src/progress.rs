@@ -30,8 +30,9 @@ impl Progress {
         self.enabled
     }
 
-    fn bar(&self, length: Option<u64>, template: &str) -> ProgressBar {
+    fn bar(&self, length: Option<u64>, template: &str, message: String) -> ProgressBar {
         let bar = self.styled(length, template);
+        bar.set_message(message);
         self.show(&bar);
         bar
     }
@@ -53,24 +54,33 @@ impl Progress {
         }
     }
 
+    /// Finishes `bar` where it stands and moves to the next line, so what follows does not write over it.
+    pub fn done(&self, bar: &ProgressBar) {
+        bar.finish();
+        if self.enabled {
+            eprintln!();
+        }
+    }
+
     /// A bar from 0 to 100 percent.
     pub fn percent(&self, message: impl Into<String>) -> ProgressBar {
-        let bar = self.bar(Some(100), "{msg:24} [{bar:40}] {pos:>3}%");
-        bar.set_message(message.into());
-        bar
+        self.bar(Some(100), "{msg:24} [{bar:40}] {pos:>3}%", message.into())
     }
 
     /// A bar of bytes: against `total` when known, otherwise a counter with the rate.
     pub fn bytes(&self, total: Option<u64>, message: impl Into<String>) -> ProgressBar {
-        let bar = match total {
+        match total {
             Some(total) => self.bar(
                 Some(total),
                 "{msg:24} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec})",
+                message.into(),
             ),
-            None => self.bar(None, "{spinner} {msg:22} {bytes} ({bytes_per_sec})"),
-        };
-        bar.set_message(message.into());
-        bar
+            None => self.bar(
+                None,
+                "{spinner} {msg:22} {bytes} ({bytes_per_sec})",
+                message.into(),
+            ),
+        }
     }
 
     /// A byte counter with the rate, not drawn until [`Progress::show`] (for a phase that starts later).
@@ -82,8 +92,6 @@ impl Progress {
 
     /// A spinner with a message and the time elapsed.
     pub fn spinner(&self, message: impl Into<String>) -> ProgressBar {
-        let bar = self.bar(None, "{spinner} {msg} ({elapsed})");
-        bar.set_message(message.into());
-        bar
+        self.bar(None, "{spinner} {msg} ({elapsed})", message.into())
     }
 }

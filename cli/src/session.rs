@@ -17,7 +17,13 @@ pub struct GlobalArgs {
     pub sandbox: bool,
     /// Output format; default: `table` on a terminal and `jsonl` otherwise for listings, `json` for an
     /// operation's answer.
-    #[arg(short = 'o', long = "output", global = true, value_enum, value_name = "FORMAT")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        global = true,
+        value_enum,
+        value_name = "FORMAT"
+    )]
     pub output: Option<Format>,
     /// No progress bars or spinners, no summary lines on standard error.
     #[arg(short = 'q', long, global = true)]

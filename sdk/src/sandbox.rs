@@ -520,7 +520,11 @@ impl Sandbox {
         for (path, items, envelope) in [
             ("/api/public/alert/search", seed::alerts(), None),
             ("/api/public/event/search", seed::events(), Some("events")),
-            ("/api/system-audit/search", seed::audit_records(), Some("audits")),
+            (
+                "/api/system-audit/search",
+                seed::audit_records(),
+                Some("audits"),
+            ),
         ] {
             self.blubracket.mock(|when, then| {
                 when.method("POST")

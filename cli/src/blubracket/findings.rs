@@ -15,7 +15,17 @@ use crate::output::{Format, RecordWriter};
 use crate::session::{GlobalArgs, Session};
 
 /// The operators a filter may name.
-const OPERATORS: &[&str] = &["EQ", "NEQ", "GT", "GE", "LT", "LE", "LIKE", "ILIKE", "NEQ_NULL_AWARE"];
+const OPERATORS: &[&str] = &[
+    "EQ",
+    "NEQ",
+    "GT",
+    "GE",
+    "LT",
+    "LE",
+    "LIKE",
+    "ILIKE",
+    "NEQ_NULL_AWARE",
+];
 
 /// Which records to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

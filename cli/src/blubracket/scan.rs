@@ -80,10 +80,17 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: ScanArgs) -> anyh
     };
     spinner.finish_and_clear();
     if !global.quiet {
-        let found: usize = result.secrets.values().map(|commit| commit.secrets_found.len()).sum();
+        let found: usize = result
+            .secrets
+            .values()
+            .map(|commit| commit.secrets_found.len())
+            .sum();
         eprintln!("scan {scan_uuid}: {found} secret(s) found");
     }
-    output::write_answer(Format::answer_default(global.output), &serde_json::to_value(&result)?)?;
+    output::write_answer(
+        Format::answer_default(global.output),
+        &serde_json::to_value(&result)?,
+    )?;
     Ok(())
 }
 

@@ -85,21 +85,22 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: ExportArgs) -> an
     let download = progress.bytes_hidden("downloading");
 
     let default_interval = if session.is_sandbox() { 0.2 } else { 2.0 };
-    let interval = Duration::try_from_secs_f64(args.poll_interval.unwrap_or(default_interval).max(0.0))
-        .unwrap_or(Duration::from_secs(2));
+    let interval =
+        Duration::try_from_secs_f64(args.poll_interval.unwrap_or(default_interval).max(0.0))
+            .unwrap_or(Duration::from_secs(2));
     let mut options = ExportOptions::default().poll_interval(interval);
     if args.stored {
         options = options.stored();
     }
     let on_progress = |state: &sdk::ExportProgress| {
         waiting.set_position(state.percent.clamp(0, 100) as u64);
-        let status = state
-            .status
-            .as_ref()
-            .map_or_else(|| "waiting".to_string(), |status| status.to_string().to_lowercase());
+        let status = state.status.as_ref().map_or_else(
+            || "waiting".to_string(),
+            |status| status.to_string().to_lowercase(),
+        );
         waiting.set_message(format!("export: {status}"));
         if state.status == Some(sdk::bronto_api::types::ExportStatus::Complete) {
-            waiting.finish();
+            progress.done(&waiting);
             progress.show(&download);
         }
     };
@@ -113,14 +114,18 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: ExportArgs) -> an
                 inner: file,
                 bar: download.clone(),
             };
-            bronto.export_to(request, &mut writer, options, on_progress).await
+            bronto
+                .export_to(request, &mut writer, options, on_progress)
+                .await
         }
         None => {
             let mut writer = Counting {
                 inner: tokio::io::stdout(),
                 bar: download.clone(),
             };
-            bronto.export_to(request, &mut writer, options, on_progress).await
+            bronto
+                .export_to(request, &mut writer, options, on_progress)
+                .await
         }
     };
     if outcome.is_err() {
@@ -128,12 +133,12 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: ExportArgs) -> an
         download.abandon();
     }
     let outcome = outcome?;
-    download.finish();
+    progress.done(&download);
     if !global.quiet {
-        let target = args
-            .file
-            .as_ref()
-            .map_or_else(|| "standard output".to_string(), |path| path.display().to_string());
+        let target = args.file.as_ref().map_or_else(
+            || "standard output".to_string(),
+            |path| path.display().to_string(),
+        );
         let events = outcome
             .events
             .map_or_else(String::new, |events| format!("{events} events, "));

@@ -11,6 +11,9 @@ use crate::exit::UsageError;
 use crate::output::{Format, RecordWriter};
 use crate::session::{GlobalArgs, Session};
 
+/// The selection when `--select` is not given: the whole event.
+pub const DEFAULT_SELECT: &str = "@raw";
+
 /// What to search: the where clause, the datasets and the time range (shared by `search`, `tail` and `export`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct QueryArgs {
@@ -52,14 +55,18 @@ impl QueryArgs {
         select: &[String],
         per_page: Option<NonZeroU64>,
     ) -> anyhow::Result<CreateSearchRequest> {
-        let mut builder = CreateSearchRequest::builder()
+        // The document requires a selection; `@raw` (the whole event) is always available.
+        let select = if select.is_empty() {
+            vec![DEFAULT_SELECT.to_string()]
+        } else {
+            select.to_vec()
+        };
+        let builder = CreateSearchRequest::builder()
             .from(Some(self.datasets(session)?))
             .where_(self.where_clause.clone())
             .time_range(self.time_range())
-            .per_page(per_page);
-        if !select.is_empty() {
-            builder = builder.select(select.to_vec());
-        }
+            .per_page(per_page)
+            .select(select);
         let request: CreateSearchRequest = builder.try_into().map_err(sdk::Error::from)?;
         Ok(request)
     }
@@ -70,7 +77,7 @@ impl QueryArgs {
 pub struct SearchArgs {
     #[command(flatten)]
     query: QueryArgs,
-    /// The columns or expressions to select; repeat or separate with commas (default: the service's).
+    /// The columns or expressions to select; repeat or separate with commas (default: @raw, the whole event).
     #[arg(long, value_delimiter = ',', value_name = "EXPR")]
     select: Vec<String>,
     /// Stops after this many events (pages are followed until then).

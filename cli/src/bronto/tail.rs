@@ -51,7 +51,11 @@ impl Seen {
 
 /// The key an event is deduplicated by.
 fn key(event: &sdk::bronto_api::types::Event, record: &serde_json::Value) -> String {
-    match event.metadata.as_ref().and_then(|metadata| metadata.sequence) {
+    match event
+        .metadata
+        .as_ref()
+        .and_then(|metadata| metadata.sequence)
+    {
         Some(sequence) => format!("seq:{sequence}"),
         None => format!("event:{record}"),
     }
@@ -71,7 +75,8 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: TailArgs) -> anyh
         other => other,
     };
     let mut writer = RecordWriter::stdout(format);
-    let interval = Duration::try_from_secs_f64(args.interval.max(0.0)).unwrap_or(Duration::from_secs(2));
+    let interval =
+        Duration::try_from_secs_f64(args.interval.max(0.0)).unwrap_or(Duration::from_secs(2));
     let mut seen = Seen::default();
     let mut polls = 0u64;
     loop {

@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 use crate::{scratch, stderr, stdout, tool};
 
 fn jsonl(text: &str) -> Vec<Value> {
-    text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 #[test]
@@ -20,16 +22,34 @@ fn alerts_are_listed_and_filtered() {
         .clone();
     assert_eq!(jsonl(&stdout(&all)).len(), 5);
     let active = tool("blubracket", dir.path())
-        .args(["--sandbox", "alerts", "--filter", "state=EQ:ACTIVE", "-o", "csv"])
+        .args([
+            "--sandbox",
+            "alerts",
+            "--filter",
+            "state=EQ:ACTIVE",
+            "-o",
+            "csv",
+        ])
         .assert()
         .success()
         .get_output()
         .clone();
     let csv = stdout(&active);
-    assert_eq!(csv.lines().count(), 5, "a header and four active alerts: {csv}");
+    assert_eq!(
+        csv.lines().count(),
+        5,
+        "a header and four active alerts: {csv}"
+    );
     assert!(!csv.contains("DISMISSED"), "{csv}");
     let two = tool("blubracket", dir.path())
-        .args(["--sandbox", "alerts", "--filter", "severity=EQ:critical|high", "-o", "jsonl"])
+        .args([
+            "--sandbox",
+            "alerts",
+            "--filter",
+            "severity=EQ:critical|high",
+            "-o",
+            "jsonl",
+        ])
         .assert()
         .success()
         .get_output()
@@ -75,22 +95,37 @@ fn audit_records_are_listed() {
 fn scan_waits_for_the_result() {
     let dir = scratch();
     let output = tool("blubracket", dir.path())
-        .args(["--sandbox", "scan", "--repo-url", "https://github.com/acme/payments-api", "--pr", "42"])
+        .args([
+            "--sandbox",
+            "scan",
+            "--repo-url",
+            "https://github.com/acme/payments-api",
+            "--pr",
+            "42",
+        ])
         .assert()
         .success()
         .get_output()
         .clone();
     let result: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(result.get("secrets").is_some(), "{result}");
-    assert!(stderr(&output).contains("secret(s) found"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("secret(s) found"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn scan_against_a_tenant_polls_while_running() {
     let server = MockServer::start();
     server.mock(|when, then| {
-        when.method("POST").path("/api/analyzer/commit/scan").header("authorization", "Bearer t0k3n");
-        then.status(200).header("content-type", "application/json").json_body(json!({"scan_uuid": "s-1"}));
+        when.method("POST")
+            .path("/api/analyzer/commit/scan")
+            .header("authorization", "Bearer t0k3n");
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(json!({"scan_uuid": "s-1"}));
     });
     let polls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = polls.clone();
@@ -112,7 +147,15 @@ fn scan_against_a_tenant_polls_while_running() {
     });
     let dir = scratch();
     let output = tool("blubracket", dir.path())
-        .args(["scan", "--repo-url", "https://github.com/acme/x", "--commit", "abc", "--poll-interval", "0.05"])
+        .args([
+            "scan",
+            "--repo-url",
+            "https://github.com/acme/x",
+            "--commit",
+            "abc",
+            "--poll-interval",
+            "0.05",
+        ])
         .env("BLUBRACKET_HOST", server.base_url())
         .env("BLUBRACKET_INTEGRATION_KEY", "t0k3n")
         .assert()
@@ -120,7 +163,11 @@ fn scan_against_a_tenant_polls_while_running() {
         .get_output()
         .clone();
     assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 2);
-    assert!(stderr(&output).contains("1 secret(s) found"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("1 secret(s) found"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!stderr(&output).contains("t0k3n") && !stdout(&output).contains("t0k3n"));
 }
 
@@ -128,7 +175,11 @@ fn scan_against_a_tenant_polls_while_running() {
 fn an_operation_takes_its_body_from_flags_or_a_file() {
     let dir = scratch();
     let body = dir.path().join("count.json");
-    std::fs::write(&body, r#"{"filters": [{"id": "state", "value": ["ACTIVE"]}]}"#).unwrap();
+    std::fs::write(
+        &body,
+        r#"{"filters": [{"id": "state", "value": ["ACTIVE"]}]}"#,
+    )
+    .unwrap();
     let output = tool("blubracket", dir.path())
         .args(["--sandbox", "count-alerts", "--json-body"])
         .arg(&body)

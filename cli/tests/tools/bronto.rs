@@ -12,7 +12,9 @@ fn sandbox_sequences() -> Vec<i64> {
 }
 
 fn jsonl(text: &str) -> Vec<Value> {
-    text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 fn sequences_in(text: &str) -> Vec<i64> {
@@ -27,7 +29,15 @@ fn sequences_in(text: &str) -> Vec<i64> {
 fn search_follows_every_page_with_exact_sequence_numbers() {
     let dir = scratch();
     let output = tool("bronto", dir.path())
-        .args(["--sandbox", "search", "level = 'error'", "--since", "24h", "-o", "jsonl"])
+        .args([
+            "--sandbox",
+            "search",
+            "level = 'error'",
+            "--since",
+            "24h",
+            "-o",
+            "jsonl",
+        ])
         .assert()
         .success()
         .get_output()
@@ -70,7 +80,10 @@ fn piped_output_defaults_to_json_lines_and_limit_stops_early() {
         .success()
         .get_output()
         .clone();
-    assert_eq!(sequences_in(&stdout(&output)), sandbox_sequences()[..4].to_vec());
+    assert_eq!(
+        sequences_in(&stdout(&output)),
+        sandbox_sequences()[..4].to_vec()
+    );
 }
 
 #[test]
@@ -117,10 +130,17 @@ fn export_writes_the_decompressed_data_to_a_file_without_a_bar_when_piped() {
         .clone();
     let data = std::fs::read_to_string(&file).unwrap();
     assert_eq!(data.lines().count(), 1200);
-    assert!(data.starts_with("{\"sequence\":9007199254740000,"), "{}", &data[..80]);
+    assert!(
+        data.starts_with("{\"sequence\":9007199254740000,"),
+        "{}",
+        &data[..80]
+    );
     assert!(output.stdout.is_empty());
     let log = stderr(&output);
-    assert!(!log.contains('\r') && !log.contains('█'), "a bar in piped output: {log:?}");
+    assert!(
+        !log.contains('\r') && !log.contains('█'),
+        "a bar in piped output: {log:?}"
+    );
     assert!(log.contains("1200 events"), "{log}");
 }
 
@@ -147,7 +167,16 @@ fn ingest_sends_ndjson_and_plain_lines_and_reports() {
     )
     .unwrap();
     let output = tool("bronto", dir.path())
-        .args(["--sandbox", "ingest", "--dataset", "checkout", "--tag", "env=test", "-o", "json"])
+        .args([
+            "--sandbox",
+            "ingest",
+            "--dataset",
+            "checkout",
+            "--tag",
+            "env=test",
+            "-o",
+            "json",
+        ])
         .arg(&file)
         .assert()
         .success()

@@ -13,7 +13,12 @@ use assert_cmd::Command;
 
 /// The tool `name` with an environment that holds none of the SDK's settings and an empty profiles file.
 pub fn tool(name: &str, profiles: &std::path::Path) -> Command {
-    let mut command = Command::cargo_bin(name).unwrap();
+    let binary = match name {
+        "bronto" => env!("CARGO_BIN_EXE_bronto"),
+        "blubracket" => env!("CARGO_BIN_EXE_blubracket"),
+        other => panic!("no tool {other}"),
+    };
+    let mut command = Command::new(binary);
     for (key, _) in std::env::vars() {
         if key.starts_with("BRONTO_") || key.starts_with("BLUBRACKET_") {
             command.env_remove(key);

@@ -15,7 +15,9 @@ fn api_keys_body() -> serde_json::Value {
 fn credentials_come_from_the_environment_and_debug_shows_requests_but_no_secret() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
-        when.method("GET").path("/api-keys").header("x-bronto-api-key", KEY);
+        when.method("GET")
+            .path("/api-keys")
+            .header("x-bronto-api-key", KEY);
         then.status(200)
             .header("content-type", "application/json")
             .header("x-correlation-id", "corr-123")
@@ -34,9 +36,12 @@ fn credentials_come_from_the_environment_and_debug_shows_requests_but_no_secret(
     let log = stderr(&output);
     let expected = format!("GET {}/api-keys -> 200 in ", server.base_url());
     assert!(log.contains(&expected), "{log}");
-    assert!(log.contains("listApiKeys"), "{log}");
+    assert!(log.contains("list_api_keys"), "{log}");
     assert!(log.contains(" ms (attempt 1"), "{log}");
-    assert!(!log.contains(KEY) && !stdout(&output).contains(KEY), "a secret was printed: {log}");
+    assert!(
+        !log.contains(KEY) && !stdout(&output).contains(KEY),
+        "a secret was printed: {log}"
+    );
 }
 
 #[test]
@@ -55,8 +60,14 @@ fn the_sandbox_key_is_not_printed_by_any_workflow_with_debug() {
             .unwrap();
         let all = format!("{}{}", stdout(&output), stderr(&output));
         assert!(all.contains("debug: "), "{args:?}: no debug line: {all}");
-        assert!(!all.contains(sdk::sandbox::SANDBOX_API_KEY), "{args:?} printed the key");
-        assert!(!all.contains("X-Amz-Signature"), "{args:?} printed the download signature");
+        assert!(
+            !all.contains(sdk::sandbox::SANDBOX_API_KEY),
+            "{args:?} printed the key"
+        );
+        assert!(
+            !all.contains("X-Amz-Signature"),
+            "{args:?} printed the download signature"
+        );
     }
 }
 
@@ -95,10 +106,18 @@ fn exit_codes_follow_the_error_class() {
 #[test]
 fn an_unreachable_service_exits_7() {
     // A port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dir = scratch();
     tool("bronto", dir.path())
-        .args(["--base-url", &format!("http://127.0.0.1:{port}"), "list-api-keys"])
+        .args([
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "list-api-keys",
+        ])
         .env("BRONTO_API_KEY", KEY)
         .assert()
         .code(7);
@@ -107,10 +126,22 @@ fn an_unreachable_service_exits_7() {
 #[test]
 fn usage_errors_exit_2() {
     let dir = scratch();
-    tool("bronto", dir.path()).args(["search", "--no-such-flag"]).assert().code(2);
+    tool("bronto", dir.path())
+        .args(["search", "--no-such-flag"])
+        .assert()
+        .code(2);
     // Nothing configured: no host, no key.
-    let output = tool("bronto", dir.path()).args(["list-api-keys"]).assert().code(2).get_output().clone();
-    assert!(stderr(&output).contains("BRONTO_REGION"), "{}", stderr(&output));
+    let output = tool("bronto", dir.path())
+        .args(["list-api-keys"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(
+        stderr(&output).contains("BRONTO_REGION"),
+        "{}",
+        stderr(&output)
+    );
     tool("bronto", dir.path())
         .args(["--profile", "missing", "list-api-keys"])
         .assert()
@@ -121,8 +152,12 @@ fn usage_errors_exit_2() {
 fn a_profile_is_written_for_its_owner_only_and_never_shows_its_key_unless_asked() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
-        when.method("GET").path("/api-keys").header("x-bronto-api-key", KEY);
-        then.status(200).header("content-type", "application/json").json_body(api_keys_body());
+        when.method("GET")
+            .path("/api-keys")
+            .header("x-bronto-api-key", KEY);
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(api_keys_body());
     });
     let dir = scratch();
     tool("bronto", dir.path())
@@ -134,7 +169,10 @@ fn a_profile_is_written_for_its_owner_only_and_never_shows_its_key_unless_asked(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(dir.path().join("profiles.json")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("profiles.json"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     let shown = tool("bronto", dir.path())
