@@ -105,7 +105,7 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: IngestArgs) -> an
                     None => return Err(sdk::Error::from(error).into()),
                 }
             }
-            if lines_read % 256 == 0 {
+            if lines_read.is_multiple_of(256) {
                 let stats = ingestor.stats();
                 bar.set_message(format!("{} sent of {}", stats.sent, stats.accepted));
             }
