@@ -56,3 +56,15 @@ pub fn mock(pipeline: &Pipeline, client_crate: &str) {
         fail(pipeline, error)
     }
 }
+
+/// Generates `{name}-cli.rs` (progenitor's `clap` interface over `client_crate`, routed through the runtime policy)
+/// into `OUT_DIR`.
+pub fn cli(pipeline: &Pipeline, client_crate: &str) {
+    rerun_if_changed(pipeline);
+    let result = pipeline
+        .generate_cli(client_crate)
+        .and_then(|source| write(&format!("{}-cli.rs", pipeline.name()), &source));
+    if let Err(error) = result {
+        fail(pipeline, error)
+    }
+}

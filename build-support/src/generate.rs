@@ -580,6 +580,21 @@ pub fn mock(
     Ok(prettyplease::unparse(&file))
 }
 
+/// Generates progenitor's `clap` command-line interface for the client crate at `client_crate` (e.g.
+/// `bronto_client`), with the same settings as the client, then routes it through the runtime policy
+/// ([`crate::cli::route_through_runtime`]).
+pub fn cli(
+    spec: &openapiv3::OpenAPI,
+    settings: &ClientSettings,
+    client_crate: &str,
+) -> Result<String, PipelineError> {
+    let mut generator = Generator::new(&settings.to_progenitor()?);
+    let tokens = run_generator(|| generator.cli(spec, client_crate))?;
+    let mut file = parse_file(tokens)?;
+    crate::cli::route_through_runtime(&mut file)?;
+    Ok(prettyplease::unparse(&file))
+}
+
 /// progenitor's mock helpers match an array query parameter with `value.to_string()`, which does not compile for
 /// a `Vec`: match it as repeated `name=item` pairs instead, as the client sends it.
 fn repeat_array_query_params(file: &mut syn::File) {

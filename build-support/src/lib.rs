@@ -16,6 +16,9 @@
 //! 7. **writes** the code and an API-surface summary ([`surface`]) to `OUT_DIR`, with `rerun-if-changed` for every
 //!    input.
 //!
+//! The same prepared document and settings also give the typed mocks ([`Pipeline::generate_mock`]) and the
+//! command-line interface ([`Pipeline::generate_cli`], see [`cli`]).
+//!
 //! The output is deterministic (same inputs, byte-identical code) and needs neither network nor rustfmt.
 //!
 //! ```no_run
@@ -32,6 +35,7 @@
 #![deny(missing_docs)]
 
 pub mod build_script;
+pub mod cli;
 pub mod clients;
 pub mod document;
 pub mod forward_compat;
@@ -288,6 +292,12 @@ impl Pipeline {
             surface,
             forward_compat: generated.forward_compat,
         })
+    }
+
+    /// Steps 1 to 5 for the `clap` command-line interface over the client crate `client_crate` (see [`cli`]).
+    pub fn generate_cli(&self, client_crate: &str) -> Result<String, PipelineError> {
+        let prepared = self.prepare()?;
+        generate::cli(&prepared.spec, &self.settings, client_crate)
     }
 
     /// Steps 1 to 5 for the typed httpmock helpers of the client crate `client_crate`.

@@ -27,8 +27,9 @@
 //! - **Errors**: a missing or wrong key is a `401`, an unknown route a `404`, a bad body a `400`, each with the
 //!   vendor's error body (`code`, `type`, `details`, `correlation_id`).
 //!
-//! BluBracket: alerts (a bare array per page) and events (an `{"events": [...]}` envelope per page), paged by the
-//! request's own `page` and `limit`, filtered by `state` / `severity` when the request asks.
+//! BluBracket: alerts (a bare array per page), events (an `{"events": [...]}` envelope per page) and system-audit
+//! records (`{"audits": [...]}`), paged by the request's own `page` and `limit`, filtered by `state` / `severity`
+//! when the request asks; a commit scan that answers "running" (`202`) once and then its result.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -54,6 +55,7 @@ const PAGE_TOKENS: [&str; 2] = [
     "6c3e9a1b-2d4f-4a6b-8c8d-1e2f3a4b5c6d",
 ];
 const EXPORT_ID: &str = "7d4fa02c-3e5a-4b7c-9d9e-2f3a4b5c6d7e";
+const SCAN_ID: &str = "8e5fb13d-4f6a-4c8d-8eaf-3a4b5c6d7e8f";
 
 /// The running sandbox. Its servers stop when it is dropped.
 pub struct Sandbox {
@@ -233,6 +235,34 @@ pub mod seed {
                 })
             })
             .collect()
+    }
+
+    /// The BluBracket system-audit records, across all pages.
+    pub fn audit_records() -> Vec<Value> {
+        ["LOGIN", "API_TOKEN_CREATED", "ALERT_DISMISSED"]
+            .iter()
+            .enumerate()
+            .map(|(i, kind)| {
+                json!({
+                    "id": format!("c9d0e1f2-0000-4000-8000-00000000000{i}"),
+                    "audit_type": kind,
+                    "audit_state": "SUCCESS",
+                    "audit_time": "2026-11-21T12:00:00Z",
+                    "email": "admin@acme.example",
+                    "description": format!("{} by admin@acme.example", kind.to_lowercase().replace('_', " ")),
+                })
+            })
+            .collect()
+    }
+
+    /// The result of the sandbox's commit scan.
+    pub fn commit_scan_result() -> Value {
+        json!({
+            "scan_state": "DONE",
+            "secrets": {"abcdef0123456789abcdef0123456789abcdef01": {"secrets_found": [
+                {"secret_type": "aws_access_key", "file_path": "config/secrets-0.yaml", "line_no": 10},
+            ]}},
+        })
     }
 
     /// The vendor's error body.
@@ -819,6 +849,11 @@ impl Sandbox {
         for (path, items, envelope) in [
             ("/api/public/alert/search", seed::alerts(), None),
             ("/api/public/event/search", seed::events(), Some("events")),
+            (
+                "/api/system-audit/search",
+                seed::audit_records(),
+                Some("audits"),
+            ),
         ] {
             self.blubracket.mock(|when, then| {
                 when.method("POST")
@@ -847,6 +882,25 @@ impl Sandbox {
                 });
             });
         }
+        // A commit scan: started, running once (202), then done.
+        self.blubracket.mock(|when, then| {
+            when.method("POST")
+                .path("/api/analyzer/commit/scan")
+                .header("authorization", bearer.clone());
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(json!({"scan_uuid": SCAN_ID}).to_string());
+        });
+        let polls = Arc::new(AtomicUsize::new(0));
+        self.blubracket.mock(|when, then| {
+            when.method("GET")
+                .path(format!("/api/analyzer/commit/scan/{SCAN_ID}"))
+                .header("authorization", bearer.clone());
+            then.respond_with(move |_| match polls.fetch_add(1, Ordering::SeqCst) {
+                0 => json_response(202, &json!({"message": "scan in progress"})),
+                _ => json_response(200, &seed::commit_scan_result()),
+            });
+        });
         self.blubracket.mock(|when, then| {
             when.method("POST")
                 .path("/api/public/alert/count")

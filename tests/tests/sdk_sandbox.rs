@@ -120,6 +120,10 @@ fn the_seed_data_conform_to_the_types_schemas() {
     for event in seed::events() {
         assert_conforms::<blu::Event>(&event);
     }
+    for record in seed::audit_records() {
+        assert_conforms::<blu::AuditRecord>(&record);
+    }
+    assert_conforms::<blu::CommitScanResult>(&seed::commit_scan_result());
 }
 
 #[test]
