@@ -12,7 +12,7 @@ use crate::session::{GlobalArgs, Session};
 /// `blubracket scan`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ScanArgs {
-    /// The repository, as its URL (https://github.com/org/repo).
+    /// The repository's URL, such as `https://github.com/org/repo`.
     #[arg(long, value_name = "URL")]
     repo_url: String,
     /// The pull request to scan.
