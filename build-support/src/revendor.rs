@@ -869,29 +869,26 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
         .clone()
         .or_else(|| date_in_file_name(&options.document));
     let mut semver: Option<SemverReport> = None;
-    match &options.baseline {
-        Baseline::Skip => println!("\n== cargo-semver-checks: skipped"),
-        baseline if !semver_checks_installed() => {
-            let _ = baseline;
-            println!(
-                "\n== cargo-semver-checks is not installed (`cargo install --locked cargo-semver-checks`): \
-                 only the surface diff above judges this change"
-            );
-        }
-        baseline => {
-            for package in &options.semver_packages {
-                println!("\n== cargo-semver-checks: {package}");
-                if let Some(report) = run_semver_checks(root, package, baseline) {
-                    semver = Some(match semver.take() {
-                        None => report,
-                        Some(mut merged) => {
-                            merged.verdict = merged.verdict.max(report.verdict);
-                            merged.failed_lints.extend(report.failed_lints);
-                            merged.items.extend(report.items);
-                            merged
-                        }
-                    });
-                }
+    if matches!(options.baseline, Baseline::Skip) {
+        println!("\n== cargo-semver-checks: skipped");
+    } else if !semver_checks_installed() {
+        println!(
+            "\n== cargo-semver-checks is not installed (`cargo install --locked cargo-semver-checks`): \
+             only the surface diff above judges this change"
+        );
+    } else {
+        for package in &options.semver_packages {
+            println!("\n== cargo-semver-checks: {package}");
+            if let Some(report) = run_semver_checks(root, package, &options.baseline) {
+                semver = Some(match semver.take() {
+                    None => report,
+                    Some(mut merged) => {
+                        merged.verdict = merged.verdict.max(report.verdict);
+                        merged.failed_lints.extend(report.failed_lints);
+                        merged.items.extend(report.items);
+                        merged
+                    }
+                });
             }
         }
     }

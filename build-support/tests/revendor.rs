@@ -298,3 +298,59 @@ fn the_document_date_comes_from_the_file_name() {
         None
     );
 }
+
+/// The vendor's real change, 07-24 to 08-24, as `codegen revendor` would draft it (without cargo-semver-checks):
+/// the 07-24 client is regenerated with the recorded patches (skipping the two it does not need) and compared with
+/// the committed 08-24 summary.
+#[test]
+fn the_07_24_to_08_24_change_is_drafted_with_the_monitor_type_rename() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let previous = root.join("../shared/reference/bronto/bronto-openapi-2026-07-24.yaml");
+    assert!(
+        previous.exists(),
+        "{} is missing: the rehearsal document lives in shared/reference/bronto/",
+        previous.display()
+    );
+    let (old, stale) = build_support::clients::bronto_candidate(&root, &previous)
+        .rehearse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        stale_ids(&stale),
+        vec![
+            "one-of-required-only-time-slice",
+            "one-of-required-only-metric-timeseries-aggregates-items"
+        ]
+    );
+    let current = std::fs::read_to_string(root.join("openapi/bronto/api-surface.txt"))
+        .expect("committed summary");
+    let changes = SurfaceChanges::between(&old.surface, &current);
+    let entry = changelog_entry(
+        &changes,
+        &ChangelogContext {
+            document_date: Some("2026-08-24".into()),
+            ..ChangelogContext::default()
+        },
+    );
+    println!("{entry}");
+    assert!(
+        changes
+            .removed
+            .iter()
+            .any(|e| e.starts_with("field `Monitor.type_: ")),
+        "{entry}"
+    );
+    assert!(
+        changes
+            .added
+            .iter()
+            .any(|e| e.starts_with("field `Monitor.monitor_type: ")),
+        "{entry}"
+    );
+    assert!(
+        changes
+            .added
+            .iter()
+            .any(|e| e.starts_with("operation `listDatasets`: parameter `from_expr: ")),
+        "{entry}"
+    );
+}
