@@ -567,7 +567,8 @@ pub struct ChangelogContext {
 }
 
 /// The marker an entry drafted by `codegen revendor` starts with, so a reviewer knows to edit it.
-pub const DRAFT_MARKER: &str = "<!-- drafted by `codegen revendor`: review and edit before release -->";
+pub const DRAFT_MARKER: &str =
+    "<!-- drafted by `codegen revendor`: review and edit before release -->";
 
 /// Drafts the changelog entry for a re-vendored document.
 pub fn changelog_entry(changes: &SurfaceChanges, context: &ChangelogContext) -> String {
@@ -892,9 +893,10 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
             }
         }
     }
-    let version = semver.as_ref().and_then(|report| report.verdict).map(|verdict| {
-        next_version(&workspace_version(root), verdict, document_date.as_deref())
-    });
+    let version = semver
+        .as_ref()
+        .and_then(|report| report.verdict)
+        .map(|verdict| next_version(&workspace_version(root), verdict, document_date.as_deref()));
     if let Some(report) = &semver {
         println!(
             "\n== verdict: {}{}",

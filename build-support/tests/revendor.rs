@@ -189,7 +189,10 @@ fn the_version_moves_with_the_verdict_and_carries_the_document_date() {
         next_version("0.1.0", Verdict::Major, Some("2026-08-24")),
         "0.2.0+bronto.2026-08-24"
     );
-    assert_eq!(next_version("0.2.0+bronto.2026-08-24", Verdict::Minor, None), "0.2.1");
+    assert_eq!(
+        next_version("0.2.0+bronto.2026-08-24", Verdict::Minor, None),
+        "0.2.1"
+    );
     assert_eq!(next_version("0.2.1", Verdict::None, None), "0.2.2");
     assert_eq!(next_version("1.4.2", Verdict::Major, None), "2.0.0");
     assert_eq!(next_version("1.4.2", Verdict::Minor, None), "1.5.0");
@@ -231,8 +234,14 @@ fn the_changelog_draft_lists_the_changes_under_the_implied_version() {
 
     // Without the tool the draft says so.
     let untold = changelog_entry(&SurfaceChanges::default(), &ChangelogContext::default());
-    assert!(untold.contains("cargo-semver-checks did not run"), "{untold}");
-    assert!(untold.contains("No change to the generated API surface"), "{untold}");
+    assert!(
+        untold.contains("cargo-semver-checks did not run"),
+        "{untold}"
+    );
+    assert!(
+        untold.contains("No change to the generated API surface"),
+        "{untold}"
+    );
     assert!(untold.starts_with("## Unreleased: "), "{untold}");
 }
 
@@ -261,7 +270,10 @@ fn stale(id: &str) -> PipelineError {
 fn the_stale_patch_report_names_each_patch_and_what_to_do() {
     let errors = vec![stale("one-of-required-only-time-slice"), stale("other")];
     let report = stale_report(&errors);
-    assert!(report.starts_with("2 recorded patch(es) no longer apply"), "{report}");
+    assert!(
+        report.starts_with("2 recorded patch(es) no longer apply"),
+        "{report}"
+    );
     assert!(
         report.contains(
             "  - `one-of-required-only-time-slice`: operation 0 at `/components/schemas/TimeSlice/oneOf`: \
@@ -271,7 +283,10 @@ fn the_stale_patch_report_names_each_patch_and_what_to_do() {
     );
     assert!(report.contains("delete the entry"), "{report}");
     assert!(report.contains("run the same command again"), "{report}");
-    assert_eq!(stale_ids(&errors), vec!["one-of-required-only-time-slice", "other"]);
+    assert_eq!(
+        stale_ids(&errors),
+        vec!["one-of-required-only-time-slice", "other"]
+    );
 }
 
 #[test]
@@ -287,10 +302,7 @@ fn dropping_stale_entries_keeps_the_rest_of_the_file_verbatim() {
 #[test]
 fn the_document_date_comes_from_the_file_name() {
     assert_eq!(
-        date_in_file_name(std::path::Path::new(
-            "/x/bronto-openapi-2026-08-24.yaml"
-        ))
-        .as_deref(),
+        date_in_file_name(std::path::Path::new("/x/bronto-openapi-2026-08-24.yaml")).as_deref(),
         Some("2026-08-24")
     );
     assert_eq!(

@@ -103,19 +103,20 @@ fn derive_command(mut args: impl Iterator<Item = String>) -> ! {
     let (Some(patches), Some(out)) = (patches, out) else {
         usage_error(usage)
     };
-    let result = build_support::document::load(std::path::Path::new(&document)).and_then(|loaded| {
-        let mut value = loaded.value;
-        build_support::PatchSet::load(&patches)?.apply(&mut value)?;
-        let text = if out.extension().is_some_and(|e| e == "json") {
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        } else {
-            serde_yaml::to_string(&value).unwrap_or_default()
-        };
-        std::fs::write(&out, text).map_err(|source| build_support::PipelineError::Io {
-            path: out.clone(),
-            source,
-        })
-    });
+    let result =
+        build_support::document::load(std::path::Path::new(&document)).and_then(|loaded| {
+            let mut value = loaded.value;
+            build_support::PatchSet::load(&patches)?.apply(&mut value)?;
+            let text = if out.extension().is_some_and(|e| e == "json") {
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            } else {
+                serde_yaml::to_string(&value).unwrap_or_default()
+            };
+            std::fs::write(&out, text).map_err(|source| build_support::PipelineError::Io {
+                path: out.clone(),
+                source,
+            })
+        });
     match result {
         Ok(()) => {
             println!("wrote {}", out.display());
