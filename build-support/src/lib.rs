@@ -30,7 +30,8 @@
 //! build_support::build_script::client(&pipeline);
 //! ```
 //!
-//! This workspace's own clients are defined once in [`clients`].
+//! This workspace's own clients are defined once in [`clients`]; [`revendor`] re-vendors the Bronto document in one
+//! command (`cargo run -p build-support --bin codegen -- revendor NEW.yaml`).
 
 #![deny(missing_docs)]
 
@@ -42,6 +43,7 @@ pub mod forward_compat;
 pub mod generate;
 pub mod patches;
 pub mod response_policy;
+pub mod revendor;
 pub mod surface;
 pub mod validate;
 
@@ -75,9 +77,10 @@ pub enum PipelineError {
     #[error(
         "{} does not match its recorded sha256 (recorded {recorded}, actual {actual}).\n\
          The vendored document is kept byte for byte as the vendor published it: fix quirks with a patch in \
-         patches.yaml, never by editing it. To re-vendor a new version: copy the vendor's file over it unchanged, \
-         run `sha256sum` on it and write the line into the .sha256 file, then rebuild and follow the patch errors \
-         (see the README, \"Re-vendoring the Bronto document\")."
+         patches.yaml, never by editing it. To re-vendor a new version run \
+         `cargo run -p build-support --bin codegen -- revendor NEW.yaml`: it copies the file unchanged, records \
+         its `sha256sum` line in the .sha256 file and lists the patches to update (see the README, \
+         \"Re-vendoring the Bronto document\")."
         , path.display()
     )]
     DigestMismatch {

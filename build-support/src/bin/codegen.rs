@@ -5,15 +5,143 @@
 //!     [--rehearse]
 //! ```
 //! Prints how long generation took; with `--out`, writes the generated client and its API-surface summary there.
-//! With `--rehearse` (for re-vendoring), patches that do not apply are listed instead of stopping the run.
+//! With `--rehearse`, patches that do not apply are listed instead of stopping the run.
+//!
+//! Re-vendoring the Bronto document, in one command (see [`build_support::revendor`]):
+//!
+//! ```text
+//! cargo run -p build-support --bin codegen -- revendor <new document> [--root DIR] [--date YYYY-MM-DD]
+//!     [--baseline-rev REV | --baseline-root DIR | --no-semver] [--semver-package NAME]... [--no-changelog]
+//!     [--drop-stale-patches]
+//! ```
+//! copies the document unchanged over `openapi/bronto/bronto-openapi.yaml`, records its sha256, rehearses every
+//! patch (and stops, listing the stale ones), refreshes both API-surface summaries, prints the surface diff and
+//! cargo-semver-checks' verdict on `bronto-client` against `HEAD` (when the tool is installed), and drafts a
+//! `CHANGELOG.md` entry. Exit status: 0 when done, 1 on an error, 3 when patches are stale.
+//!
+//! Deriving a document (for rehearsals: a synthetic document made from the vendored one by a JSON Patch file in
+//! the `patches.yaml` format):
+//!
+//! ```text
+//! cargo run -p build-support --bin codegen -- derive <document> --patches FILE --out FILE
+//! ```
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use build_support::Pipeline;
+use build_support::revendor::{self, Baseline, Outcome};
+
+fn usage_error(message: &str) -> ! {
+    eprintln!("{message}");
+    std::process::exit(2)
+}
+
+/// `codegen revendor ...`.
+fn revendor_command(mut args: impl Iterator<Item = String>) -> ! {
+    let Some(document) = args.next() else {
+        usage_error(
+            "usage: codegen revendor <new document> [--root DIR] [--date YYYY-MM-DD] \
+             [--baseline-rev REV | --baseline-root DIR | --no-semver] [--semver-package NAME]... \
+             [--no-changelog] [--drop-stale-patches]",
+        )
+    };
+    let mut options = revendor::Options {
+        document: PathBuf::from(document),
+        root: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")),
+        document_date: None,
+        baseline: Baseline::Rev("HEAD".to_string()),
+        semver_packages: Vec::new(),
+        drop_stale_patches: false,
+        write_changelog: true,
+    };
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage_error(&format!("{flag} needs a value")))
+        };
+        match flag.as_str() {
+            "--root" => options.root = PathBuf::from(value()),
+            "--date" => options.document_date = Some(value()),
+            "--baseline-rev" => options.baseline = Baseline::Rev(value()),
+            "--baseline-root" => options.baseline = Baseline::Root(PathBuf::from(value())),
+            "--no-semver" => options.baseline = Baseline::Skip,
+            "--semver-package" => options.semver_packages.push(value()),
+            "--no-changelog" => options.write_changelog = false,
+            "--drop-stale-patches" => options.drop_stale_patches = true,
+            other => usage_error(&format!("unknown flag {other}")),
+        }
+    }
+    if options.semver_packages.is_empty() {
+        options.semver_packages.push("bronto-client".to_string());
+    }
+    match revendor::run(&options) {
+        Ok(Outcome::Done { .. }) => std::process::exit(0),
+        Ok(Outcome::StalePatches(_)) => std::process::exit(3),
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// `codegen derive <document> --patches FILE --out FILE`.
+fn derive_command(mut args: impl Iterator<Item = String>) -> ! {
+    let usage = "usage: codegen derive <document> --patches FILE --out FILE";
+    let Some(document) = args.next() else {
+        usage_error(usage)
+    };
+    let (mut patches, mut out) = (None, None);
+    while let Some(flag) = args.next() {
+        let value = args.next().unwrap_or_else(|| usage_error(usage));
+        match flag.as_str() {
+            "--patches" => patches = Some(PathBuf::from(value)),
+            "--out" => out = Some(PathBuf::from(value)),
+            _ => usage_error(usage),
+        }
+    }
+    let (Some(patches), Some(out)) = (patches, out) else {
+        usage_error(usage)
+    };
+    let result =
+        build_support::document::load(std::path::Path::new(&document)).and_then(|loaded| {
+            let mut value = loaded.value;
+            build_support::PatchSet::load(&patches)?.apply(&mut value)?;
+            let text = if out.extension().is_some_and(|e| e == "json") {
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            } else {
+                serde_yaml::to_string(&value).unwrap_or_default()
+            };
+            std::fs::write(&out, text).map_err(|source| build_support::PipelineError::Io {
+                path: out.clone(),
+                source,
+            })
+        });
+    match result {
+        Ok(()) => {
+            println!("wrote {}", out.display());
+            std::process::exit(0)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::exit(1)
+        }
+    }
+}
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    match args.peek().map(String::as_str) {
+        Some("revendor") => {
+            args.next();
+            revendor_command(args)
+        }
+        Some("derive") => {
+            args.next();
+            derive_command(args)
+        }
+        _ => {}
+    }
     let Some(document) = args.next() else {
         eprintln!(
             "usage: codegen <document> [--digest FILE] [--patches FILE] [--inner-type PATH] [--out DIR]"
