@@ -73,24 +73,7 @@ pub fn command() -> clap::Command {
 
 /// Runs `blubracket` with the process's arguments.
 pub fn main() -> ExitCode {
-    let matches = match command().try_get_matches() {
-        Ok(matches) => matches,
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(error.exit_code().clamp(0, 255) as u8);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return exit::report(&error.into()),
-    };
-    match runtime.block_on(run(&matches)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => exit::report(&error),
-    }
+    exit::run_tool(command, |matches| async move { run(&matches).await })
 }
 
 async fn run(matches: &clap::ArgMatches) -> anyhow::Result<()> {

@@ -149,6 +149,33 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
     ExitCode::from(ExitClass::of(error).code())
 }
 
+/// A tool's whole process: parses the arguments with `command` (clap prints usage errors with its own exit code),
+/// runs `run` on a multi-threaded runtime, and turns its outcome into the exit code.
+pub fn run_tool<F, Fut>(command: fn() -> clap::Command, run: F) -> ExitCode
+where
+    F: FnOnce(clap::ArgMatches) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let matches = match command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(error.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return report(&error.into()),
+    };
+    match runtime.block_on(run(matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
