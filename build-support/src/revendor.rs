@@ -480,6 +480,9 @@ pub struct SemverReport {
     pub verdict: Option<Verdict>,
     /// The lints that failed, with their one-line description (`enum_variant_missing: ...`).
     pub failed_lints: Vec<String>,
+    /// The lints that only warned (`partial_ord_enum_variants_reordered: ...`): not part of the verdict, but the
+    /// tool may say they "suggest" a bigger release.
+    pub warned_lints: Vec<String>,
     /// The items each failed lint names (`variant MonitorType::Foo, previously in file ...`), in output order.
     pub items: Vec<String>,
 }
@@ -490,6 +493,7 @@ impl SemverReport {
         let mut verdict = None;
         let mut failed_lints = Vec::new();
         let mut items = Vec::new();
+        let mut warned_lints = Vec::new();
         let mut in_failed_items = false;
         for line in output.lines() {
             let trimmed = line.trim();
@@ -508,6 +512,9 @@ impl SemverReport {
             if let Some(rest) = trimmed.strip_prefix("--- failure ") {
                 failed_lints.push(rest.trim_end_matches("---").trim().to_string());
                 in_failed_items = false;
+            } else if let Some(rest) = trimmed.strip_prefix("--- warning ") {
+                warned_lints.push(rest.trim_end_matches("---").trim().to_string());
+                in_failed_items = false;
             } else if trimmed == "Failed in:" {
                 in_failed_items = true;
             } else if in_failed_items && line.starts_with("  ") && !trimmed.is_empty() {
@@ -519,6 +526,7 @@ impl SemverReport {
         Self {
             verdict,
             failed_lints,
+            warned_lints,
             items,
         }
     }
@@ -599,6 +607,9 @@ pub fn changelog_entry(changes: &SurfaceChanges, context: &ChangelogContext) -> 
                     .collect::<Vec<_>>()
                     .join(", ");
                 let _ = writeln!(out, "; failed lints: {lints}.");
+            }
+            for warning in &report.warned_lints {
+                let _ = writeln!(out, "It also warned: `{warning}`.");
             }
         }
         None => {
@@ -886,6 +897,7 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
                     Some(mut merged) => {
                         merged.verdict = merged.verdict.max(report.verdict);
                         merged.failed_lints.extend(report.failed_lints);
+                        merged.warned_lints.extend(report.warned_lints);
                         merged.items.extend(report.items);
                         merged
                     }
@@ -911,6 +923,9 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
         );
         for item in &report.failed_lints {
             println!("  failed: {item}");
+        }
+        for item in &report.warned_lints {
+            println!("  warned: {item}");
         }
     }
 

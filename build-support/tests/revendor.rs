@@ -171,10 +171,18 @@ fn a_breaking_verdict_names_its_lints_and_items() {
 #[test]
 fn a_passing_run_and_a_failed_run_are_told_apart() {
     let pass = SemverReport::parse(
-        "     Checked [   0.1s] 150 checks: 150 pass, 20 skip\n     Summary no semver update required\n",
+        "--- warning partial_ord_enum_variants_reordered: enum variants reordered in #[derive(PartialOrd)] enum ---\n\
+         \nFailed in:\n  ReduceTo::UnknownValue moved from position 5 to 6, in bronto.rs:19235\n\
+         \n     Summary no semver update required\n     Warning produced 1 major and 0 minor level warnings\n",
     );
     assert_eq!(pass.verdict, Some(Verdict::None));
     assert!(pass.failed_lints.is_empty());
+    assert_eq!(
+        pass.warned_lints,
+        vec![
+            "partial_ord_enum_variants_reordered: enum variants reordered in #[derive(PartialOrd)] enum"
+        ]
+    );
     let minor = SemverReport::parse(
         "     Summary semver requires new minor version: 0 major and 1 minor checks failed\n",
     );
