@@ -59,24 +59,16 @@ where
     match crate::record(bounded).await {
         (Ok(Ok(value)), _) => Ok(value),
         (Ok(Err(error)), record) => {
-            let timed_out = match &error {
+            // A timeout of the transport (no response, or a body that stopped): which limit ran out.
+            let limit = match &error {
                 progenitor_client::Error::CommunicationError(source)
-                | progenitor_client::Error::ResponseBodyError(source) => source.is_timeout(),
-                _ => false,
+                | progenitor_client::Error::ResponseBodyError(source)
+                    if source.is_timeout() =>
+                {
+                    Some(time_limit(runtime, started, &record, Some(source)))
+                }
+                _ => None,
             };
-            let limit = timed_out.then(|| {
-                let source = match &error {
-                    progenitor_client::Error::CommunicationError(source)
-                    | progenitor_client::Error::ResponseBodyError(source) => Some(source),
-                    _ => None,
-                };
-                time_limit(
-                    runtime,
-                    started,
-                    &record,
-                    source.map(|s| s as &(dyn std::error::Error + 'static)),
-                )
-            });
             let mapped = error::from_progenitor(error, record, probe).await;
             Err(match limit {
                 Some((limit, duration)) => mapped.timed_out(limit, duration),
