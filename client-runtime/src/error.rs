@@ -507,10 +507,16 @@ pub fn transport_kind(error: &reqwest::Error) -> ErrorKind {
 }
 
 /// Reads at most [`MAX_ERROR_BODY`] bytes of a response, and says whether more was left.
-pub async fn read_bounded(mut response: reqwest::Response) -> (Bytes, bool) {
+pub async fn read_bounded(response: reqwest::Response) -> (Bytes, bool) {
+    read_at_most(response, MAX_ERROR_BODY).await
+}
+
+/// Reads at most `limit` bytes of a response, and says whether more was left (the rest is never read: dropping
+/// the response closes the connection).
+pub(crate) async fn read_at_most(mut response: reqwest::Response, limit: usize) -> (Bytes, bool) {
     let mut kept = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY.saturating_sub(kept.len());
+        let room = limit.saturating_sub(kept.len());
         kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if chunk.len() > room {
             return (Bytes::from(kept), true);
