@@ -96,19 +96,13 @@ impl Shared {
             report.failed += count;
             *report.failed_by_reason.entry(label).or_default() += count;
         });
-        let mut batch = FailedBatch { events, reason };
-        let sent_to_receiver = match lock(&self.failure_tx).as_ref() {
-            Some(tx) => match tx.send(batch) {
-                Ok(()) => true,
-                // The receiver is gone: keep the batch for the next report instead.
-                Err(mpsc::error::SendError(back)) => {
-                    batch = back;
-                    false
-                }
-            },
-            None => false,
+        let batch = FailedBatch { events, reason };
+        let unsent = match lock(&self.failure_tx).as_ref() {
+            Some(tx) => tx.send(batch).err().map(|mpsc::error::SendError(back)| back),
+            None => Some(batch),
         };
-        if !sent_to_receiver {
+        // No receiver, or it is gone: keep the batch for the next report instead.
+        if let Some(batch) = unsent {
             self.hold(batch);
         }
         if !std::thread::panicking() {

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use bronto_ingest::{
-    Compression, DeliveryReport, Event, FailedBatch, FailureReason, IngestConfig, Ingestor,
+    Compression, DeliveryReport, Event, FailedBatch, FailureReason, IngestConfig,
     RetryPolicy,
 };
 use proptest::prelude::*;

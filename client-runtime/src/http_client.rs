@@ -246,4 +246,26 @@ mod tests {
             Err(BaseUrlError::Extra(_))
         ));
     }
+
+    #[test]
+    fn a_host_a_parser_would_read_differently_is_refused() {
+        // Found by tests/tests/url_properties.rs: each was accepted with a host other than the text written.
+        for tricky in [
+            "https://tenant%2eevil.example",
+            "https://tenant\u{3002}evil.example",
+            "https://\u{ff45}vil.example",
+            "https://tenant\u{ad}evil.example",
+            "https://ev\til.example",
+            "http://127.1",
+            "http://2130706433",
+        ] {
+            assert!(
+                matches!(BaseUrl::parse(tricky), Err(BaseUrlError::Host(_))),
+                "{tricky:?}"
+            );
+        }
+        // A backslash ends the host, as it does for a URL parser: the host is the one written before it.
+        let url = BaseUrl::parse("https://tenant.example\\@evil.example").expect("accepted");
+        assert_eq!(url.url().host_str(), Some("tenant.example"));
+    }
 }

@@ -293,7 +293,7 @@ fn check_decoder(targets: &[Target], pick: Index, mutations: Vec<Mutation>, trun
     }
     let outcome = (target.decode)(target.index, &body);
     match outcome {
-        None => prop_assert!(false, "{}: no decoder", target.id),
+        None => return Err(TestCaseError::fail(format!("{}: no decoder", target.id))),
         Some(Ok(())) => prop_assert!(
             nesting(&body) <= 128,
             "{}: decoded a body nested {} deep",

@@ -47,6 +47,13 @@ fn keys() -> impl Strategy<Value = Vec<Key>> {
             }),
         1..4,
     )
+    .prop_map(|mut keys| {
+        // Distinct tenants (the damage adds duplicates on purpose).
+        for (i, key) in keys.iter_mut().enumerate() {
+            key.tenant = key.tenant.replacen(".blubracket.com", &format!("-{i}.blubracket.com"), 1);
+        }
+        keys
+    })
 }
 
 /// Structure-aware damage to the JSON form.
@@ -208,7 +215,10 @@ fn csv_file(keys: &[Key], damage: &[CsvDamage]) -> String {
                 let at = cell.min(rows[r].len());
                 rows[r].insert(at, "extra".into());
             }
-            CsvDamage::SwapHeader { a, b } => header.swap(a % header.len(), b % header.len()),
+            CsvDamage::SwapHeader { a, b } => {
+                let columns = header.len();
+                header.swap(a % columns, b % columns);
+            }
             CsvDamage::RenameHeader { column, name } => header[column % 4] = HEADER_NAMES[name].into(),
             CsvDamage::QuoteCell { row, cell } => {
                 let r = row_of(row);

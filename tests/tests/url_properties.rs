@@ -8,7 +8,7 @@
 //! `/`, `?`, `#` or `\`, less a `:port`. When that text holds anything but ASCII letters, digits, `-` and `.` (or a
 //! bracketed IPv6 literal), or an `@`, no host was clearly written and the input must be refused. Every entry
 //! point is checked: `client_runtime::BaseUrl`, the SDK's `Config` (Bronto base URL, BluBracket tenant, ingestion
-//! URL), `blubracket_client::key_file::normalize_tenant_url`, `bronto_ingest::IngestConfig::base_url`, and the
+//! URL), `blubracket_client::key_file::normalize_tenant_url`, `sdk::ingest::IngestConfig::base_url`, and the
 //! region slugs of `bronto_client::Region`, `Config::bronto_region` and `IngestConfig::region`. `HOSTILE_SCALE`
 //! runs more cases (see `tests/README.md`).
 
@@ -16,7 +16,7 @@ mod property_budget;
 
 use blubracket_client::key_file::normalize_tenant_url;
 use bronto_client::Region;
-use client_runtime::{BaseUrl, RuntimeClient as _};
+use client_runtime::BaseUrl;
 use proptest::prelude::*;
 use sdk::{Config, ErrorKind, Sdk};
 
@@ -109,7 +109,7 @@ fn check_base_url(input: &str) -> Result<(), TestCaseError> {
         .and_then(Sdk::new)
         .and_then(|sdk| sdk.ingestion());
     if let Ok(ingestion) = ingestion {
-        let built = ingestion_runtime().block_on(async { ingestion.build().map(|ingestor| drop(ingestor.close())) });
+        let built = ingestion_runtime().block_on(async { ingestion.build().map(drop) });
         prop_assert_eq!(built.is_ok(), parsed.is_ok(), "ingestion and BaseUrl disagree on {:?}", input);
     }
     Ok(())
@@ -222,13 +222,15 @@ fn a_region_is_a_slug_inside_the_vendors_domain() {
             let slug = !region.is_empty()
                 && region.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
                 && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            let api_host = format!("api.{region}.bronto.io");
+            let ingestion_host = format!("ingestion.{region}.bronto.io");
             match Region::other(&region) {
                 Ok(parsed) => {
                     prop_assert!(slug, "{:?} accepted as a region", region);
                     let url = BaseUrl::parse(&parsed.api_base_url()).map_err(|e| TestCaseError::fail(e.to_string()))?;
-                    prop_assert_eq!(url.url().host_str(), Some(format!("api.{region}.bronto.io").as_str()));
+                    prop_assert_eq!(url.url().host_str(), Some(api_host.as_str()));
                     let url = BaseUrl::parse(&parsed.ingestion_base_url()).map_err(|e| TestCaseError::fail(e.to_string()))?;
-                    prop_assert_eq!(url.url().host_str(), Some(format!("ingestion.{region}.bronto.io").as_str()));
+                    prop_assert_eq!(url.url().host_str(), Some(ingestion_host.as_str()));
                 }
                 Err(error) => {
                     prop_assert!(!slug, "slug {:?} refused", region);
@@ -242,7 +244,7 @@ fn a_region_is_a_slug_inside_the_vendors_domain() {
                     let bronto = sdk.bronto().map_err(|e| TestCaseError::fail(e.to_string()))?;
                     prop_assert_eq!(
                         bronto.client().runtime().base_url().url().host_str(),
-                        Some(format!("api.{region}.bronto.io").as_str())
+                        Some(api_host.as_str())
                     );
                 }
                 Err(error) => {
@@ -251,15 +253,15 @@ fn a_region_is_a_slug_inside_the_vendors_domain() {
                 }
             }
             let ingestion = ingestion_runtime().block_on(async {
-                bronto_ingest::IngestConfig::region(region.clone())
+                sdk::ingest::IngestConfig::region(region.clone())
                     .api_key("k")
                     .build()
-                    .map(|ingestor| drop(ingestor.close()))
+                    .map(drop)
             });
             match ingestion {
                 Ok(()) => prop_assert!(slug, "ingestion accepted the region {:?}", region),
                 Err(error) => prop_assert!(
-                    !slug && matches!(error, bronto_ingest::ConfigError::Region(_)),
+                    !slug && matches!(error, sdk::ingest::ConfigError::Region(_)),
                     "{:?}: {}",
                     region,
                     error
