@@ -316,6 +316,7 @@ impl KeyFile {
             }
             raw.push(RawKey {
                 tenant: tenant.clone(),
+                line: None,
                 id: field("id").map(str::to_string),
                 key: field("key").map(str::to_string),
                 token: field("token").map(str::to_string),
@@ -379,6 +380,7 @@ impl KeyFile {
             })?;
             raw.push(RawKey {
                 tenant,
+                line: Some(line),
                 id: cell(id),
                 key: cell(key),
                 token: token.and_then(cell),
@@ -456,6 +458,8 @@ impl KeyFile {
 /// One entry as read, before the checks.
 struct RawKey {
     tenant: String,
+    /// The CSV line the entry came from (`None` for JSON).
+    line: Option<u64>,
     id: Option<String>,
     key: Option<String>,
     token: Option<String>,
@@ -463,13 +467,27 @@ struct RawKey {
 
 impl RawKey {
     fn check(self) -> Result<TenantCredentials, CredentialsError> {
+        let normalized = normalize_tenant_url(&self.tenant);
+        // How errors name the entry: the tenant as written, unless it is a CSV cell that is not a tenant URL. A
+        // stray quote can pull the rest of a row (the key included) into that cell, so such a row is named by its
+        // line, and its cell is never quoted (found by tests/tests/key_file_properties.rs).
+        let shown = match (self.line, &normalized) {
+            (Some(line), Err(_)) => format!("line {line}"),
+            _ => self.tenant.clone(),
+        };
         let missing = |field| CredentialsError::MissingField {
-            tenant: self.tenant.clone(),
+            tenant: shown.clone(),
             field,
         };
         let id = self.id.as_deref().ok_or_else(|| missing("id"))?;
         let key = self.key.as_deref().ok_or_else(|| missing("key"))?;
-        let tenant_url = normalize_tenant_url(&self.tenant)?;
+        let tenant_url = normalized.map_err(|error| match (self.line, error) {
+            (Some(_), CredentialsError::TenantUrl { source, .. }) => CredentialsError::TenantUrl {
+                tenant: shown.clone(),
+                source: relabel(source, &shown),
+            },
+            (_, error) => error,
+        })?;
         let derived = derive_token(id, key);
         let token = match self.token.as_deref() {
             None => derived,
@@ -543,6 +561,19 @@ pub fn normalize_tenant_url(tenant: &str) -> Result<String, CredentialsError> {
             tenant: trimmed.to_string(),
             source,
         })
+}
+
+/// `error` with the URL it quotes replaced by `label` (a CSV row's line: its cell may hold a secret).
+fn relabel(error: BaseUrlError, label: &str) -> BaseUrlError {
+    let label = label.to_string();
+    match error {
+        BaseUrlError::Invalid(_) => BaseUrlError::Invalid(label),
+        BaseUrlError::Scheme(_) => BaseUrlError::Scheme(label),
+        BaseUrlError::InsecureHost(_) => BaseUrlError::InsecureHost(label),
+        BaseUrlError::Extra(_) => BaseUrlError::Extra(label),
+        BaseUrlError::Host(_) => BaseUrlError::Host(label),
+        other => other,
+    }
 }
 
 fn non_blank(value: Option<&str>) -> Option<&str> {

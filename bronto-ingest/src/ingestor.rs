@@ -8,8 +8,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use crate::config::{IngestConfig, Prepared};
 use crate::worker::{Command, Delivery, Dispatcher, Shared};
 use crate::{
-    DeliveryReport, EncodedEvent, Event, EventError, Failures, IngestError, SendError,
-    TrySendError,
+    DeliveryReport, EncodedEvent, Event, EventError, Failures, IngestError, SendError, TrySendError,
 };
 
 /// Sends events to Bronto in batches from a background task. Cheap to clone; every clone feeds the same queue.

@@ -98,7 +98,10 @@ impl Shared {
         });
         let batch = FailedBatch { events, reason };
         let unsent = match lock(&self.failure_tx).as_ref() {
-            Some(tx) => tx.send(batch).err().map(|mpsc::error::SendError(back)| back),
+            Some(tx) => tx
+                .send(batch)
+                .err()
+                .map(|mpsc::error::SendError(back)| back),
             None => Some(batch),
         };
         // No receiver, or it is gone: keep the batch for the next report instead.
@@ -323,7 +326,11 @@ struct Unsettled {
 }
 
 impl Unsettled {
-    fn new(shared: Arc<Shared>, events: Vec<EncodedEvent>, slot: Option<OwnedSemaphorePermit>) -> Self {
+    fn new(
+        shared: Arc<Shared>,
+        events: Vec<EncodedEvent>,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> Self {
         Self {
             shared,
             stack: vec![events],

@@ -16,8 +16,7 @@ use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use bronto_ingest::{
-    Compression, DeliveryReport, Event, FailedBatch, FailureReason, IngestConfig,
-    RetryPolicy,
+    Compression, DeliveryReport, Event, FailedBatch, FailureReason, IngestConfig, RetryPolicy,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -27,8 +26,8 @@ use tracing::span;
 /// The message of every injected panic, so the panic hook can keep them out of the test output.
 const INJECTED: &str = "injected fault";
 
-/// A `tracing` subscriber that panics once, at its `fault_at`-th callback (a span created or recorded, or an
-/// event): a stand-in for any caller code that runs inside the ingestor's tasks.
+/// A `tracing` subscriber that panics once, at its `fault_at`-th callback for a span or an event of the ingestor or
+/// the runtime under it: a stand-in for any caller code that runs inside the ingestor's tasks.
 struct FaultySubscriber {
     calls: AtomicU64,
     fault_at: u64,
@@ -55,8 +54,13 @@ impl FaultySubscriber {
         }
     }
 
-    fn tick(&self, span: Option<&str>) {
-        if self.only_span.is_some() && self.only_span != span {
+    /// Counts a callback made from this crate's or the runtime's code (HTTP internals are left alone: a panic
+    /// inside hyper's connection pool poisons its lock, which tests hyper, not the ingestor).
+    fn tick(&self, metadata: &tracing::Metadata<'_>, span: Option<&str>) {
+        let ours = ["bronto_ingest", "client_runtime"]
+            .iter()
+            .any(|crate_name| metadata.target().starts_with(crate_name));
+        if !ours || (self.only_span.is_some() && self.only_span != span) {
             return;
         }
         let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
@@ -71,15 +75,13 @@ impl tracing::Subscriber for FaultySubscriber {
         true
     }
     fn new_span(&self, attributes: &span::Attributes<'_>) -> span::Id {
-        self.tick(Some(attributes.metadata().name()));
+        self.tick(attributes.metadata(), Some(attributes.metadata().name()));
         span::Id::from_u64(self.next_id.fetch_add(1, Ordering::SeqCst))
     }
-    fn record(&self, _: &span::Id, _: &span::Record<'_>) {
-        self.tick(None);
-    }
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
     fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
-    fn event(&self, _: &tracing::Event<'_>) {
-        self.tick(None);
+    fn event(&self, event: &tracing::Event<'_>) {
+        self.tick(event.metadata(), None);
     }
     fn enter(&self, _: &span::Id) {}
     fn exit(&self, _: &span::Id) {}
@@ -141,11 +143,17 @@ enum Answer {
 
 /// A loopback server answering the n-th request with `script[n % len]`, recording the events it acknowledged
 /// with a 200.
-fn start_server(script: Vec<Answer>, acked: Arc<Mutex<Vec<u64>>>) -> impl Future<Output = server::Server> {
+fn start_server(
+    script: Vec<Answer>,
+    acked: Arc<Mutex<Vec<u64>>>,
+) -> impl Future<Output = server::Server> {
     let next = AtomicU64::new(0);
     server::start(move |request: &Request| {
         let n = next.fetch_add(1, Ordering::SeqCst) as usize;
-        let answer = script.get(n % script.len().max(1)).copied().unwrap_or(Answer::Ok);
+        let answer = script
+            .get(n % script.len().max(1))
+            .copied()
+            .unwrap_or(Answer::Ok);
         match answer {
             Answer::Ok => {
                 let mut acked = acked.lock().expect("lock");
@@ -185,12 +193,24 @@ fn assert_nothing_lost(
         report
     );
     let failed: BTreeSet<u64> = handed_back.iter().copied().collect();
-    prop_assert_eq!(failed.len(), handed_back.len(), "an event handed back twice");
-    prop_assert_eq!(handed_back.len() as u64, report.failed, "failed events handed back");
+    prop_assert_eq!(
+        failed.len(),
+        handed_back.len(),
+        "an event handed back twice"
+    );
+    prop_assert_eq!(
+        handed_back.len() as u64,
+        report.failed,
+        "failed events handed back"
+    );
     let acked: BTreeSet<u64> = acked.iter().copied().collect();
     let all: BTreeSet<u64> = accepted.iter().copied().collect();
     let settled: BTreeSet<u64> = acked.union(&failed).copied().collect();
-    prop_assert_eq!(&settled, &all, "every accepted event acknowledged or handed back");
+    prop_assert_eq!(
+        &settled,
+        &all,
+        "every accepted event acknowledged or handed back"
+    );
     prop_assert_eq!(
         acked.difference(&failed).count() as u64,
         report.sent,
@@ -219,8 +239,16 @@ fn a_panic_in_a_request_task_still_settles_its_events() {
         ingestor.send(event(0)).await.expect("accepted");
         ingestor.close().await
     });
-    assert_eq!((report.accepted, report.sent, report.failed), (1, 0, 1), "{report}");
-    assert_eq!(report.failed_by_reason.get("interrupted"), Some(&1), "{report}");
+    assert_eq!(
+        (report.accepted, report.sent, report.failed),
+        (1, 0, 1),
+        "{report}"
+    );
+    assert_eq!(
+        report.failed_by_reason.get("interrupted"),
+        Some(&1),
+        "{report}"
+    );
     assert_eq!(report.failed_batches.len(), 1);
     assert_eq!(report.failed_batches[0].reason, FailureReason::Interrupted);
     assert_eq!(failed_indices(&report.failed_batches), [0]);
@@ -236,6 +264,7 @@ fn batches_a_dropped_receiver_still_held_come_back_in_the_report() {
         let ingestor = IngestConfig::base_url(server.url())
             .api_key("k")
             .max_batch_events(1)
+            .max_in_flight(1)
             .linger(Duration::ZERO)
             .build()
             .expect("config");
@@ -245,7 +274,10 @@ fn batches_a_dropped_receiver_still_held_come_back_in_the_report() {
         }
         let flushed = ingestor.flush().await.expect("flushed");
         assert_eq!(flushed.failed, 3);
-        assert!(flushed.failed_batches.is_empty(), "all three went to the receiver");
+        assert!(
+            flushed.failed_batches.is_empty(),
+            "all three went to the receiver"
+        );
         drop(failures);
         ingestor.send(event(3)).await.expect("accepted");
         ingestor.close().await
@@ -289,7 +321,11 @@ fn a_runtime_shut_down_mid_delivery_settles_every_event() {
     });
     drop(rt);
     let stats = ingestor.stats();
-    assert_eq!((stats.accepted, stats.sent, stats.failed), (7, 0, 7), "{stats}");
+    assert_eq!(
+        (stats.accepted, stats.sent, stats.failed),
+        (7, 0, 7),
+        "{stats}"
+    );
     let report = runtime().block_on(ingestor.close());
     // The tasks are dropped in no particular order: the request's events, the batch waiting for a request slot,
     // and the queue.
@@ -347,12 +383,18 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
     (
         (0usize..40, 1usize..8, 1usize..4, compression),
         proptest::collection::vec(answer, 1..12),
-        proptest::option::weighted(0.6, 1u64..120),
+        proptest::option::weighted(0.6, 1u64..40),
         proptest::option::of(0usize..4),
         ending,
     )
         .prop_map(
-            |((events, max_batch_events, max_in_flight, compression), script, fault_at, receiver_takes, ending)| {
+            |(
+                (events, max_batch_events, max_in_flight, compression),
+                script,
+                fault_at,
+                receiver_takes,
+                ending,
+            )| {
                 Scenario {
                     events,
                     max_batch_events,
@@ -384,7 +426,9 @@ fn run_scenario(scenario: Scenario) -> Result<(), TestCaseError> {
             .request_timeout(Duration::from_secs(10))
             .build()
             .expect("config");
-        let mut receiver = scenario.receiver_takes.map(|_| ingestor.failures().expect("a receiver"));
+        let mut receiver = scenario
+            .receiver_takes
+            .map(|_| ingestor.failures().expect("a receiver"));
         // Set once the server and the ingestor are built: from here on only the ingestor's tasks (and the
         // runtime under them) make `tracing` callbacks on this thread, the one the current-thread runtime runs.
         let _faulty = scenario
@@ -432,9 +476,16 @@ fn run_scenario(scenario: Scenario) -> Result<(), TestCaseError> {
     let report = match closed {
         Some(mut report) => {
             // A second close returns the counts and no batches; anything held after the first is a bug.
-            prop_assert!(final_report.failed_batches.is_empty(), "batches after close: {final_report}");
+            prop_assert!(
+                final_report.failed_batches.is_empty(),
+                "batches after close: {final_report}"
+            );
             prop_assert_eq!(
-                (final_report.accepted, final_report.sent, final_report.failed),
+                (
+                    final_report.accepted,
+                    final_report.sent,
+                    final_report.failed
+                ),
                 (report.accepted, report.sent, report.failed)
             );
             report.failed_batches.extend(final_report.failed_batches);

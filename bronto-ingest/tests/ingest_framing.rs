@@ -38,7 +38,9 @@ impl EventSpec {
         let mut state = self.seed | 1;
         let filler: String = (0..self.filler_len)
             .map(|_| {
-                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 char::from(b' ' + ((state >> 33) % 95) as u8)
             })
             .collect();
@@ -63,33 +65,53 @@ struct Framing {
 fn small_events() -> impl Strategy<Value = Framing> {
     (
         proptest::collection::vec(
-            (any::<String>(), 0usize..3_000, any::<u64>())
-                .prop_map(|(message, filler_len, seed)| EventSpec { message, filler_len, seed }),
+            (any::<String>(), 0usize..3_000, any::<u64>()).prop_map(
+                |(message, filler_len, seed)| EventSpec {
+                    message,
+                    filler_len,
+                    seed,
+                },
+            ),
             0..60,
         ),
         64usize..40_000,
         1usize..30,
-        prop_oneof![Just(Compression::None), Just(Compression::Gzip), Just(Compression::Zstd)],
+        prop_oneof![
+            Just(Compression::None),
+            Just(Compression::Gzip),
+            Just(Compression::Zstd)
+        ],
         proptest::collection::vec(proptest::bool::weighted(0.8), 1..6),
     )
-        .prop_map(|(events, max_batch_bytes, max_batch_events, compression, script)| Framing {
-            events,
-            max_batch_bytes,
-            max_batch_events,
-            compression,
-            script,
-        })
+        .prop_map(
+            |(events, max_batch_bytes, max_batch_events, compression, script)| Framing {
+                events,
+                max_batch_bytes,
+                max_batch_events,
+                compression,
+                script,
+            },
+        )
 }
 
 /// A few events of megabytes against the real limit (10 MiB): the sizes where an off-by-one would pass it.
 fn large_events() -> impl Strategy<Value = Framing> {
     (
         proptest::collection::vec(
-            (".{0,20}", 1usize..(4 * 1024 * 1024), any::<u64>())
-                .prop_map(|(message, filler_len, seed)| EventSpec { message, filler_len, seed }),
+            (".{0,20}", 1usize..(4 * 1024 * 1024), any::<u64>()).prop_map(
+                |(message, filler_len, seed)| EventSpec {
+                    message,
+                    filler_len,
+                    seed,
+                },
+            ),
             1..7,
         ),
-        prop_oneof![Just(Compression::None), Just(Compression::Gzip), Just(Compression::Zstd)],
+        prop_oneof![
+            Just(Compression::None),
+            Just(Compression::Gzip),
+            Just(Compression::Zstd)
+        ],
     )
         .prop_map(|(events, compression)| Framing {
             events,
@@ -155,9 +177,17 @@ fn check_framing(framing: Framing) -> Result<(), TestCaseError> {
     prop_assert_eq!(report.failed, 0, "{}", report);
     let mut acknowledged = Vec::new();
     for request in &received {
-        prop_assert!(request.body_len <= framing.max_batch_bytes, "a body of {} bytes", request.body_len);
+        prop_assert!(
+            request.body_len <= framing.max_batch_bytes,
+            "a body of {} bytes",
+            request.body_len
+        );
         prop_assert!(request.body_len <= MAX_REQUEST_BYTES);
-        prop_assert!(request.decoded_len <= framing.max_batch_bytes, "NDJSON of {} bytes", request.decoded_len);
+        prop_assert!(
+            request.decoded_len <= framing.max_batch_bytes,
+            "NDJSON of {} bytes",
+            request.decoded_len
+        );
         prop_assert!(request.lines.len() <= framing.max_batch_events);
         prop_assert!(!request.lines.is_empty(), "an empty request");
         // Whole events, byte for byte, consecutive in the order of acceptance.
@@ -189,10 +219,20 @@ fn check_framing(framing: Framing) -> Result<(), TestCaseError> {
 
 #[test]
 fn batches_hold_whole_events_in_order_under_the_limit() {
-    property_budget::check("ingestion framing (small events)", 40, small_events(), check_framing);
+    property_budget::check(
+        "ingestion framing (small events)",
+        40,
+        small_events(),
+        check_framing,
+    );
 }
 
 #[test]
 fn batches_of_megabyte_events_never_pass_ten_mebibytes() {
-    property_budget::check("ingestion framing (megabyte events)", 3, large_events(), check_framing);
+    property_budget::check(
+        "ingestion framing (megabyte events)",
+        3,
+        large_events(),
+        check_framing,
+    );
 }

@@ -338,7 +338,9 @@ impl Runtime {
         operation_id: &'static str,
     ) -> reqwest::Result<Response> {
         match self.execute_attempts(client, request, operation_id).await {
-            Ok(response) if response.status().is_client_error() || response.status().is_server_error() => {
+            Ok(response)
+                if response.status().is_client_error() || response.status().is_server_error() =>
+            {
                 Ok(bound_error_body(response).await)
             }
             other => other,
@@ -544,7 +546,11 @@ impl Runtime {
 /// that long tells [`Error::body`](crate::Error::body) that it was cut. Status, version and headers are kept (less
 /// `content-length`, which no longer applies); what was not read is never read.
 async fn bound_error_body(response: Response) -> Response {
-    let (status, version, mut headers) = (response.status(), response.version(), response.headers().clone());
+    let (status, version, mut headers) = (
+        response.status(),
+        response.version(),
+        response.headers().clone(),
+    );
     let (body, _cut) = crate::error::read_at_most(response, crate::MAX_ERROR_BODY + 1).await;
     headers.remove(reqwest::header::CONTENT_LENGTH);
     let mut rebuilt = http::Response::new(body);

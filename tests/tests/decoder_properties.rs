@@ -2,9 +2,9 @@
 //! document's own schema, as in `response_policy.rs`) is damaged with structure-aware mutations at generated
 //! places: a member dropped, set to `null` or retyped, a key duplicated, the nesting deepened (past serde_json's
 //! limit of 128 too), huge numbers, huge strings, invalid UTF-8, truncation; and arbitrary bytes. Decoding through
-//! the generated `operations::ALL[..].decode_success` (what a call does) must never panic: it decodes or it fails
-//! with an error, and nesting past the limit is always an error, never a stack overflow. `HOSTILE_SCALE` runs more
-//! cases (see `tests/README.md`).
+//! the generated `operations::ALL[..].decode_success` (what a call does) must never panic nor overflow the stack:
+//! it decodes or it fails with an error; nesting past the limit where a value is read is an error. `HOSTILE_SCALE`
+//! runs more cases (see `tests/README.md`).
 
 mod property_budget;
 
@@ -32,7 +32,11 @@ fn success_schema(document: &Value, id: &str) -> Option<Value> {
         .as_object()?
         .iter()
         .filter(|(code, _)| code.starts_with('2'))
-        .find_map(|(_, response)| response.pointer("/content/application~1json/schema").cloned())
+        .find_map(|(_, response)| {
+            response
+                .pointer("/content/application~1json/schema")
+                .cloned()
+        })
 }
 
 fn bronto_decode(index: usize, body: &[u8]) -> Option<Result<(), String>> {
@@ -59,7 +63,8 @@ fn bronto_targets() -> &'static [Target] {
                 id: op.id,
                 sample: samples::sample(
                     document,
-                    &success_schema(document, op.id).unwrap_or_else(|| panic!("{}: no success schema", op.id)),
+                    &success_schema(document, op.id)
+                        .unwrap_or_else(|| panic!("{}: no success schema", op.id)),
                 ),
                 decode: bronto_decode,
                 index,
@@ -80,7 +85,8 @@ fn blubracket_targets() -> &'static [Target] {
                 id: op.id,
                 sample: samples::sample(
                     document,
-                    &success_schema(document, op.id).unwrap_or_else(|| panic!("{}: no success schema", op.id)),
+                    &success_schema(document, op.id)
+                        .unwrap_or_else(|| panic!("{}: no success schema", op.id)),
                 ),
                 decode: blubracket_decode,
                 index,
@@ -108,9 +114,17 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         any::<Index>().prop_map(Mutation::Null),
         (any::<Index>(), 0u8..8).prop_map(|(at, to)| Mutation::Retype(at, to)),
         any::<Index>().prop_map(Mutation::DuplicateKey),
-        (any::<Index>(), prop_oneof![1usize..130, 120usize..140, 500usize..5_000]).prop_map(|(at, depth)| Mutation::Deepen(at, depth)),
+        (
+            any::<Index>(),
+            prop_oneof![1usize..130, 120usize..140, 500usize..5_000]
+        )
+            .prop_map(|(at, depth)| Mutation::Deepen(at, depth)),
         (any::<Index>(), 0u8..6).prop_map(|(at, kind)| Mutation::HugeNumber(at, kind)),
-        (any::<Index>(), prop_oneof![0usize..1_000, 100_000usize..1_100_000]).prop_map(|(at, len)| Mutation::HugeString(at, len)),
+        (
+            any::<Index>(),
+            prop_oneof![0usize..1_000, 100_000usize..1_100_000]
+        )
+            .prop_map(|(at, len)| Mutation::HugeString(at, len)),
         (any::<Index>(), 0u8..4).prop_map(|(at, kind)| Mutation::InvalidUtf8(at, kind)),
     ]
 }
@@ -120,7 +134,11 @@ fn pointers(value: &Value, pointer: String, out: &mut Vec<String>) {
     match value {
         Value::Object(fields) => {
             for (name, child) in fields {
-                pointers(child, format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1")), out);
+                pointers(
+                    child,
+                    format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(items) => {
@@ -200,8 +218,16 @@ fn mutate(sample: &Value, mutations: &[Mutation]) -> Vec<u8> {
                         text.push_str(&format!("{}:{},", json!(name), child));
                     }
                     // The first member again, with another type: which one wins is serde's business, not a panic.
-                    let first = fields.keys().next().cloned().unwrap_or_else(|| "dup".into());
-                    text.push_str(&format!("{}:[1,\"two\",null],{}:{{}}}}", json!(first), json!(first)));
+                    let first = fields
+                        .keys()
+                        .next()
+                        .cloned()
+                        .unwrap_or_else(|| "dup".into());
+                    text.push_str(&format!(
+                        "{}:[1,\"two\",null],{}:{{}}}}",
+                        json!(first),
+                        json!(first)
+                    ));
                     splice(&mut value, &pointer, text.into_bytes());
                 }
             }
@@ -252,40 +278,22 @@ fn mutate(sample: &Value, mutations: &[Mutation]) -> Vec<u8> {
     // Splice in reverse, so a splice inside an earlier one's text is resolved first.
     for (marker, replacement) in splices.iter().rev() {
         let quoted = serde_json::to_vec(&Value::String(marker.clone())).unwrap_or_default();
-        if let Some(at) = bytes.windows(quoted.len()).position(|w| w == quoted.as_slice()) {
+        if let Some(at) = bytes
+            .windows(quoted.len())
+            .position(|w| w == quoted.as_slice())
+        {
             bytes.splice(at..at + quoted.len(), replacement.iter().copied());
         }
     }
     bytes
 }
 
-/// The deepest nesting of arrays and objects in `bytes`, outside strings.
-fn nesting(bytes: &[u8]) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
-
-fn check_decoder(targets: &[Target], pick: Index, mutations: Vec<Mutation>, truncate: Option<Index>) -> Result<(), TestCaseError> {
+fn check_decoder(
+    targets: &[Target],
+    pick: Index,
+    mutations: Vec<Mutation>,
+    truncate: Option<Index>,
+) -> Result<(), TestCaseError> {
     let target = &targets[pick.index(targets.len())];
     let mut body = mutate(&target.sample, &mutations);
     if let Some(cut) = truncate {
@@ -294,12 +302,10 @@ fn check_decoder(targets: &[Target], pick: Index, mutations: Vec<Mutation>, trun
     let outcome = (target.decode)(target.index, &body);
     match outcome {
         None => return Err(TestCaseError::fail(format!("{}: no decoder", target.id))),
-        Some(Ok(())) => prop_assert!(
-            nesting(&body) <= 128,
-            "{}: decoded a body nested {} deep",
-            target.id,
-            nesting(&body)
-        ),
+        // A body nested past 128 may still decode: serde skips a member the type does not know without
+        // recursion (serde_json's `ignore_value` keeps its own stack), so depth there costs no stack. Nesting where
+        // a value is read is an error: `nesting_past_the_limit_is_an_error_for_every_operation`.
+        Some(Ok(())) => {}
         Some(Err(message)) => prop_assert!(!message.is_empty(), "{}: an empty error", target.id),
     }
     Ok(())

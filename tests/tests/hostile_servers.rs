@@ -27,6 +27,8 @@ enum Behaviour {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     },
+    /// A `200` with a JSON body after `delay` (so that calls overlap); the connection is kept.
+    RespondAfter { delay: Duration, body: Vec<u8> },
     /// The head at once, then the body one byte every `every`.
     Trickle { body: Vec<u8>, every: Duration },
     /// The head and part of the body, then silence.
@@ -69,7 +71,9 @@ struct HostileServer {
 
 impl HostileServer {
     async fn start(script: impl Fn(usize, &str) -> Behaviour + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let address = listener.local_addr().expect("address");
         let server = Self {
             base_url: format!("http://{address}"),
@@ -159,7 +163,10 @@ async fn serve(mut stream: TcpStream, script: Arc<Script>, shared: Shared) -> st
         max_active.fetch_max(now, Ordering::SeqCst);
         heads.lock().expect("lock").push(head.clone());
         let behaviour = script(index, &head);
-        let keep_alive = matches!(behaviour, Behaviour::Respond { .. });
+        let keep_alive = matches!(
+            behaviour,
+            Behaviour::Respond { .. } | Behaviour::RespondAfter { .. }
+        );
         let result = answer(&mut stream, behaviour, &written).await;
         active.fetch_sub(1, Ordering::SeqCst);
         result?;
@@ -170,10 +177,21 @@ async fn serve(mut stream: TcpStream, script: Arc<Script>, shared: Shared) -> st
     Ok(())
 }
 
-async fn answer(stream: &mut TcpStream, behaviour: Behaviour, written: &AtomicU64) -> std::io::Result<()> {
+async fn answer(
+    stream: &mut TcpStream,
+    behaviour: Behaviour,
+    written: &AtomicU64,
+) -> std::io::Result<()> {
     match behaviour {
-        Behaviour::Respond { status, headers, body } => {
-            let mut head = format!("HTTP/1.1 {status} Hostile\r\ncontent-length: {}\r\n", body.len());
+        Behaviour::Respond {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = format!(
+                "HTTP/1.1 {status} Hostile\r\ncontent-length: {}\r\n",
+                body.len()
+            );
             for (name, value) in headers {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }
@@ -181,8 +199,20 @@ async fn answer(stream: &mut TcpStream, behaviour: Behaviour, written: &AtomicU6
             stream.write_all(head.as_bytes()).await?;
             stream.write_all(&body).await?;
         }
+        Behaviour::RespondAfter { delay, body } => {
+            tokio::time::sleep(delay).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&body).await?;
+        }
         Behaviour::Trickle { body, every } => {
-            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len());
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
             stream.write_all(head.as_bytes()).await?;
             for byte in body {
                 tokio::time::sleep(every).await;
@@ -191,7 +221,9 @@ async fn answer(stream: &mut TcpStream, behaviour: Behaviour, written: &AtomicU6
             }
         }
         Behaviour::NeverFinish { promised, sent } => {
-            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {promised}\r\n\r\n");
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {promised}\r\n\r\n"
+            );
             stream.write_all(head.as_bytes()).await?;
             stream.write_all(&sent).await?;
             // Until the client gives up (and closes), or the test ends.
@@ -199,7 +231,9 @@ async fn answer(stream: &mut TcpStream, behaviour: Behaviour, written: &AtomicU6
             let _ = tokio::time::timeout(HANG_GUARD, stream.read(&mut sink)).await;
         }
         Behaviour::Endless { status, length } => {
-            let head = format!("HTTP/1.1 {status} Hostile\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n");
+            let head = format!(
+                "HTTP/1.1 {status} Hostile\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+            );
             stream.write_all(head.as_bytes()).await?;
             let chunk = vec![b' '; 64 * 1024];
             let mut left = length;
@@ -304,15 +338,27 @@ async fn bronto_search_pages_end_with_a_paging_error_when_the_server_ignores_per
     let server = HostileServer::start(bronto_page_ignoring_paging).await;
     let sdk = bronto_sdk(&server, |b| b);
     let bronto = sdk.bronto().expect("bronto");
-    let results: Vec<_> = guarded("search_pages", bronto.search_pages(search_request(Some(2))).collect()).await;
+    let results: Vec<_> = guarded(
+        "search_pages",
+        bronto.search_pages(search_request(Some(2))).collect(),
+    )
+    .await;
     assert_eq!(results.len(), 1);
     let error = results[0].as_ref().expect_err("a paging error");
     assert_eq!(error.kind(), ErrorKind::Paging, "{error}");
     assert!(error.to_string().contains("per_page"), "{error}");
     assert_eq!(server.requests(), 1);
     // The events stream built on it ends the same way.
-    let events: Vec<_> = guarded("search_events", bronto.search_events(search_request(None)).collect()).await;
-    let last = events.last().expect("items").as_ref().expect_err("the error ends the stream");
+    let events: Vec<_> = guarded(
+        "search_events",
+        bronto.search_events(search_request(None)).collect(),
+    )
+    .await;
+    let last = events
+        .last()
+        .expect("items")
+        .as_ref()
+        .expect_err("the error ends the stream");
     assert_eq!(last.kind(), ErrorKind::Paging);
     assert_eq!(events.len(), 4, "three events of page 1, then the error");
     assert_eq!(server.requests(), 3);
@@ -322,7 +368,9 @@ async fn bronto_search_pages_end_with_a_paging_error_when_the_server_ignores_per
 /// each time.
 fn blubracket_ignoring_paging(items: usize) -> impl Fn(usize, &str) -> Behaviour + Send + Sync {
     move |_, _| {
-        let list: Vec<_> = (0..items).map(|i| json!({"id": format!("item-{i}"), "alert_id": format!("a{i}")})).collect();
+        let list: Vec<_> = (0..items)
+            .map(|i| json!({"id": format!("item-{i}"), "alert_id": format!("a{i}")}))
+            .collect();
         Behaviour::json(200, serde_json::to_vec(&list).expect("json"))
     }
 }
@@ -338,19 +386,70 @@ async fn every_blubracket_paged_stream_ends_with_a_paging_error_when_the_server_
     let blubracket = sdk.blubracket().expect("blubracket");
     let limits = sdk::PagingLimits::default;
     let outcomes: Vec<(&str, Vec<Result<usize, sdk::Error>>)> = vec![
-        ("alert_pages", guarded("alert_pages", blubracket.alert_pages(blubracket_request(), limits()).map(|p| p.map(|p| p.len())).collect()).await),
-        ("alerts", guarded("alerts", blubracket.alerts(blubracket_request()).map(|r| r.map(|_| 1)).collect()).await),
-        ("events", guarded("events", blubracket.events(blubracket_request()).map(|r| r.map(|_| 1)).collect()).await),
-        ("audit_records", guarded("audit_records", blubracket.audit_records(blubracket_request()).map(|r| r.map(|_| 1)).collect()).await),
+        (
+            "alert_pages",
+            guarded(
+                "alert_pages",
+                blubracket
+                    .alert_pages(blubracket_request(), limits())
+                    .map(|p| p.map(|p| p.len()))
+                    .collect(),
+            )
+            .await,
+        ),
+        (
+            "alerts",
+            guarded(
+                "alerts",
+                blubracket
+                    .alerts(blubracket_request())
+                    .map(|r| r.map(|_| 1))
+                    .collect(),
+            )
+            .await,
+        ),
+        (
+            "events",
+            guarded(
+                "events",
+                blubracket
+                    .events(blubracket_request())
+                    .map(|r| r.map(|_| 1))
+                    .collect(),
+            )
+            .await,
+        ),
+        (
+            "audit_records",
+            guarded(
+                "audit_records",
+                blubracket
+                    .audit_records(blubracket_request())
+                    .map(|r| r.map(|_| 1))
+                    .collect(),
+            )
+            .await,
+        ),
     ];
     for (stream, results) in &outcomes {
-        let error = results.last().expect("items").as_ref().expect_err("ends with an error");
+        let error = results
+            .last()
+            .expect("items")
+            .as_ref()
+            .expect_err("ends with an error");
         assert_eq!(error.kind(), ErrorKind::Paging, "{stream}: {error}");
-        assert!(error.to_string().contains("ignores `page`"), "{stream}: {error}");
+        assert!(
+            error.to_string().contains("ignores `page`"),
+            "{stream}: {error}"
+        );
         let delivered: usize = results.iter().filter_map(|r| r.as_ref().ok()).sum();
         assert_eq!(delivered, 2, "{stream}: the first page's items");
     }
-    assert_eq!(server.requests(), 2 * outcomes.len(), "two requests per stream");
+    assert_eq!(
+        server.requests(),
+        2 * outcomes.len(),
+        "two requests per stream"
+    );
 }
 
 #[tokio::test]
@@ -359,9 +458,30 @@ async fn every_blubracket_paged_stream_ends_with_a_paging_error_when_the_server_
     let sdk = blubracket_sdk(&server);
     let blubracket = sdk.blubracket().expect("blubracket");
     let outcomes: Vec<Vec<Result<(), sdk::Error>>> = vec![
-        guarded("alerts", blubracket.alerts(blubracket_request()).map(|r| r.map(drop)).collect()).await,
-        guarded("events", blubracket.events(blubracket_request()).map(|r| r.map(drop)).collect()).await,
-        guarded("audit_records", blubracket.audit_records(blubracket_request()).map(|r| r.map(drop)).collect()).await,
+        guarded(
+            "alerts",
+            blubracket
+                .alerts(blubracket_request())
+                .map(|r| r.map(drop))
+                .collect(),
+        )
+        .await,
+        guarded(
+            "events",
+            blubracket
+                .events(blubracket_request())
+                .map(|r| r.map(drop))
+                .collect(),
+        )
+        .await,
+        guarded(
+            "audit_records",
+            blubracket
+                .audit_records(blubracket_request())
+                .map(|r| r.map(drop))
+                .collect(),
+        )
+        .await,
     ];
     for results in &outcomes {
         assert_eq!(results.len(), 1, "nothing delivered from an oversized page");
@@ -378,7 +498,9 @@ async fn every_blubracket_paged_stream_ends_with_a_paging_error_when_the_server_
 #[tokio::test]
 async fn a_body_trickled_a_byte_at_a_time_fails_at_the_attempt_timeout() {
     // One byte every 20 ms keeps the idle timeout (2 s) from ever firing; the attempt timeout (400 ms) must.
-    let body = json!({"api_keys": [{"name": "x".repeat(200)}]}).to_string().into_bytes();
+    let body = json!({"api_keys": [{"name": "x".repeat(200)}]})
+        .to_string()
+        .into_bytes();
     let server = HostileServer::start(move |_, _| Behaviour::Trickle {
         body: body.clone(),
         every: Duration::from_millis(20),
@@ -391,10 +513,16 @@ async fn a_body_trickled_a_byte_at_a_time_fails_at_the_attempt_timeout() {
     });
     let bronto = sdk.bronto().expect("bronto");
     let started = Instant::now();
-    let error = guarded("trickle", bronto.list_api_keys().call()).await.expect_err("too slow");
+    let error = guarded("trickle", bronto.list_api_keys().call())
+        .await
+        .expect_err("too slow");
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
     assert!(error.is_timeout());
-    assert_eq!(server.requests(), 1, "the headers arrived: nothing to retry");
+    assert_eq!(
+        server.requests(),
+        1,
+        "the headers arrived: nothing to retry"
+    );
     assert!(
         server.body_bytes_written.load(Ordering::SeqCst) < 200,
         "gave up long before the body ended"
@@ -410,10 +538,13 @@ async fn a_body_that_never_finishes_fails_at_the_idle_timeout() {
     })
     .await;
     let sdk = bronto_sdk(&server, |b| {
-        b.attempt_timeout(Duration::from_secs(30)).idle_timeout(Duration::from_millis(300))
+        b.attempt_timeout(Duration::from_secs(30))
+            .idle_timeout(Duration::from_millis(300))
     });
     let bronto = sdk.bronto().expect("bronto");
-    let error = guarded("never finishes", bronto.list_api_keys().call()).await.expect_err("stalled");
+    let error = guarded("never finishes", bronto.list_api_keys().call())
+        .await
+        .expect_err("stalled");
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
     assert_eq!(server.requests(), 1);
 }
@@ -421,15 +552,25 @@ async fn a_body_that_never_finishes_fails_at_the_idle_timeout() {
 #[tokio::test]
 async fn a_one_gibibyte_error_body_is_read_only_up_to_the_bound() {
     const GIB: u64 = 1 << 30;
-    let server = HostileServer::start(|_, _| Behaviour::Endless { status: 500, length: GIB }).await;
+    let server = HostileServer::start(|_, _| Behaviour::Endless {
+        status: 500,
+        length: GIB,
+    })
+    .await;
     let sdk = bronto_sdk(&server, |b| b.retry_policy(RetryPolicy::none()));
     let bronto = sdk.bronto().expect("bronto");
     let before = peak_memory_kib();
-    let error = guarded("1 GiB error body", bronto.list_api_keys().call()).await.expect_err("500");
+    let error = guarded("1 GiB error body", bronto.list_api_keys().call())
+        .await
+        .expect_err("500");
     assert_eq!(error.kind(), ErrorKind::Status, "{error}");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
     assert!(error.body_truncated(), "{error}");
-    assert!(error.body_bytes().is_some_and(|body| body.len() <= sdk::MAX_ERROR_BODY));
+    assert!(
+        error
+            .body_bytes()
+            .is_some_and(|body| body.len() <= sdk::MAX_ERROR_BODY)
+    );
     // Give the server a moment to notice the closed connection, then count what it managed to write.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let written = server.body_bytes_written.load(Ordering::SeqCst);
@@ -437,7 +578,10 @@ async fn a_one_gibibyte_error_body_is_read_only_up_to_the_bound() {
         "1 GiB error body: the server wrote {written} bytes before the client hung up; peak memory {before:?} -> {:?} KiB",
         peak_memory_kib()
     );
-    assert!(written < 64 * 1024 * 1024, "the client read {written} bytes of the body");
+    assert!(
+        written < 64 * 1024 * 1024,
+        "the client read {written} bytes of the body"
+    );
     assert_eq!(server.requests(), 1);
 }
 
@@ -452,11 +596,15 @@ async fn json_nested_a_million_deep_is_a_decode_error_not_a_stack_overflow() {
     let server = HostileServer::start(move |_, _| Behaviour::json(200, body.clone())).await;
     let sdk = bronto_sdk(&server, |b| b);
     let bronto = sdk.bronto().expect("bronto");
-    let error = guarded("deep JSON", bronto.list_api_keys().call()).await.expect_err("too deep");
+    let error = guarded("deep JSON", bronto.list_api_keys().call())
+        .await
+        .expect_err("too deep");
     assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
     assert_eq!(server.requests(), 1, "a decode error is not retried");
     // The same through the raw escape hatch (`serde_json::Value`), and as an error body.
-    let error = guarded("deep JSON raw", bronto.get::<serde_json::Value>("/parsers")).await.expect_err("too deep");
+    let error = guarded("deep JSON raw", bronto.get::<serde_json::Value>("/parsers"))
+        .await
+        .expect_err("too deep");
     assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
 }
 
@@ -467,7 +615,9 @@ async fn a_deeply_nested_error_body_is_still_a_status_error() {
     let server = HostileServer::start(move |_, _| Behaviour::json(403, body.clone())).await;
     let sdk = bronto_sdk(&server, |b| b);
     let bronto = sdk.bronto().expect("bronto");
-    let error = guarded("deep error body", bronto.list_api_keys().call()).await.expect_err("403");
+    let error = guarded("deep error body", bronto.list_api_keys().call())
+        .await
+        .expect_err("403");
     assert_eq!(error.kind(), ErrorKind::Status, "{error}");
     assert!(error.is_auth());
     assert_eq!(server.requests(), 1);
@@ -479,18 +629,29 @@ async fn a_deeply_nested_error_body_is_still_a_status_error() {
 #[tokio::test]
 async fn retry_after_999999_is_clamped_and_the_operation_deadline_holds() {
     let server = HostileServer::start(|_, _| {
-        Behaviour::json(503, r#"{"details": "come back much later"}"#).header("retry-after", "999999")
+        Behaviour::json(503, r#"{"details": "come back much later"}"#)
+            .header("retry-after", "999999")
     })
     .await;
     let sdk = bronto_sdk(&server, |b| b.operation_timeout(Duration::from_secs(2)));
     let bronto = sdk.bronto().expect("bronto");
     let started = Instant::now();
-    let error = guarded("retry-after", bronto.list_api_keys().call()).await.expect_err("503");
+    let error = guarded("retry-after", bronto.list_api_keys().call())
+        .await
+        .expect_err("503");
     let elapsed = started.elapsed();
     assert_eq!(error.kind(), ErrorKind::Status, "{error}");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
-    assert_eq!(error.rate_limit().retry_after, Some(Duration::from_secs(999_999)), "the hint reaches the caller");
-    assert_eq!(server.requests(), 1, "no retry sooner than the server asked");
+    assert_eq!(
+        error.rate_limit().retry_after,
+        Some(Duration::from_secs(999_999)),
+        "the hint reaches the caller"
+    );
+    assert_eq!(
+        server.requests(),
+        1,
+        "no retry sooner than the server asked"
+    );
     assert!(elapsed < HANG_GUARD, "{elapsed:?}");
 }
 
@@ -504,12 +665,20 @@ async fn a_redirect_loop_ends_with_a_redirect_error() {
     .await;
     let sdk = bronto_sdk(&server, |b| b);
     let bronto = sdk.bronto().expect("bronto");
-    let error = guarded("redirect loop", bronto.list_api_keys().call()).await.expect_err("loop");
+    let error = guarded("redirect loop", bronto.list_api_keys().call())
+        .await
+        .expect_err("loop");
     assert_eq!(error.kind(), ErrorKind::Redirect, "{error}");
     let requests = server.requests();
-    assert!((2..=6).contains(&requests), "{requests} requests: the loop is cut at five redirects, not retried");
+    assert!(
+        (2..=6).contains(&requests),
+        "{requests} requests: the loop is cut at five redirects, not retried"
+    );
     // Every hop stayed on the configured host, with the key.
-    assert!(server.heads().iter().all(|head| head.to_ascii_lowercase().contains("x-bronto-api-key: hostile-test-key")));
+    assert!(server.heads().iter().all(|head| {
+        head.to_ascii_lowercase()
+            .contains("x-bronto-api-key: hostile-test-key")
+    }));
 }
 
 #[tokio::test]
@@ -517,7 +686,9 @@ async fn a_connection_dropped_after_the_headers_is_a_body_error() {
     let server = HostileServer::start(|_, _| Behaviour::DropAfterHeaders).await;
     let sdk = bronto_sdk(&server, |b| b);
     let bronto = sdk.bronto().expect("bronto");
-    let error = guarded("dropped after headers", bronto.list_api_keys().call()).await.expect_err("dropped");
+    let error = guarded("dropped after headers", bronto.list_api_keys().call())
+        .await
+        .expect_err("dropped");
     assert_eq!(error.kind(), ErrorKind::Body, "{error}");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(200), "{error}");
     assert_eq!(server.requests(), 1, "the response had begun: not retried");
@@ -539,8 +710,15 @@ fn peak_memory_kib() -> Option<u64> {
 async fn ten_thousand_concurrent_calls_stay_under_the_in_flight_bound() {
     const CALLS: usize = 10_000;
     const BOUND: usize = 8;
-    let server = HostileServer::start(|_, _| Behaviour::json(200, r#"{"api_keys": [{"name": "k"}]}"#)).await;
-    let sdk = bronto_sdk(&server, |b| b.max_in_flight(BOUND).operation_timeout(HANG_GUARD));
+    // Each answer waits a millisecond, so calls pile up against the bound.
+    let server = HostileServer::start(|_, _| Behaviour::RespondAfter {
+        delay: Duration::from_millis(1),
+        body: br#"{"api_keys": [{"name": "k"}]}"#.to_vec(),
+    })
+    .await;
+    let sdk = bronto_sdk(&server, |b| {
+        b.max_in_flight(BOUND).operation_timeout(HANG_GUARD)
+    });
     let bronto = sdk.bronto().expect("bronto").clone();
     let started = Instant::now();
     let calls = (0..CALLS).map(|_| {
@@ -549,11 +727,23 @@ async fn ten_thousand_concurrent_calls_stay_under_the_in_flight_bound() {
     });
     let results = guarded("10,000 calls", futures::future::join_all(calls)).await;
     let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(failed.is_empty(), "{} failed, first: {}", failed.len(), failed[0]);
-    assert!(results.iter().all(|r| r.as_ref().is_ok_and(|keys| keys.api_keys.len() == 1)));
+    assert!(
+        failed.is_empty(),
+        "{} failed, first: {}",
+        failed.len(),
+        failed[0]
+    );
+    assert!(
+        results
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|keys| keys.api_keys.len() == 1))
+    );
     assert_eq!(server.requests(), CALLS);
     let peak = server.max_active.load(Ordering::SeqCst);
-    assert!(peak <= BOUND, "{peak} requests in flight at once, bound {BOUND}");
+    assert!(
+        peak <= BOUND,
+        "{peak} requests in flight at once, bound {BOUND}"
+    );
     assert!(peak >= 1);
     eprintln!(
         "10,000 concurrent calls: at most {peak} in flight (bound {BOUND}), {:?}, peak memory (VmHWM) {} KiB",

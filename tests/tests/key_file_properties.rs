@@ -33,7 +33,12 @@ fn keys() -> impl Strategy<Value = Vec<Key>> {
     proptest::collection::vec(
         (
             "[a-z][a-z0-9-]{0,10}",
-            prop_oneof![Just("https://"), Just(""), Just("HTTPS://"), Just("http://")],
+            prop_oneof![
+                Just("https://"),
+                Just(""),
+                Just("HTTPS://"),
+                Just("http://")
+            ],
             prop_oneof![Just(""), Just("/")],
             "[0-9a-f]{8}-[0-9a-f]{4}",
             "[A-Za-z0-9]{24}",
@@ -50,7 +55,9 @@ fn keys() -> impl Strategy<Value = Vec<Key>> {
     .prop_map(|mut keys| {
         // Distinct tenants (the damage adds duplicates on purpose).
         for (i, key) in keys.iter_mut().enumerate() {
-            key.tenant = key.tenant.replacen(".blubracket.com", &format!("-{i}.blubracket.com"), 1);
+            key.tenant = key
+                .tenant
+                .replacen(".blubracket.com", &format!("-{i}.blubracket.com"), 1);
         }
         keys
     })
@@ -59,9 +66,19 @@ fn keys() -> impl Strategy<Value = Vec<Key>> {
 /// Structure-aware damage to the JSON form.
 #[derive(Clone, Debug)]
 enum JsonDamage {
-    DropField { entry: usize, field: usize },
-    NullField { entry: usize, field: usize },
-    Retype { entry: usize, field: usize, to: usize },
+    DropField {
+        entry: usize,
+        field: usize,
+    },
+    NullField {
+        entry: usize,
+        field: usize,
+    },
+    Retype {
+        entry: usize,
+        field: usize,
+        to: usize,
+    },
     ApiKeysAs(usize),
     DuplicateTenant(usize),
     Nest(usize),
@@ -71,12 +88,27 @@ enum JsonDamage {
 #[derive(Clone, Debug)]
 enum CsvDamage {
     /// A cell missing in a row: the cells after it shift left (a hand edit gone wrong).
-    DropCell { row: usize, cell: usize },
+    DropCell {
+        row: usize,
+        cell: usize,
+    },
     /// A cell too many in a row: the cells after it shift right.
-    ExtraCell { row: usize, cell: usize },
-    SwapHeader { a: usize, b: usize },
-    RenameHeader { column: usize, name: usize },
-    QuoteCell { row: usize, cell: usize },
+    ExtraCell {
+        row: usize,
+        cell: usize,
+    },
+    SwapHeader {
+        a: usize,
+        b: usize,
+    },
+    RenameHeader {
+        column: usize,
+        name: usize,
+    },
+    QuoteCell {
+        row: usize,
+        cell: usize,
+    },
     DuplicateRow(usize),
 }
 
@@ -89,13 +121,19 @@ enum TextDamage {
 }
 
 const FIELDS: [&str; 3] = ["id", "key", "token"];
-const HEADER_NAMES: [&str; 8] = ["tenant", "url", "key_id", "id", "secret", "key", "token", "notes"];
+const HEADER_NAMES: [&str; 8] = [
+    "tenant", "url", "key_id", "id", "secret", "key", "token", "notes",
+];
 
 fn json_damage() -> impl Strategy<Value = JsonDamage> {
     prop_oneof![
         (0usize..4, 0usize..3).prop_map(|(entry, field)| JsonDamage::DropField { entry, field }),
         (0usize..4, 0usize..3).prop_map(|(entry, field)| JsonDamage::NullField { entry, field }),
-        (0usize..4, 0usize..3, 0usize..4).prop_map(|(entry, field, to)| JsonDamage::Retype { entry, field, to }),
+        (0usize..4, 0usize..3, 0usize..4).prop_map(|(entry, field, to)| JsonDamage::Retype {
+            entry,
+            field,
+            to
+        }),
         (0usize..4).prop_map(JsonDamage::ApiKeysAs),
         (0usize..4).prop_map(JsonDamage::DuplicateTenant),
         (0usize..4).prop_map(JsonDamage::Nest),
@@ -116,7 +154,11 @@ fn csv_damage() -> impl Strategy<Value = CsvDamage> {
 fn text_damage() -> impl Strategy<Value = TextDamage> {
     prop_oneof![
         any::<usize>().prop_map(TextDamage::Truncate),
-        (any::<usize>(), "[\"{}\\[\\],:\n\r\\\\' \u{feff}\u{0}a-z]{1,3}").prop_map(|(at, text)| TextDamage::Insert { at, text }),
+        (
+            any::<usize>(),
+            "[\"{}\\[\\],:\n\r\\\\' \u{feff}\u{0}a-z]{1,3}"
+        )
+            .prop_map(|(at, text)| TextDamage::Insert { at, text }),
         (any::<usize>(), 1usize..8).prop_map(|(at, len)| TextDamage::Remove { at, len }),
     ]
 }
@@ -150,7 +192,11 @@ fn json_file(keys: &[Key], damage: &[JsonDamage]) -> String {
             }
             JsonDamage::Retype { entry, field, to } => {
                 let e = pick(entry);
-                let old = entries[e].1.get(FIELDS[field]).cloned().unwrap_or(Value::Null);
+                let old = entries[e]
+                    .1
+                    .get(FIELDS[field])
+                    .cloned()
+                    .unwrap_or(Value::Null);
                 let new = match to {
                     0 => json!(12345678901234567890_u64),
                     1 => json!([old]),
@@ -169,13 +215,25 @@ fn json_file(keys: &[Key], damage: &[JsonDamage]) -> String {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&format!("{}:{}", json!(tenant), Value::Object(entry.clone())));
+        body.push_str(&format!(
+            "{}:{}",
+            json!(tenant),
+            Value::Object(entry.clone())
+        ));
     }
     if let Some(d) = duplicate {
         let (tenant, entry) = &entries[d];
         // The same tenant twice (JSON keeps the last), and once more with another spelling of its URL.
-        body.push_str(&format!(",{}:{}", json!(tenant), Value::Object(entry.clone())));
-        body.push_str(&format!(",{}:{}", json!(format!("{}/", tenant.trim_end_matches('/'))), Value::Object(entry.clone())));
+        body.push_str(&format!(
+            ",{}:{}",
+            json!(tenant),
+            Value::Object(entry.clone())
+        ));
+        body.push_str(&format!(
+            ",{}:{}",
+            json!(format!("{}/", tenant.trim_end_matches('/'))),
+            Value::Object(entry.clone())
+        ));
     }
     body.push('}');
     let api_keys = match api_keys_as {
@@ -189,7 +247,10 @@ fn json_file(keys: &[Key], damage: &[JsonDamage]) -> String {
 }
 
 fn csv_file(keys: &[Key], damage: &[CsvDamage]) -> String {
-    let mut header: Vec<String> = ["tenant", "id", "key", "token"].iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = ["tenant", "id", "key", "token"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let mut rows: Vec<Vec<String>> = keys
         .iter()
         .map(|key| {
@@ -197,7 +258,11 @@ fn csv_file(keys: &[Key], damage: &[CsvDamage]) -> String {
                 key.tenant.clone(),
                 key.id.clone(),
                 key.secret.clone(),
-                if key.with_token { key.token() } else { String::new() },
+                if key.with_token {
+                    key.token()
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
@@ -219,7 +284,9 @@ fn csv_file(keys: &[Key], damage: &[CsvDamage]) -> String {
                 let columns = header.len();
                 header.swap(a % columns, b % columns);
             }
-            CsvDamage::RenameHeader { column, name } => header[column % 4] = HEADER_NAMES[name].into(),
+            CsvDamage::RenameHeader { column, name } => {
+                header[column % 4] = HEADER_NAMES[name].into()
+            }
             CsvDamage::QuoteCell { row, cell } => {
                 let r = row_of(row);
                 if let Some(value) = rows[r].get_mut(cell) {
@@ -256,7 +323,10 @@ fn damage_text(mut text: String, damage: &[TextDamage]) -> String {
                 let cut = at(*i, &text);
                 text.truncate(cut);
             }
-            TextDamage::Insert { at: i, text: inserted } => {
+            TextDamage::Insert {
+                at: i,
+                text: inserted,
+            } => {
                 let pos = at(*i, &text);
                 text.insert_str(pos, inserted);
             }
@@ -286,10 +356,22 @@ fn windows(secret: &str, width: usize) -> Vec<String> {
 fn assert_no_secret(keys: &[Key], shown: &str, what: &str) -> Result<(), TestCaseError> {
     for key in keys {
         for window in windows(&key.secret, 12) {
-            prop_assert!(!shown.contains(&window), "{} shows the key {:?}: {}", what, key.secret, shown);
+            prop_assert!(
+                !shown.contains(&window),
+                "{} shows the key {:?}: {}",
+                what,
+                key.secret,
+                shown
+            );
         }
         for window in windows(&key.token(), 16) {
-            prop_assert!(!shown.contains(&window), "{} shows the token of {:?}: {}", what, key.secret, shown);
+            prop_assert!(
+                !shown.contains(&window),
+                "{} shows the token of {:?}: {}",
+                what,
+                key.secret,
+                shown
+            );
         }
     }
     Ok(())
@@ -329,21 +411,34 @@ fn an_undamaged_file_parses_to_the_tokens_of_its_keys() {
         300,
         (keys(), any::<bool>()),
         |(keys, as_json)| {
-            let text = if as_json { json_file(&keys, &[]) } else { csv_file(&keys, &[]) };
+            let text = if as_json {
+                json_file(&keys, &[])
+            } else {
+                csv_file(&keys, &[])
+            };
             let parsed = KeyFile::parse(&text);
             // `http://` off loopback is refused, and two spellings of one tenant are a duplicate.
             let mut urls: Vec<String> = keys
                 .iter()
-                .map(|k| k.tenant.to_ascii_lowercase().trim_start_matches("https://").trim_end_matches('/').to_string())
+                .map(|k| {
+                    k.tenant
+                        .to_ascii_lowercase()
+                        .trim_start_matches("https://")
+                        .trim_end_matches('/')
+                        .to_string()
+                })
                 .collect();
             urls.sort();
             urls.dedup();
-            let refusable = keys.iter().any(|k| k.tenant.starts_with("http://")) || urls.len() < keys.len();
+            let refusable =
+                keys.iter().any(|k| k.tenant.starts_with("http://")) || urls.len() < keys.len();
             match parsed {
                 Ok(file) => {
                     prop_assert_eq!(file.tenants().len(), keys.len());
                     for key in &keys {
-                        let tenant = file.tenant(&key.tenant).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                        let tenant = file
+                            .tenant(&key.tenant)
+                            .map_err(|e| TestCaseError::fail(e.to_string()))?;
                         prop_assert_eq!(tenant.credential().expose(), key.token());
                         prop_assert_eq!(tenant.key_id(), Some(key.id.as_str()));
                     }
@@ -369,7 +464,9 @@ fn a_damaged_json_file_never_panics_nor_shows_a_secret() {
             proptest::collection::vec(json_damage(), 0..4),
             proptest::collection::vec(text_damage(), 0..3),
         ),
-        |(keys, structure, bytes)| check_parse(&keys, &damage_text(json_file(&keys, &structure), &bytes)),
+        |(keys, structure, bytes)| {
+            check_parse(&keys, &damage_text(json_file(&keys, &structure), &bytes))
+        },
     );
 }
 
@@ -383,7 +480,9 @@ fn a_damaged_csv_file_never_panics_nor_shows_a_secret() {
             proptest::collection::vec(csv_damage(), 0..4),
             proptest::collection::vec(text_damage(), 0..3),
         ),
-        |(keys, structure, bytes)| check_parse(&keys, &damage_text(csv_file(&keys, &structure), &bytes)),
+        |(keys, structure, bytes)| {
+            check_parse(&keys, &damage_text(csv_file(&keys, &structure), &bytes))
+        },
     );
 }
 
@@ -395,7 +494,11 @@ fn any_bytes_never_panic_the_parser() {
         proptest::collection::vec(any::<u8>(), 0..512),
         |bytes| {
             let text = String::from_utf8_lossy(&bytes);
-            for result in [KeyFile::parse(&text), KeyFile::parse_json(&text), KeyFile::parse_csv(&text)] {
+            for result in [
+                KeyFile::parse(&text),
+                KeyFile::parse_json(&text),
+                KeyFile::parse_csv(&text),
+            ] {
                 if let Err(error) = result {
                     prop_assert!(!error.to_string().is_empty());
                 }

@@ -98,8 +98,14 @@ fn a_quoted_value_is_read_back_as_exactly_one_token_equal_to_it() {
         2_000,
         (hostile_text(), hostile_text(), hostile_text()),
         |(key, value, other)| {
-            prop_assert_eq!(tokenize(&string_literal(&value)), Ok(vec![Token::Literal(value.clone())]));
-            prop_assert_eq!(tokenize(&attribute(&key)), Ok(vec![Token::Attribute(key.clone())]));
+            prop_assert_eq!(
+                tokenize(&string_literal(&value)),
+                Ok(vec![Token::Literal(value.clone())])
+            );
+            prop_assert_eq!(
+                tokenize(&attribute(&key)),
+                Ok(vec![Token::Attribute(key.clone())])
+            );
             // Embedded in a clause, each stays one token and the clause keeps its shape.
             let clause = format!(
                 "{} = {} AND ({} != {})",

@@ -36,7 +36,11 @@ fn written_host(input: &str) -> Option<(String, Option<u16>)> {
         let end = authority.find(']')?;
         let (host, after) = authority.split_at(end + 1);
         let inner = &host[1..host.len() - 1];
-        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+        if inner.is_empty()
+            || !inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
             return None;
         }
         (host, after.strip_prefix(':'))
@@ -46,24 +50,55 @@ fn written_host(input: &str) -> Option<(String, Option<u16>)> {
             None => (authority, None),
         }
     };
-    if host.is_empty() || (!host.starts_with('[') && !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')) {
+    if host.is_empty()
+        || (!host.starts_with('[')
+            && !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
+    {
         return None;
     }
     let port = match port {
         None | Some("") => None,
-        Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) && digits.len() <= 5 => Some(digits.parse::<u16>().ok()?),
+        Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) && digits.len() <= 5 => {
+            Some(digits.parse::<u16>().ok()?)
+        }
         Some(_) => return None,
     };
     Some((host.to_ascii_lowercase(), port))
 }
 
 /// Checks that an accepted URL targets exactly the written host and port.
-fn check_target(input: &str, host: Option<&str>, port: Option<u16>, default_port: Option<u16>, what: &str) -> Result<(), TestCaseError> {
+fn check_target(
+    input: &str,
+    host: Option<&str>,
+    port: Option<u16>,
+    default_port: Option<u16>,
+    what: &str,
+) -> Result<(), TestCaseError> {
     let written = written_host(input);
-    prop_assert!(written.is_some(), "{} accepted {:?}, where no single plain host was written (it targets {:?})", what, input, host);
+    prop_assert!(
+        written.is_some(),
+        "{} accepted {:?}, where no single plain host was written (it targets {:?})",
+        what,
+        input,
+        host
+    );
     let (written_host, written_port) = written.unwrap_or_default();
-    prop_assert_eq!(host, Some(written_host.as_str()), "{} moved the host of {:?}", what, input);
-    prop_assert_eq!(port.or(default_port), written_port.or(default_port), "{} moved the port of {:?}", what, input);
+    prop_assert_eq!(
+        host,
+        Some(written_host.as_str()),
+        "{} moved the host of {:?}",
+        what,
+        input
+    );
+    prop_assert_eq!(
+        port.or(default_port),
+        written_port.or(default_port),
+        "{} moved the port of {:?}",
+        what,
+        input
+    );
     Ok(())
 }
 
@@ -72,33 +107,85 @@ fn check_base_url(input: &str) -> Result<(), TestCaseError> {
     let parsed = BaseUrl::parse(input);
     if let Ok(url) = &parsed {
         let url = url.url();
-        check_target(input, url.host_str(), url.port(), url.port_or_known_default(), "BaseUrl")?;
+        check_target(
+            input,
+            url.host_str(),
+            url.port(),
+            url.port_or_known_default(),
+            "BaseUrl",
+        )?;
         prop_assert!(url.username().is_empty() && url.password().is_none());
     }
     // The SDK's configuration, Bronto base URL.
-    let config = Config::builder().bronto_base_url(input).bronto_api_key("k").build();
+    let config = Config::builder()
+        .bronto_base_url(input)
+        .bronto_api_key("k")
+        .build();
     match config {
         Ok(config) => {
-            let sdk = Sdk::new(config).map_err(|e| TestCaseError::fail(format!("Sdk::new: {e}")))?;
-            let base = sdk.bronto().map_err(|e| TestCaseError::fail(e.to_string()))?.client().runtime().base_url().url().clone();
-            check_target(input, base.host_str(), base.port(), base.port_or_known_default(), "Config::bronto_base_url")?;
+            let sdk =
+                Sdk::new(config).map_err(|e| TestCaseError::fail(format!("Sdk::new: {e}")))?;
+            let base = sdk
+                .bronto()
+                .map_err(|e| TestCaseError::fail(e.to_string()))?
+                .client()
+                .runtime()
+                .base_url()
+                .url()
+                .clone();
+            check_target(
+                input,
+                base.host_str(),
+                base.port(),
+                base.port_or_known_default(),
+                "Config::bronto_base_url",
+            )?;
         }
         Err(error) => prop_assert_eq!(error.kind(), ErrorKind::Config, "{}", error),
     }
     // BluBracket tenant, through the SDK and through the key file's normaliser.
-    match Config::builder().blubracket_tenant(input).blubracket_token("t").build() {
+    match Config::builder()
+        .blubracket_tenant(input)
+        .blubracket_token("t")
+        .build()
+    {
         Ok(config) => {
-            let sdk = Sdk::new(config).map_err(|e| TestCaseError::fail(format!("Sdk::new: {e}")))?;
-            let base = sdk.blubracket().map_err(|e| TestCaseError::fail(e.to_string()))?.client().runtime().base_url().url().clone();
-            check_target(input, base.host_str(), base.port(), base.port_or_known_default(), "Config::blubracket_tenant")?;
+            let sdk =
+                Sdk::new(config).map_err(|e| TestCaseError::fail(format!("Sdk::new: {e}")))?;
+            let base = sdk
+                .blubracket()
+                .map_err(|e| TestCaseError::fail(e.to_string()))?
+                .client()
+                .runtime()
+                .base_url()
+                .url()
+                .clone();
+            check_target(
+                input,
+                base.host_str(),
+                base.port(),
+                base.port_or_known_default(),
+                "Config::blubracket_tenant",
+            )?;
         }
         Err(error) => prop_assert_eq!(error.kind(), ErrorKind::Config, "{}", error),
     }
     if let Ok(normalized) = normalize_tenant_url(input) {
-        let url = reqwest::Url::parse(&normalized).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let url =
+            reqwest::Url::parse(&normalized).map_err(|e| TestCaseError::fail(e.to_string()))?;
         // Without a scheme the normaliser reads the input as `https://{input}`.
-        let as_written = if input.trim().contains("://") { input.to_string() } else { format!("https://{}", input.trim()) };
-        check_target(&as_written, url.host_str(), url.port(), url.port_or_known_default(), "normalize_tenant_url")?;
+        let as_written = if input.trim().contains("://") {
+            input.to_string()
+        } else {
+            format!("https://{}", input.trim())
+        };
+        check_target(
+            &as_written,
+            url.host_str(),
+            url.port(),
+            url.port_or_known_default(),
+            "normalize_tenant_url",
+        )?;
     }
     // Ingestion: accepted exactly when BaseUrl accepts it (it posts to the BaseUrl it parsed).
     let ingestion = Config::builder()
@@ -110,7 +197,12 @@ fn check_base_url(input: &str) -> Result<(), TestCaseError> {
         .and_then(|sdk| sdk.ingestion());
     if let Ok(ingestion) = ingestion {
         let built = ingestion_runtime().block_on(async { ingestion.build().map(drop) });
-        prop_assert_eq!(built.is_ok(), parsed.is_ok(), "ingestion and BaseUrl disagree on {:?}", input);
+        prop_assert_eq!(
+            built.is_ok(),
+            parsed.is_ok(),
+            "ingestion and BaseUrl disagree on {:?}",
+            input
+        );
     }
     Ok(())
 }
@@ -191,19 +283,22 @@ fn hostile_url() -> impl Strategy<Value = String> {
         1 => Just("\u{ad}evil.example"),
         1 => Just("/..%2f..%2fevil"),
     ];
-    (scheme, before, host, after).prop_map(|(scheme, before, host, after)| format!("{scheme}{before}{host}{after}"))
+    (scheme, before, host, after)
+        .prop_map(|(scheme, before, host, after)| format!("{scheme}{before}{host}{after}"))
 }
 
 #[test]
 fn an_accepted_url_targets_exactly_the_written_host() {
-    property_budget::check("URLs: hostile tricks", 1_500, hostile_url(), |input| check_base_url(&input));
+    property_budget::check("URLs: hostile tricks", 300, hostile_url(), |input| {
+        check_base_url(&input)
+    });
 }
 
 #[test]
 fn an_arbitrary_string_is_refused_or_targets_the_written_host() {
     property_budget::check(
         "URLs: arbitrary strings",
-        1_000,
+        300,
         prop_oneof![
             "(https?://)?[a-zA-Z0-9.:@/\\\\?#%\\[\\]-]{0,30}",
             any::<String>(),
@@ -216,20 +311,31 @@ fn an_arbitrary_string_is_refused_or_targets_the_written_host() {
 fn a_region_is_a_slug_inside_the_vendors_domain() {
     property_budget::check(
         "regions: any string",
-        1_500,
-        prop_oneof!["[a-z0-9-]{0,12}", "[a-zA-Z0-9.@:/%-]{0,12}", any::<String>()],
+        400,
+        prop_oneof![
+            "[a-z0-9-]{0,12}",
+            "[a-zA-Z0-9.@:/%-]{0,12}",
+            any::<String>()
+        ],
         |region| {
             let slug = !region.is_empty()
-                && region.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                && region
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             let api_host = format!("api.{region}.bronto.io");
             let ingestion_host = format!("ingestion.{region}.bronto.io");
             match Region::other(&region) {
                 Ok(parsed) => {
                     prop_assert!(slug, "{:?} accepted as a region", region);
-                    let url = BaseUrl::parse(&parsed.api_base_url()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let url = BaseUrl::parse(&parsed.api_base_url())
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
                     prop_assert_eq!(url.url().host_str(), Some(api_host.as_str()));
-                    let url = BaseUrl::parse(&parsed.ingestion_base_url()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let url = BaseUrl::parse(&parsed.ingestion_base_url())
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
                     prop_assert_eq!(url.url().host_str(), Some(ingestion_host.as_str()));
                 }
                 Err(error) => {
@@ -237,11 +343,17 @@ fn a_region_is_a_slug_inside_the_vendors_domain() {
                     prop_assert!(error.to_string().contains("not a region"));
                 }
             }
-            match Config::builder().bronto_region(&region).bronto_api_key("k").build() {
+            match Config::builder()
+                .bronto_region(&region)
+                .bronto_api_key("k")
+                .build()
+            {
                 Ok(config) => {
                     prop_assert!(slug, "Config accepted the region {:?}", region);
                     let sdk = Sdk::new(config).map_err(|e| TestCaseError::fail(e.to_string()))?;
-                    let bronto = sdk.bronto().map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let bronto = sdk
+                        .bronto()
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
                     prop_assert_eq!(
                         bronto.client().runtime().base_url().url().host_str(),
                         Some(api_host.as_str())
@@ -273,9 +385,9 @@ fn a_region_is_a_slug_inside_the_vendors_domain() {
 }
 
 #[test]
-fn tricks_found_by_the_property_are_refused() {
-    // Each of these was accepted with a host other than the one written before BaseUrl compared the written host
-    // with the parsed one.
+fn tricks_that_move_the_host_are_refused() {
+    // A URL parser reads each of these as a host other than the text written (percent-decoding, IDNA mapping,
+    // deleted tabs and newlines, short IPv4 forms); `BaseUrl` accepted them before it compared the two.
     for input in [
         "https://tenant%2eevil.example",
         "https://tenant\u{3002}evil.example",
@@ -290,7 +402,11 @@ fn tricks_found_by_the_property_are_refused() {
         "https://tenant\u{ad}evil.example",
     ] {
         assert!(BaseUrl::parse(input).is_err(), "{input:?} accepted");
-        let error = Config::builder().bronto_base_url(input).bronto_api_key("k").build().expect_err(input);
+        let error = Config::builder()
+            .bronto_base_url(input)
+            .bronto_api_key("k")
+            .build()
+            .expect_err(input);
         assert_eq!(error.kind(), ErrorKind::Config);
     }
     // What should pass still passes.
@@ -300,7 +416,10 @@ fn tricks_found_by_the_property_are_refused() {
         ("http://127.0.0.1:8080", "127.0.0.1"),
         ("http://localhost:9/x", "localhost"),
         ("http://[::1]:9", "[::1]"),
-        ("https://tenant.blubracket.com\\@evil.example", "tenant.blubracket.com"),
+        (
+            "https://tenant.blubracket.com\\@evil.example",
+            "tenant.blubracket.com",
+        ),
     ] {
         let url = BaseUrl::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
         assert_eq!(url.url().host_str(), Some(host), "{input}");

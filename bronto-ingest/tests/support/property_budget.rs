@@ -20,8 +20,12 @@ pub fn scale() -> u32 {
 
 /// Runs `test` on `ci_cases × scale()` values of `strategy` (shrinking a failure to a minimal case), prints
 /// `property NAME: N cases passed`, and panics with the minimal failing value if one fails.
-pub fn check<S>(name: &str, ci_cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
-where
+pub fn check<S>(
+    name: &str,
+    ci_cases: u32,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) where
     S: Strategy,
     S::Value: std::fmt::Debug,
 {
