@@ -18,6 +18,9 @@
 //! | key    | `key`, `secret`, `api_key`, `key_secret`, `secret_key`  | yes      |
 //! | token  | `token`, `api_token`, `auth_token`, `bearer_token`      | no       |
 //!
+//! Every row has as many cells as the header (empty ones included): a row with a cell missing or extra is refused,
+//! since its values would otherwise land in the wrong columns.
+//!
 //! The format is chosen by content: a file whose first non-blank character is `{` or `[` is JSON, anything else
 //! must be CSV with such a header row.
 //!
@@ -105,6 +108,19 @@ pub enum CredentialsError {
         /// The column names accepted for it.
         accepted: &'static [&'static str],
     },
+    /// A CSV row has more or fewer cells than the header: a cell is missing or extra, so every value after it
+    /// would land in the wrong column (the key as the id, the token as the key) and still parse.
+    #[error(
+        "the BluBracket key file's CSV line {line} has {cells} cells where the header has {columns}: a cell is missing or extra"
+    )]
+    RowLength {
+        /// 1-based line of the row.
+        line: u64,
+        /// Cells in the row.
+        cells: usize,
+        /// Columns in the header.
+        columns: usize,
+    },
     /// An entry lacks a field, or holds something other than a non-empty string in it.
     #[error("the key for tenant `{tenant}` has no `{field}` (a non-empty string)")]
     MissingField {
@@ -143,7 +159,8 @@ pub enum CredentialsError {
     TokenMismatch {
         /// The tenant.
         tenant: String,
-        /// The key's id (an identifier, not a secret).
+        /// The key's id (an identifier, not a secret), or a placeholder when the id cell does not hold an id of
+        /// the `BLU-` form (in a mixed-up file it may hold the key).
         key_id: String,
     },
     /// The token holds characters an HTTP header cannot carry (spaces, control characters, non-ASCII).
@@ -172,12 +189,37 @@ pub enum CredentialsError {
 
 /// One tenant's credentials: its URL and its Integration key's token.
 ///
-/// `Debug` shows the URL and the key id, never the token.
-#[derive(Debug, Clone)]
+/// `Debug` shows the URL and the key id (when it has the `BLU-` form of one), never the token.
+#[derive(Clone)]
 pub struct TenantCredentials {
     tenant_url: String,
     key_id: Option<String>,
     credential: Credential,
+}
+
+impl std::fmt::Debug for TenantCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantCredentials")
+            .field("tenant_url", &self.tenant_url)
+            .field("key_id", &self.key_id.as_deref().map(shown_key_id))
+            .field("credential", &self.credential)
+            .finish()
+    }
+}
+
+/// A key id as errors and `Debug` show it: as it is when it has the vendor's form (`BLU-` and letters, digits and
+/// `-`), else a placeholder. The id column of a mixed-up file can hold anything, the key included (found by
+/// tests/tests/key_file_properties.rs: a row with a cell missing and one extra put the key in the id column, and
+/// the token mismatch quoted it).
+fn shown_key_id(id: &str) -> String {
+    let plain = id.len() <= 64
+        && id.starts_with("BLU-")
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if plain {
+        id.to_string()
+    } else {
+        "<not shown: not a BLU- key id>".to_string()
+    }
 }
 
 impl TenantCredentials {
@@ -368,6 +410,15 @@ impl KeyFile {
                 continue;
             }
             let line = record.position().map_or(0, csv::Position::line);
+            // Found by tests/tests/key_file_properties.rs: a row missing its tenant cell parsed, with the id as the
+            // tenant, the key as the id and the token as the key, and showed the key as the key id.
+            if record.len() != headers.len() {
+                return Err(CredentialsError::RowLength {
+                    line,
+                    cells: record.len(),
+                    columns: headers.len(),
+                });
+            }
             let cell = |index: usize| {
                 record
                     .get(index)
@@ -495,7 +546,7 @@ impl RawKey {
             Some(_) => {
                 return Err(CredentialsError::TokenMismatch {
                     tenant: tenant_url,
-                    key_id: id.to_string(),
+                    key_id: shown_key_id(id),
                 });
             }
         };
