@@ -15,11 +15,15 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
 
+/// A client's decoder of the success body of `operations::ALL[index]`: `None` when it has none, else whether it
+/// decoded (the error's text when not).
+type Decode = fn(usize, &[u8]) -> Option<Result<(), String>>;
+
 /// One operation with a JSON success body: its id, its sample, and its decoder.
 struct Target {
     id: &'static str,
     sample: Value,
-    decode: fn(usize, &[u8]) -> Option<Result<(), String>>,
+    decode: Decode,
     index: usize,
 }
 
@@ -180,10 +184,10 @@ fn mutate(sample: &Value, mutations: &[Mutation]) -> Vec<u8> {
                             fields.remove(&name);
                         }
                         Some(Value::Array(items)) => {
-                            if let Ok(i) = name.parse::<usize>() {
-                                if i < items.len() {
-                                    items.remove(i);
-                                }
+                            if let Ok(i) = name.parse::<usize>()
+                                && i < items.len()
+                            {
+                                items.remove(i);
                             }
                         }
                         _ => {}
