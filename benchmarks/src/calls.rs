@@ -34,7 +34,7 @@ impl Sides {
             .bronto_api_key(API_KEY)
             .build()?;
         let sdk = sdk::Sdk::new(config)?;
-        let raw = reqwest::Client::builder()
+        let raw = client_runtime::tls::client_builder()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())

@@ -183,11 +183,11 @@ async fn facade(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
 /// The same by hand: create the export with raw reqwest + serde, then stream its location through the same
 /// Zstandard decoder into the sink.
 async fn raw(base_url: &str) -> Result<(u64, Elapsed, u64), BoxError> {
-    let api = reqwest::Client::builder()
+    let api = client_runtime::tls::client_builder()
         .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let storage = reqwest::Client::builder()
+    let storage = client_runtime::tls::client_builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(3600))
         .redirect(reqwest::redirect::Policy::none())

@@ -18,6 +18,9 @@
 //! | key    | `key`, `secret`, `api_key`, `key_secret`, `secret_key`  | yes      |
 //! | token  | `token`, `api_token`, `auth_token`, `bearer_token`      | no       |
 //!
+//! Every row has as many cells as the header (empty ones included): a row with a cell missing or extra is refused,
+//! since its values would otherwise land in the wrong columns.
+//!
 //! The format is chosen by content: a file whose first non-blank character is `{` or `[` is JSON, anything else
 //! must be CSV with such a header row.
 //!
@@ -105,6 +108,19 @@ pub enum CredentialsError {
         /// The column names accepted for it.
         accepted: &'static [&'static str],
     },
+    /// A CSV row has more or fewer cells than the header: a cell is missing or extra, so every value after it
+    /// would land in the wrong column (the key as the id, the token as the key) and still parse.
+    #[error(
+        "the BluBracket key file's CSV line {line} has {cells} cells where the header has {columns}: a cell is missing or extra"
+    )]
+    RowLength {
+        /// 1-based line of the row.
+        line: u64,
+        /// Cells in the row.
+        cells: usize,
+        /// Columns in the header.
+        columns: usize,
+    },
     /// An entry lacks a field, or holds something other than a non-empty string in it.
     #[error("the key for tenant `{tenant}` has no `{field}` (a non-empty string)")]
     MissingField {
@@ -143,7 +159,8 @@ pub enum CredentialsError {
     TokenMismatch {
         /// The tenant.
         tenant: String,
-        /// The key's id (an identifier, not a secret).
+        /// The key's id (an identifier, not a secret), or a placeholder when the id cell does not hold an id of
+        /// the `BLU-` form (in a mixed-up file it may hold the key).
         key_id: String,
     },
     /// The token holds characters an HTTP header cannot carry (spaces, control characters, non-ASCII).
@@ -162,6 +179,16 @@ pub enum CredentialsError {
         /// Why.
         source: BaseUrlError,
     },
+    /// A tenant URL with a path, or whose host is a single label (no dot) and not `localhost`: tenants are named in full
+    /// (`https://<company>.blubracket.com`). In a damaged CSV row a key can land in the tenant cell, and a key is a
+    /// valid single-label host name; refusing those keeps the key out of every message and every parsed file.
+    #[error(
+        "tenant `{tenant}` refused: a tenant is a full domain name and nothing else (like https://<company>.blubracket.com)"
+    )]
+    TenantHost {
+        /// The tenant as written, or its line in a CSV file.
+        tenant: String,
+    },
     /// An environment variable is missing or empty.
     #[error("the environment variable {name} is not set (or empty, or not UTF-8)")]
     MissingEnv {
@@ -172,12 +199,37 @@ pub enum CredentialsError {
 
 /// One tenant's credentials: its URL and its Integration key's token.
 ///
-/// `Debug` shows the URL and the key id, never the token.
-#[derive(Debug, Clone)]
+/// `Debug` shows the URL and the key id (when it has the `BLU-` form of one), never the token.
+#[derive(Clone)]
 pub struct TenantCredentials {
     tenant_url: String,
     key_id: Option<String>,
     credential: Credential,
+}
+
+impl std::fmt::Debug for TenantCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantCredentials")
+            .field("tenant_url", &self.tenant_url)
+            .field("key_id", &self.key_id.as_deref().map(shown_key_id))
+            .field("credential", &self.credential)
+            .finish()
+    }
+}
+
+/// A key id as errors and `Debug` show it: as it is when it has the vendor's form (`BLU-` and letters, digits and
+/// `-`), else a placeholder. The id column of a mixed-up file can hold anything, the key included (found by
+/// tests/tests/key_file_properties.rs: a row with a cell missing and one extra put the key in the id column, and
+/// the token mismatch quoted it).
+fn shown_key_id(id: &str) -> String {
+    let plain = id.len() <= 64
+        && id.starts_with("BLU-")
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if plain {
+        id.to_string()
+    } else {
+        "<not shown: not a BLU- key id>".to_string()
+    }
 }
 
 impl TenantCredentials {
@@ -316,6 +368,7 @@ impl KeyFile {
             }
             raw.push(RawKey {
                 tenant: tenant.clone(),
+                line: None,
                 id: field("id").map(str::to_string),
                 key: field("key").map(str::to_string),
                 token: field("token").map(str::to_string),
@@ -367,6 +420,15 @@ impl KeyFile {
                 continue;
             }
             let line = record.position().map_or(0, csv::Position::line);
+            // Found by tests/tests/key_file_properties.rs: a row missing its tenant cell parsed, with the id as the
+            // tenant, the key as the id and the token as the key, and showed the key as the key id.
+            if record.len() != headers.len() {
+                return Err(CredentialsError::RowLength {
+                    line,
+                    cells: record.len(),
+                    columns: headers.len(),
+                });
+            }
             let cell = |index: usize| {
                 record
                     .get(index)
@@ -379,6 +441,7 @@ impl KeyFile {
             })?;
             raw.push(RawKey {
                 tenant,
+                line: Some(line),
                 id: cell(id),
                 key: cell(key),
                 token: token.and_then(cell),
@@ -456,6 +519,8 @@ impl KeyFile {
 /// One entry as read, before the checks.
 struct RawKey {
     tenant: String,
+    /// The CSV line the entry came from (`None` for JSON).
+    line: Option<u64>,
     id: Option<String>,
     key: Option<String>,
     token: Option<String>,
@@ -463,13 +528,30 @@ struct RawKey {
 
 impl RawKey {
     fn check(self) -> Result<TenantCredentials, CredentialsError> {
+        let normalized = normalize_tenant_url(&self.tenant);
+        // How errors name the entry: the tenant as written, unless it is a CSV cell that is not a tenant URL. A
+        // stray quote can pull the rest of a row (the key included) into that cell, so such a row is named by its
+        // line, and its cell is never quoted (found by tests/tests/key_file_properties.rs).
+        let shown = match (self.line, &normalized) {
+            (Some(line), Err(_)) => format!("line {line}"),
+            _ => self.tenant.clone(),
+        };
         let missing = |field| CredentialsError::MissingField {
-            tenant: self.tenant.clone(),
+            tenant: shown.clone(),
             field,
         };
         let id = self.id.as_deref().ok_or_else(|| missing("id"))?;
         let key = self.key.as_deref().ok_or_else(|| missing("key"))?;
-        let tenant_url = normalize_tenant_url(&self.tenant)?;
+        let tenant_url = normalized.map_err(|error| match (self.line, error) {
+            (Some(_), CredentialsError::TenantUrl { source, .. }) => CredentialsError::TenantUrl {
+                tenant: shown.clone(),
+                source: relabel(source, &shown),
+            },
+            (Some(_), CredentialsError::TenantHost { .. }) => CredentialsError::TenantHost {
+                tenant: shown.clone(),
+            },
+            (_, error) => error,
+        })?;
         let derived = derive_token(id, key);
         let token = match self.token.as_deref() {
             None => derived,
@@ -477,7 +559,7 @@ impl RawKey {
             Some(_) => {
                 return Err(CredentialsError::TokenMismatch {
                     tenant: tenant_url,
-                    key_id: id.to_string(),
+                    key_id: shown_key_id(id),
                 });
             }
         };
@@ -523,12 +605,17 @@ fn check_token(tenant_url: &str, token: &str) -> Result<(), CredentialsError> {
 }
 
 /// Normalises a tenant URL: `https://` added when there is no scheme, host lower-cased, trailing slash dropped.
-/// Refuses plain http off loopback, user info, queries and fragments.
+/// Refuses plain http off loopback, user info, queries, fragments, a path, and a host that is a single label (no dot)
+/// other than `localhost`.
 ///
 /// ```
 /// use blubracket_client::key_file::normalize_tenant_url;
 /// assert_eq!(normalize_tenant_url("MyCompany.BluBracket.com/").unwrap(), "https://mycompany.blubracket.com");
 /// assert!(normalize_tenant_url("http://mycompany.blubracket.com").is_err());
+/// // A single-label host is not a tenant (in a damaged CSV row it may be a key).
+/// assert!(normalize_tenant_url("mycompany").is_err());
+/// assert!(normalize_tenant_url("mycompany.blubracket.com/keys,BLU-1").is_err());
+/// assert!(normalize_tenant_url("http://localhost:8080").is_ok());
 /// ```
 pub fn normalize_tenant_url(tenant: &str) -> Result<String, CredentialsError> {
     let trimmed = tenant.trim();
@@ -537,12 +624,37 @@ pub fn normalize_tenant_url(tenant: &str) -> Result<String, CredentialsError> {
     } else {
         format!("https://{trimmed}")
     };
-    BaseUrl::parse(&with_scheme)
-        .map(|url| url.to_string())
-        .map_err(|source| CredentialsError::TenantUrl {
+    let url = BaseUrl::parse(&with_scheme).map_err(|source| CredentialsError::TenantUrl {
+        tenant: trimmed.to_string(),
+        source,
+    })?;
+    let full_host = match url.url().host() {
+        Some(url::Host::Domain(name)) => name == "localhost" || name.contains('.'),
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => true,
+        None => false,
+    };
+    // A tenant is a host, with no path: in a CSV row a stray quote can pull the rest of the row (the key included)
+    // into the tenant cell, where it would read as a path.
+    let bare = matches!(url.url().path(), "" | "/");
+    if !full_host || !bare {
+        return Err(CredentialsError::TenantHost {
             tenant: trimmed.to_string(),
-            source,
-        })
+        });
+    }
+    Ok(url.to_string())
+}
+
+/// `error` with the URL it quotes replaced by `label` (a CSV row's line: its cell may hold a secret).
+fn relabel(error: BaseUrlError, label: &str) -> BaseUrlError {
+    let label = label.to_string();
+    match error {
+        BaseUrlError::Invalid(_) => BaseUrlError::Invalid(label),
+        BaseUrlError::Scheme(_) => BaseUrlError::Scheme(label),
+        BaseUrlError::InsecureHost(_) => BaseUrlError::InsecureHost(label),
+        BaseUrlError::Extra(_) => BaseUrlError::Extra(label),
+        BaseUrlError::Host(_) => BaseUrlError::Host(label),
+        other => other,
+    }
 }
 
 fn non_blank(value: Option<&str>) -> Option<&str> {

@@ -8,15 +8,14 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use crate::config::{IngestConfig, Prepared};
 use crate::worker::{Command, Delivery, Dispatcher, Shared};
 use crate::{
-    DeliveryReport, EncodedEvent, Event, EventError, FailedBatch, IngestError, SendError,
-    TrySendError,
+    DeliveryReport, EncodedEvent, Event, EventError, Failures, IngestError, SendError, TrySendError,
 };
 
 /// Sends events to Bronto in batches from a background task. Cheap to clone; every clone feeds the same queue.
 ///
 /// * [`Ingestor::send`] waits while the queue is full (backpressure); [`Ingestor::try_send`] gives the event back
 ///   instead.
-/// * Every accepted event ends up either acknowledged by the server or handed back in a [`FailedBatch`]: in the
+/// * Every accepted event ends up either acknowledged by the server or handed back in a [`FailedBatch`](crate::FailedBatch): in the
 ///   report of the next [`Ingestor::flush`] / [`Ingestor::close`], or through [`Ingestor::failures`] once a
 ///   receiver is taken.
 /// * Delivery is at least once: a connection that drops after the server took a request but before it answered
@@ -69,6 +68,7 @@ impl Ingestor {
             batch: Vec::new(),
             batch_bytes: 0,
             deadline: None,
+            next_event: None,
             _running: running_tx,
         };
         handle.spawn(dispatcher.run());
@@ -130,7 +130,7 @@ impl Ingestor {
         Ok(())
     }
 
-    /// Queues an event handed back in a [`FailedBatch`] again, as it is (its timestamp is kept).
+    /// Queues an event handed back in a [`FailedBatch`](crate::FailedBatch) again, as it is (its timestamp is kept).
     pub async fn resend(&self, event: EncodedEvent) -> Result<(), SendError<EncodedEvent>> {
         if let Err(error) = self.check_size(&event) {
             return Err(SendError::Rejected { event, error });
@@ -172,9 +172,11 @@ impl Ingestor {
 
     /// From now on, failed batches are sent to the returned receiver as they happen instead of being held for
     /// the next report. `None` while an earlier receiver is still alive. If the receiver is dropped, failures go
-    /// back to the reports: they are never discarded.
-    pub fn failures(&self) -> Option<mpsc::UnboundedReceiver<FailedBatch>> {
-        self.shared.failure_channel()
+    /// back to the reports, the batches it still held included: they are never discarded.
+    pub fn failures(&self) -> Option<Failures> {
+        self.shared
+            .failure_channel()
+            .map(|rx| Failures::new(rx, Arc::clone(&self.shared)))
     }
 
     /// The counts so far, without waiting and without taking the held failed batches

@@ -20,7 +20,9 @@
 //!   [`FailedBatch`] with its [`FailureReason`].
 //! * **Accounting**: [`Ingestor::flush`] and [`Ingestor::close`] wait until every accepted event is acknowledged
 //!   or handed back, and return a [`DeliveryReport`] (sent, failed, retried, by reason). After `close`,
-//!   `sent + failed == accepted`, exactly.
+//!   `sent + failed == accepted`, exactly: also when a task panics (a `tracing` subscriber is the caller's code)
+//!   or the runtime shuts down under it (those events fail as [`FailureReason::Interrupted`]), and also when a
+//!   [`Ingestor::failures`] receiver is dropped with batches in it (they go back to the reports).
 //!
 //! The API key travels in `x-bronto-api-key` (marked sensitive), only to the configured host; no error, report or
 //! `Debug` output contains it.
@@ -58,6 +60,7 @@ mod body;
 mod config;
 mod error;
 mod event;
+mod failures;
 mod ingestor;
 mod report;
 mod worker;
@@ -66,5 +69,6 @@ pub use client_runtime::{Credential, RetryPolicy};
 pub use config::{Compression, ConfigError, IngestConfig, MAX_REQUEST_BYTES};
 pub use error::{IngestError, SendError, TrySendError};
 pub use event::{EncodedEvent, Event, EventError};
+pub use failures::{Failures, TryRecvError};
 pub use ingestor::Ingestor;
 pub use report::{DeliveryReport, FailedBatch, FailureReason};

@@ -44,17 +44,24 @@ pub enum FailureReason {
     /// The request body could not be built (a bug; the events are handed back all the same).
     #[error("internal error: {0}")]
     Internal(String),
+    /// Delivery stopped before the events were settled: the task carrying them panicked (in a `tracing`
+    /// subscriber, say), or the tokio runtime shut down under it. The server may or may not have received them.
+    #[error(
+        "delivery was interrupted (a panic, or the runtime shutting down) before the events were settled"
+    )]
+    Interrupted,
 }
 
 impl FailureReason {
     /// A short label for counting: the status for [`FailureReason::Rejected`] (`"status 400"`), else
-    /// `"retries exhausted"`, `"too large"` or `"internal"`.
+    /// `"retries exhausted"`, `"too large"`, `"internal"` or `"interrupted"`.
     pub fn label(&self) -> String {
         match self {
             FailureReason::Rejected { status, .. } => format!("status {status}"),
             FailureReason::RetriesExhausted { .. } => "retries exhausted".to_string(),
             FailureReason::TooLarge { .. } => "too large".to_string(),
             FailureReason::Internal(_) => "internal".to_string(),
+            FailureReason::Interrupted => "interrupted".to_string(),
         }
     }
 }
@@ -85,7 +92,7 @@ pub struct DeliveryReport {
     /// Failed events by [`FailureReason::label`].
     pub failed_by_reason: BTreeMap<String, u64>,
     /// Failed batches handed back since the previous report, unless a [`crate::Ingestor::failures`] receiver
-    /// takes them.
+    /// takes them (batches a receiver still held when it was dropped come back here).
     pub failed_batches: Vec<FailedBatch>,
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use client_runtime::{RetryPolicy, Runtime};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_ENCODING, HeaderMap, HeaderValue};
-use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::body::{self, Body};
@@ -82,22 +82,39 @@ impl Shared {
         change(&mut lock(&self.report));
     }
 
-    fn fail(&self, events: Vec<EncodedEvent>, reason: FailureReason) {
+    /// Counts `events` as failed and hands them back (to the receiver, else to the next report).
+    ///
+    /// Nothing here runs code outside this crate until the batch is counted and stored: the `tracing` event (a
+    /// subscriber is the caller's code, and may panic) comes last, and is skipped while the thread is already
+    /// unwinding (a second panic would abort the process).
+    pub(crate) fn fail(&self, events: Vec<EncodedEvent>, reason: FailureReason) {
         let count = events.len() as u64;
-        tracing::warn!(events = count, %reason, "bronto ingestion: events failed");
+        let label = reason.label();
+        let message = reason.to_string();
         // Counted first, so that `sent + failed` never runs behind what a receiver has seen.
         self.update(|report| {
             report.failed += count;
-            *report.failed_by_reason.entry(reason.label()).or_default() += count;
+            *report.failed_by_reason.entry(label).or_default() += count;
         });
-        let mut batch = FailedBatch { events, reason };
-        if let Some(tx) = lock(&self.failure_tx).as_ref() {
-            match tx.send(batch) {
-                Ok(()) => return,
-                // The receiver is gone: keep the batch for the next report instead.
-                Err(mpsc::error::SendError(back)) => batch = back,
-            }
+        let batch = FailedBatch { events, reason };
+        let unsent = match lock(&self.failure_tx).as_ref() {
+            Some(tx) => tx
+                .send(batch)
+                .err()
+                .map(|mpsc::error::SendError(back)| back),
+            None => Some(batch),
+        };
+        // No receiver, or it is gone: keep the batch for the next report instead.
+        if let Some(batch) = unsent {
+            self.hold(batch);
         }
+        if !std::thread::panicking() {
+            tracing::warn!(events = count, reason = %message, "bronto ingestion: events failed");
+        }
+    }
+
+    /// Keeps a failed batch for the next report (one a dropped receiver still held comes back here too).
+    pub(crate) fn hold(&self, batch: FailedBatch) {
         lock(&self.report).failed_batches.push(batch);
     }
 
@@ -129,6 +146,8 @@ pub(crate) struct Dispatcher {
     pub(crate) batch: Vec<EncodedEvent>,
     pub(crate) batch_bytes: usize,
     pub(crate) deadline: Option<Instant>,
+    /// An event received while the open batch, too full to take it, waits for a request slot.
+    pub(crate) next_event: Option<EncodedEvent>,
     /// Dropped when the dispatcher stops: what a second `close` waits for.
     pub(crate) _running: watch::Sender<()>,
 }
@@ -209,8 +228,15 @@ impl Dispatcher {
 
     async fn push(&mut self, event: EncodedEvent) {
         let size = event.len() + 1;
+        let mut event = event;
         if !self.batch.is_empty() && self.batch_bytes + size > self.max_batch_bytes {
+            // Held where `Drop` finds it while the full batch waits for a request slot.
+            self.next_event = Some(event);
             self.dispatch().await;
+            match self.next_event.take() {
+                Some(held) => event = held,
+                None => return,
+            }
         }
         if self.batch.is_empty() {
             // A linger too long to add (`Duration::MAX`: wait for a full batch or a flush) saturates at a year.
@@ -224,23 +250,32 @@ impl Dispatcher {
     }
 
     /// Sends the open batch (waiting for a free request slot: that wait is what fills the queue).
+    ///
+    /// The events stay in `self.batch` until a slot is free and the request task takes them, so a dispatcher
+    /// dropped while it waits (the runtime shutting down) still finds them in its `Drop`.
     async fn dispatch(&mut self) {
         self.deadline = None;
-        self.batch_bytes = 0;
-        let events = mem::take(&mut self.batch);
-        if events.is_empty() {
+        if self.batch.is_empty() {
+            self.batch_bytes = 0;
             return;
         }
+        let slot = Arc::clone(&self.in_flight).acquire_owned().await;
+        let events = mem::take(&mut self.batch);
+        self.batch_bytes = 0;
         let delivery = Arc::clone(&self.delivery);
-        match Arc::clone(&self.in_flight).acquire_owned().await {
+        match slot {
             Ok(permit) => {
-                tokio::spawn(async move {
-                    delivery.deliver(events).await;
-                    drop(permit);
-                });
+                // The task owns the events from here on, inside a guard made before it is spawned: if it panics,
+                // or the runtime drops it (even before its first poll), the guard counts what it had not settled
+                // as failed before it gives the slot back.
+                let unsettled = Unsettled::new(Arc::clone(&delivery.shared), events, Some(permit));
+                tokio::spawn(async move { delivery.deliver(unsettled).await });
             }
             // The semaphore is never closed; were it, send inline rather than lose the batch.
-            Err(_) => delivery.deliver(events).await,
+            Err(_) => {
+                let unsettled = Unsettled::new(Arc::clone(&delivery.shared), events, None);
+                delivery.deliver(unsettled).await;
+            }
         }
     }
 
@@ -249,6 +284,67 @@ impl Dispatcher {
         self.dispatch().await;
         // Each request task holds one permit until its events are counted as sent or failed.
         let _all = self.in_flight.acquire_many(self.max_in_flight).await;
+    }
+}
+
+/// The dispatcher's last act, however it stops: returning after `close` (nothing is left then), a panic, or the
+/// runtime dropping its task at shutdown. Events it had accepted but not handed to a request task (the open batch,
+/// and what is still queued) are counted as failed ([`FailureReason::Interrupted`]) and kept for the report, so
+/// `sent + failed == accepted` holds even then. `_running` is dropped after this, so a waiting `close` sees the
+/// final counts.
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
+        let mut left = mem::take(&mut self.batch);
+        left.extend(self.next_event.take());
+        self.rx.close();
+        loop {
+            match self.rx.try_recv() {
+                Ok(Command::Event(event)) => left.push(event),
+                // Dropping the reply lets the waiting `flush`/`close` go on.
+                Ok(Command::Flush(_) | Command::Close(_)) => {}
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                // A handle holds a send permit (it counted the event and is about to queue it, with no await in
+                // between): wait for that event rather than lose it.
+                Err(mpsc::error::TryRecvError::Empty) => std::thread::yield_now(),
+            }
+        }
+        if !left.is_empty() {
+            self.delivery.shared.fail(left, FailureReason::Interrupted);
+        }
+    }
+}
+
+/// The events one request task has taken on and not yet settled, with the task's request slot. Settling pops them;
+/// if the task ends any other way (a panic, or the runtime dropping the task at shutdown), dropping the guard counts
+/// the rest as failed ([`FailureReason::Interrupted`]), and only then frees the slot (fields drop after `drop`), so
+/// `flush` and `close`, which wait for every slot, never see them pending.
+struct Unsettled {
+    shared: Arc<Shared>,
+    /// Batches still to send, the next one last (a `413` pushes the two halves, left on top).
+    stack: Vec<Vec<EncodedEvent>>,
+    _slot: Option<OwnedSemaphorePermit>,
+}
+
+impl Unsettled {
+    fn new(
+        shared: Arc<Shared>,
+        events: Vec<EncodedEvent>,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> Self {
+        Self {
+            shared,
+            stack: vec![events],
+            _slot: slot,
+        }
+    }
+}
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        let left: Vec<EncodedEvent> = self.stack.drain(..).rev().flatten().collect();
+        if !left.is_empty() {
+            self.shared.fail(left, FailureReason::Interrupted);
+        }
     }
 }
 
@@ -278,26 +374,35 @@ pub(crate) fn delivery_policy(configured: RetryPolicy) -> RetryPolicy {
 }
 
 impl Delivery {
-    /// Delivers `events`, splitting on 413, until each one is counted as sent or failed.
-    async fn deliver(&self, events: Vec<EncodedEvent>) {
-        let mut stack = vec![events];
-        while let Some(mut events) = stack.pop() {
-            match self.send_batch(&events).await {
+    /// Delivers the guard's events, splitting on 413, until each one is counted as sent or failed, then frees the
+    /// guard's request slot.
+    ///
+    /// A batch stays on the guard's stack while its request runs and leaves it only together with being counted
+    /// (no code outside this crate runs in between), so a panic anywhere (in a `tracing` subscriber, in the HTTP
+    /// stack) or a cancellation leaves every event either counted or still on the stack, where the guard fails it.
+    async fn deliver(&self, mut unsettled: Unsettled) {
+        while let Some(events) = unsettled.stack.last() {
+            let outcome = self.send_batch(events).await;
+            let Some(mut events) = unsettled.stack.pop() else {
+                break;
+            };
+            match outcome {
                 Outcome::Sent => {
                     let count = events.len() as u64;
                     self.shared.update(|report| report.sent += count);
                 }
                 Outcome::TooLarge if events.len() > 1 => {
                     let right = events.split_off(events.len() / 2);
+                    let (left_len, right_len) = (events.len(), right.len());
+                    // The left half first, to keep the order of acceptance.
+                    unsettled.stack.push(right);
+                    unsettled.stack.push(events);
+                    self.shared.update(|report| report.split_batches += 1);
                     tracing::debug!(
-                        left = events.len(),
-                        right = right.len(),
+                        left = left_len,
+                        right = right_len,
                         "413: splitting the batch"
                     );
-                    self.shared.update(|report| report.split_batches += 1);
-                    // The left half first, to keep the order of acceptance.
-                    stack.push(right);
-                    stack.push(events);
                 }
                 Outcome::TooLarge => {
                     let size = events.iter().map(|e| e.len() + 1).sum();

@@ -110,6 +110,7 @@ pub fn client(
     {
         note_operations(&mut file);
         call_methods(&mut file, &generated_operations);
+        client_new_uses_the_runtime(&mut file);
         if let Some(items) = types_module_items(&mut file) {
             plain_value_setters(items);
         }
@@ -134,6 +135,43 @@ pub fn client(
         source,
         forward_compat,
     })
+}
+
+/// Makes the generated `Client::new(baseurl, inner)` use the runtime's HTTP client instead of building its own
+/// `reqwest::Client`: progenitor's would have none of the runtime's settings (its TLS configuration, which carries
+/// the crypto provider, the redirect policy that keeps credentials on their host, the timeouts), and without a
+/// process-wide crypto provider it would panic.
+fn client_new_uses_the_runtime(file: &mut syn::File) {
+    for item in file.items.iter_mut() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_client = block.trait_.is_none()
+            && matches!(&*block.self_ty, syn::Type::Path(path) if path.path.is_ident("Client"));
+        if !is_client {
+            continue;
+        }
+        for member in block.items.iter_mut() {
+            if let syn::ImplItem::Fn(function) = member
+                && function.sig.ident == "new"
+                && function.sig.inputs.len() == 2
+            {
+                function.attrs.retain(|attr| !attr.path().is_ident("doc"));
+                function.attrs.insert(
+                    0,
+                    syn::parse_quote!(
+                        #[doc = " A client sending to `baseurl` through `inner`: its HTTP client (TLS, timeouts, a \
+                                 redirect policy that keeps credentials on their host), credential and policy. \
+                                 [`Client::with_runtime`] takes the base URL from the runtime too."]
+                    ),
+                );
+                function.block = syn::parse_quote!({
+                    let client = inner.http_client().clone();
+                    Self::new_with_client(baseurl, client, inner)
+                });
+            }
+        }
+    }
 }
 
 /// Makes every builder's `send()` first tell the runtime which operation it runs

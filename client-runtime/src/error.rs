@@ -11,6 +11,11 @@ use reqwest::header::{HeaderMap, HeaderValue};
 /// The most of an error body kept in an [`Error`]; the rest is dropped (and [`Error::body_truncated`] says so).
 pub const MAX_ERROR_BODY: usize = 16 * 1024;
 
+/// The most of an error body read: enough for the vendor's fields (a correlation id before 40 KiB of details) to
+/// be parsed from it, bounded so that an endless or 1 GiB error body is never read to its end. Of what is read,
+/// [`MAX_ERROR_BODY`] bytes are kept.
+pub const MAX_ERROR_READ: usize = 1024 * 1024;
+
 /// Headers whose values are replaced by `<redacted>` in an error.
 const SENSITIVE_HEADERS: [&str; 5] = [
     "authorization",
@@ -660,11 +665,17 @@ pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
-/// Reads at most [`MAX_ERROR_BODY`] bytes of a response, and says whether more was left.
-pub async fn read_bounded(mut response: reqwest::Response) -> (Bytes, bool) {
+/// Reads at most [`MAX_ERROR_READ`] bytes of an error response, and says whether more was left.
+pub async fn read_bounded(response: reqwest::Response) -> (Bytes, bool) {
+    read_at_most(response, MAX_ERROR_READ).await
+}
+
+/// Reads at most `limit` bytes of a response, and says whether more was left (the rest is never read: dropping
+/// the response closes the connection).
+pub(crate) async fn read_at_most(mut response: reqwest::Response, limit: usize) -> (Bytes, bool) {
     let mut kept = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY.saturating_sub(kept.len());
+        let room = limit.saturating_sub(kept.len());
         kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if chunk.len() > room {
             return (Bytes::from(kept), true);

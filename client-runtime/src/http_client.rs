@@ -22,6 +22,14 @@ pub enum BaseUrlError {
     /// Credentials, a query or a fragment in a base URL.
     #[error("`{0}` must not carry user info, a query or a fragment")]
     Extra(String),
+    /// The host is not written plainly, so the host a URL parser reads differs from the text: percent-encoding,
+    /// characters that IDNA maps to others (a Unicode dot, full-width letters, a soft hyphen), tabs or newlines
+    /// (which URL parsers delete), or a short IPv4 form (`127.1`).
+    #[error(
+        "`{0}` does not write its host plainly: use ASCII letters, digits, `-` and `.` (the punycode `xn--` form \
+         for an international name), a dotted IPv4 address or a bracketed IPv6 address"
+    )]
+    Host(String),
     /// The URL is fine, but the HTTP client could not be built (TLS backend, system configuration).
     #[error("the HTTP client could not be built: {0}")]
     HttpClient(String),
@@ -56,6 +64,15 @@ impl BaseUrl {
         if url.host_str().is_none_or(str::is_empty) {
             return Err(BaseUrlError::Invalid(shown()));
         }
+        // The host a URL parser reads must be the text that was written: otherwise what the caller sees in their
+        // configuration is not where requests (and credentials) go.
+        let plain = written_host(input).is_some_and(|written| {
+            url.host_str()
+                .is_some_and(|host| host.eq_ignore_ascii_case(written))
+        });
+        if !plain {
+            return Err(BaseUrlError::Host(shown()));
+        }
         let text = url.as_str().trim_end_matches('/').to_string();
         Ok(Self { url, text })
     }
@@ -86,6 +103,35 @@ impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
+}
+
+/// The host as `input` writes it, when it is plain: the text after `://` up to the first `/`, `?`, `#` or `\`,
+/// less a `:port`, made only of ASCII letters, digits, `-` and `.`, or a bracketed IPv6 literal. `None` otherwise.
+fn written_host(input: &str) -> Option<&str> {
+    // URL parsers ignore leading and trailing spaces and control characters; so does this.
+    let trimmed = input.trim_matches(|c: char| c <= ' ');
+    let (_, rest) = trimmed.split_once("://")?;
+    let authority = rest.split(['/', '?', '#', '\\']).next()?;
+    let (host, plain) = if authority.starts_with('[') {
+        let host = &authority[..=authority.find(']')?];
+        let inner = &host[1..host.len() - 1];
+        (
+            host,
+            inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'),
+        )
+    } else {
+        let host = authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host);
+        (
+            host,
+            host.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
+        )
+    };
+    (plain && !host.is_empty()).then_some(host)
 }
 
 fn redact_userinfo(input: &str) -> String {
@@ -143,7 +189,7 @@ pub(crate) fn build(settings: &HttpSettings) -> reqwest::Result<reqwest::Client>
             attempt.follow()
         }
     });
-    reqwest::Client::builder()
+    crate::tls::client_builder()
         .connect_timeout(crate::saturate(settings.connect_timeout))
         // Each read of a response (headers or body) must make progress within this: a server that stalls
         // mid-body fails the read, however long the attempt's budget.
@@ -221,5 +267,27 @@ mod tests {
             BaseUrl::parse("https://x.io/?a=b"),
             Err(BaseUrlError::Extra(_))
         ));
+    }
+
+    #[test]
+    fn a_host_a_parser_would_read_differently_is_refused() {
+        // A URL parser reads each as a host other than the text written (see tests/tests/url_properties.rs).
+        for tricky in [
+            "https://tenant%2eevil.example",
+            "https://tenant\u{3002}evil.example",
+            "https://\u{ff45}vil.example",
+            "https://tenant\u{ad}evil.example",
+            "https://ev\til.example",
+            "http://127.1",
+            "http://2130706433",
+        ] {
+            assert!(
+                matches!(BaseUrl::parse(tricky), Err(BaseUrlError::Host(_))),
+                "{tricky:?}"
+            );
+        }
+        // A backslash ends the host, as it does for a URL parser: the host is the one written before it.
+        let url = BaseUrl::parse("https://tenant.example\\@evil.example").expect("accepted");
+        assert_eq!(url.url().host_str(), Some("tenant.example"));
     }
 }

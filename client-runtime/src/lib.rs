@@ -28,6 +28,7 @@ mod paging;
 mod retry;
 mod runtime;
 mod setters;
+pub mod tls;
 pub mod tolerant;
 
 pub use credential::{AuthScheme, Credential};

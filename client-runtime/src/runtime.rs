@@ -327,8 +327,27 @@ impl Runtime {
     /// - retries 408/429/502/503/504 and connection failures with backoff, honouring `Retry-After` and
     ///   `RateLimit-Reset` (a hint longer than the policy's maximum ends the call with the server's answer), but
     ///   only for requests that are safe to repeat, and only while the client's retry budget lasts;
-    /// - records a `tracing` span per attempt with operation id, attempt, status, duration and correlation id.
+    /// - records a `tracing` span per attempt with operation id, attempt, status, duration and correlation id;
+    /// - reads an error response's body (4xx, 5xx) here, at most [`MAX_ERROR_READ`](crate::error::MAX_ERROR_READ)
+    ///   bytes and one more, and hands the response on with that body: the generated code reads an error body whole
+    ///   before it decodes it, so an endless or 1 GiB error body would otherwise be read into memory to its end.
     pub async fn execute(
+        &self,
+        client: &reqwest::Client,
+        request: Request,
+        operation_id: &'static str,
+    ) -> reqwest::Result<Response> {
+        match self.execute_attempts(client, request, operation_id).await {
+            Ok(response)
+                if response.status().is_client_error() || response.status().is_server_error() =>
+            {
+                Ok(bound_error_body(response).await)
+            }
+            other => other,
+        }
+    }
+
+    async fn execute_attempts(
         &self,
         client: &reqwest::Client,
         mut request: Request,
@@ -532,4 +551,23 @@ impl Runtime {
         }
         result
     }
+}
+
+/// `response` with its body replaced by at most [`MAX_ERROR_READ`](crate::error::MAX_ERROR_READ) + 1 bytes of it
+/// (anything over [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) tells [`Error::body`](crate::Error::body) that the kept
+/// body was cut). Status, version and headers are kept (less
+/// `content-length`, which no longer applies); what was not read is never read.
+async fn bound_error_body(response: Response) -> Response {
+    let (status, version, mut headers) = (
+        response.status(),
+        response.version(),
+        response.headers().clone(),
+    );
+    let (body, _cut) = crate::error::read_at_most(response, crate::error::MAX_ERROR_READ + 1).await;
+    headers.remove(reqwest::header::CONTENT_LENGTH);
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Response::from(rebuilt)
 }

@@ -155,7 +155,7 @@ fn storage_client() -> Result<&'static reqwest::Client, String> {
         std::sync::OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            reqwest::Client::builder()
+            client_runtime::tls::client_builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(Duration::from_secs(10))
                 // A download that stalls mid-body fails after a minute without progress, not at the hour.

@@ -269,6 +269,40 @@ fn a_csv_row_without_a_value_names_the_field() {
 }
 
 #[test]
+fn a_key_in_the_tenant_column_is_refused_by_line_and_never_shown() {
+    // Found by key_file_properties (swapped headers, or a row with a cell missing and one extra): the key lands in
+    // the tenant column, where it reads as a single-label host name. It used to parse (tenant URL = the key, shown
+    // by `Debug`) or be quoted by the token check's error.
+    for text in [
+        format!("key,id,tenant\nhttps://mycompany.blubracket.com,{ID},{KEY}\n"),
+        format!(
+            "key,id,tenant,token\nhttps://mycompany.blubracket.com,{ID},{KEY},{}\n",
+            token()
+        ),
+        format!("tenant,id,key\n{KEY},{ID},https://mycompany.blubracket.com\n"),
+        // A misplaced quote pulls the row into the tenant cell, where it reads as a path.
+        format!(
+            "tenant,id,key\n\"https://mycompany.blubracket.com/,{ID},{KEY},https://mycompany.blubracket.com\",{ID},{KEY}\n"
+        ),
+    ] {
+        let error = KeyFile::parse(&text).expect_err("the key is not a tenant");
+        assert!(
+            matches!(&error, CredentialsError::TenantHost { tenant } if tenant == "line 2"),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("a full domain name"), "{error}");
+        assert_no_secret(&error);
+    }
+    // In JSON a tenant is named by its key, so it is quoted; a single-label one is refused the same way.
+    let error = KeyFile::parse(&json_file(json!({"mycompany": {"id": ID, "key": KEY}})))
+        .expect_err("a single-label tenant");
+    assert!(
+        matches!(&error, CredentialsError::TenantHost { tenant } if tenant == "mycompany"),
+        "{error:?}"
+    );
+}
+
+#[test]
 fn files_that_are_neither_json_nor_csv_are_refused() {
     for text in [
         "",
