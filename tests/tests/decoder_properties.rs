@@ -6,6 +6,7 @@
 //! it decodes or it fails with an error; nesting past the limit where a value is read is an error. `HOSTILE_SCALE`
 //! runs more cases (see `tests/README.md`).
 
+#[path = "../../bronto-ingest/tests/support/property_budget.rs"]
 mod property_budget;
 
 use std::sync::OnceLock;

@@ -5,6 +5,7 @@
 //! Neither an error's `Display` nor its `Debug`, nor the `Debug` of a parsed file, may contain any 12 characters of
 //! a key or 16 of a token. `HOSTILE_SCALE` runs more cases (see `tests/README.md`).
 
+#[path = "../../bronto-ingest/tests/support/property_budget.rs"]
 mod property_budget;
 
 use blubracket_client::KeyFile;

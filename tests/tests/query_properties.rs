@@ -4,6 +4,7 @@
 //! identifiers, a quote doubled inside them, no backslash escapes), reads back as the input: no value can end
 //! its quotes early and inject a condition. `HOSTILE_SCALE` runs more cases (see `tests/README.md`).
 
+#[path = "../../bronto-ingest/tests/support/property_budget.rs"]
 mod property_budget;
 
 use proptest::prelude::*;

@@ -12,6 +12,7 @@
 //! region slugs of `bronto_client::Region`, `Config::bronto_region` and `IngestConfig::region`. `HOSTILE_SCALE`
 //! runs more cases (see `tests/README.md`).
 
+#[path = "../../bronto-ingest/tests/support/property_budget.rs"]
 mod property_budget;
 
 use blubracket_client::key_file::normalize_tenant_url;

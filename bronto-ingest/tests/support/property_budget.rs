@@ -1,7 +1,8 @@
 //! How many cases a property runs, and the count it ran, printed so that CI's log records it.
 //!
 //! Each property has a small CI default. `HOSTILE_SCALE=N` multiplies every default by `N` for a long local run
-//! (`HOSTILE_SCALE=100 cargo test --release --workspace --test ingest_faults`); see `tests/README.md`.
+//! (`HOSTILE_SCALE=100 cargo test --release --workspace --test ingest_faults`); see `tests/README.md`. The
+//! property tests of `tests/` include this file too.
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
