@@ -217,14 +217,18 @@ impl std::fmt::Debug for TenantCredentials {
     }
 }
 
-/// A key id as errors and `Debug` show it: as it is when it has the vendor's form (`BLU-` and letters, digits and
-/// `-`), else a placeholder. The id column of a mixed-up file can hold anything, the key included (found by
+/// A key id as errors and `Debug` show it: as it is when it has the vendor's form (`BLU-` and a UUID's hex digits
+/// and `-`), else a placeholder. The id column of a mixed-up file can hold anything, the key included (found by
 /// tests/tests/key_file_properties.rs: a row with a cell missing and one extra put the key in the id column, and
 /// the token mismatch quoted it).
 fn shown_key_id(id: &str) -> String {
-    let plain = id.len() <= 64
-        && id.starts_with("BLU-")
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    // `BLU-<uuid>`: hex digits and dashes after the prefix. Found by key_file_properties (a long run): a damaged row
+    // merged the id with the key (`BLU-aaa0aaa0-<key>`), which passed an alphanumeric check.
+    let plain = id.strip_prefix("BLU-").is_some_and(|uuid| {
+        !uuid.is_empty()
+            && uuid.len() <= 36
+            && uuid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+    });
     if plain {
         id.to_string()
     } else {

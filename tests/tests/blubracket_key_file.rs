@@ -303,6 +303,35 @@ fn a_key_in_the_tenant_column_is_refused_by_line_and_never_shown() {
 }
 
 #[test]
+fn a_key_id_merged_with_the_key_is_never_shown() {
+    // Found by the long run of key_file_properties: a damaged row merged the id cell with the key, and the token
+    // check's error quoted `BLU-<part of the id>-<key>` as the key id (it passed an alphanumeric check).
+    let merged = format!("BLU-a492144b-{KEY}");
+    let text = format!(
+        "tenant,id,key,token\nhttps://mycompany.blubracket.com,{merged},{KEY},{}\n",
+        token()
+    );
+    let error = KeyFile::parse(&text).expect_err("the token is not of this id and key");
+    assert!(
+        matches!(&error, CredentialsError::TokenMismatch { key_id, .. } if !key_id.contains("BLU-a492144b")),
+        "{error:?}"
+    );
+    assert_no_secret(&error);
+    // Parsed without a token, the file's Debug hides the id too; a well-formed id is shown.
+    let file = KeyFile::parse(&format!(
+        "tenant,id,key\nhttps://mycompany.blubracket.com,{merged},{KEY}\n"
+    ))
+    .expect("no token to check");
+    let shown = format!("{file:?}");
+    assert!(!shown.contains(KEY), "{shown}");
+    let file = KeyFile::parse(&format!(
+        "tenant,id,key\nhttps://mycompany.blubracket.com,{ID},{KEY}\n"
+    ))
+    .expect("a well-formed file");
+    assert!(format!("{file:?}").contains(ID));
+}
+
+#[test]
 fn files_that_are_neither_json_nor_csv_are_refused() {
     for text in [
         "",

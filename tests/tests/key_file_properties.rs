@@ -33,7 +33,10 @@ impl Key {
 fn keys() -> impl Strategy<Value = Vec<Key>> {
     proptest::collection::vec(
         (
-            "[a-z][a-z0-9-]{0,10}",
+            // A plain label: `xn--` starts an IDNA label, which must be valid punycode (`xn---0` is not, and is
+            // rightly refused; found by the long run).
+            "[a-z][a-z0-9-]{0,10}"
+                .prop_filter("not an IDNA label", |label| !label.starts_with("xn--")),
             prop_oneof![
                 Just("https://"),
                 Just(""),
