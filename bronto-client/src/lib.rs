@@ -33,6 +33,20 @@
 //! response type is optional, identifiers are opaque strings, and `""`, `null` and numeric strings decode as what
 //! they mean.
 //!
+//! # Choosing what to compile
+//! Each tag of the document is a cargo feature of the same name (`api-keys`, `search`, `exports`, `datasets`,
+//! `monitors`, ...), and `all-tags` (the default) compiles the whole document. Without `all-tags`, only the
+//! operations of the enabled tags are generated, with the types they reach; an operation listed under several tags
+//! comes with any of them. A service that only lists API keys:
+//!
+//! ```toml
+//! bronto-client = { version = "0.1", default-features = false, features = ["api-keys"] }
+//! ```
+//!
+//! Features are additive: a type is generated the same whatever tags are enabled, so another crate of the build
+//! enabling more tags never breaks code written against fewer. [`API_SURFACE`] and [`operations::ALL`] list what
+//! was compiled.
+//!
 //! # Hand-written parts
 //! Only what generation cannot provide: [`Region`] and [`ClientConfig`] (host, credentials) and the `ClientHooks`
 //! impl that routes every request through [`client_runtime::Runtime`] (auth headers marked sensitive, no
@@ -41,6 +55,7 @@
 #![deny(missing_docs)]
 
 mod config;
+#[cfg(feature = "exports")]
 mod dataset_lists;
 mod hooks;
 mod region;

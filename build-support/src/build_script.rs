@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{Pipeline, PipelineError};
+use crate::{ClientOutput, Pipeline, PipelineError, tag_features};
 
 fn out_dir() -> PathBuf {
     PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_else(|| ".".into()))
@@ -31,15 +31,37 @@ fn fail(pipeline: &Pipeline, error: PipelineError) -> ! {
     std::process::exit(1)
 }
 
+fn write_client(pipeline: &Pipeline, output: &ClientOutput) -> Result<(), PipelineError> {
+    write(&format!("{}.rs", pipeline.name()), &output.source)?;
+    write(
+        &format!("{}-api-surface.txt", pipeline.name()),
+        &output.surface,
+    )
+}
+
 /// Generates `{name}.rs` and `{name}-api-surface.txt` into `OUT_DIR`.
 pub fn client(pipeline: &Pipeline) {
     rerun_if_changed(pipeline);
-    let result = pipeline.generate_client().and_then(|output| {
-        write(&format!("{}.rs", pipeline.name()), &output.source)?;
-        write(
-            &format!("{}-api-surface.txt", pipeline.name()),
-            &output.surface,
-        )
+    let result = pipeline
+        .generate_client()
+        .and_then(|output| write_client(pipeline, &output));
+    if let Err(error) = result {
+        fail(pipeline, error)
+    }
+}
+
+/// Like [`client`], compiling only the tags whose cargo features the crate enables (see [`crate::tag_features`]):
+/// the whole document under `all-tags`, otherwise the operations of the enabled tags and the types they reach.
+/// A feature that names no tag of the document fails the build.
+pub fn client_with_tag_features(pipeline: &Pipeline) {
+    rerun_if_changed(pipeline);
+    let result = pipeline.prepare().and_then(|prepared| {
+        let kept = tag_features::selection(&prepared.tags(), &tag_features::enabled_in_env())?;
+        let output = match kept {
+            None => pipeline.generate_from(&prepared)?,
+            Some(kept) => pipeline.generate_from(&prepared.keep_tags(&kept)?.0)?,
+        };
+        write_client(pipeline, &output)
     });
     if let Err(error) = result {
         fail(pipeline, error)

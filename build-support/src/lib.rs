@@ -10,7 +10,9 @@
 //!    each with its evidence);
 //! 4. applies the **response policy** ([`response_policy`]): members of response types are optional, path parameters
 //!    take identifiers verbatim, and (in step 5) `""` in a formatted string or `null` for a list decode as absent;
-//! 5. **validates** what progenitor cannot handle, naming the JSON pointer ([`validate`]);
+//! 5. **validates** what progenitor cannot handle, naming the JSON pointer ([`validate`]), then, when only some
+//!    tags are kept ([`Pipeline::keep_tags`], or the crate's cargo features, see [`tag_features`]), **keeps** only
+//!    their operations and the components those reach ([`tags`]);
 //! 6. **generates** with progenitor, opens enums and objects for forward compatibility ([`forward_compat`]), and
 //!    formats with prettyplease ([`generate`]);
 //! 7. **writes** the code and an API-surface summary ([`surface`]) to `OUT_DIR`, with `rerun-if-changed` for every
@@ -45,6 +47,8 @@ pub mod patches;
 pub mod response_policy;
 pub mod revendor;
 pub mod surface;
+pub mod tag_features;
+pub mod tags;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -120,6 +124,21 @@ pub enum PipelineError {
     /// The generator failed.
     #[error("generation failed: {0}")]
     Generate(String),
+    /// Tags were asked for that no operation of the document has.
+    #[error(
+        "no operation of the document has the tag(s) {}; its operations' tags are: {}",
+        unknown.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
+        known.join(", ")
+    )]
+    UnknownTags {
+        /// The tags asked for and not found.
+        unknown: Vec<String>,
+        /// Every tag the document's operations have.
+        known: Vec<String>,
+    },
+    /// The cargo features selecting tags do not match the document's tags (see [`tag_features`]).
+    #[error("{0}")]
+    TagFeatures(String),
 }
 
 /// A document ready for the generator: loaded, verified, patched and validated.
@@ -134,6 +153,32 @@ pub struct PreparedDocument {
 }
 
 impl PreparedDocument {
+    /// The tags of the document's operations.
+    pub fn tags(&self) -> std::collections::BTreeSet<String> {
+        tags::operation_tags(&self.value)
+    }
+
+    /// The same document with only the operations of `kept` tags and the components they reach (see [`tags`]).
+    /// The response policy was applied to the whole document before, so every type that remains is generated
+    /// exactly as it is from the whole document.
+    pub fn keep_tags(
+        &self,
+        kept: &std::collections::BTreeSet<String>,
+    ) -> Result<(PreparedDocument, tags::TagFilterReport), PipelineError> {
+        let mut value = self.value.clone();
+        let report = tags::keep(&mut value, kept)?;
+        let spec: openapiv3::OpenAPI = serde_json::from_value(value.clone())
+            .map_err(|e| PipelineError::Document(e.to_string()))?;
+        Ok((
+            PreparedDocument {
+                value,
+                spec,
+                policy: self.policy.clone(),
+            },
+            report,
+        ))
+    }
+
     /// (operationId, METHOD, path) of every operation, in document order.
     pub fn operations(&self) -> Vec<(String, String, String)> {
         self.spec
@@ -168,6 +213,7 @@ pub struct Pipeline {
     digest: Option<PathBuf>,
     patches: Option<PathBuf>,
     live_corrections: Option<PathBuf>,
+    kept_tags: Option<std::collections::BTreeSet<String>>,
     settings: ClientSettings,
 }
 
@@ -180,6 +226,7 @@ impl Pipeline {
             digest: None,
             patches: None,
             live_corrections: None,
+            kept_tags: None,
             settings: ClientSettings { inner_type: None },
         }
     }
@@ -203,6 +250,13 @@ impl Pipeline {
         self
     }
 
+    /// Generates only the operations that have at least one of these tags, and the types they reach (see [`tags`]).
+    /// A tag no operation has fails the pipeline, naming it. Without this call, every operation is generated.
+    pub fn keep_tags<T: Into<String>>(mut self, tags: impl IntoIterator<Item = T>) -> Self {
+        self.kept_tags = Some(tags.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// The type the generated `Client` holds and hands to its hooks.
     pub fn inner_type(mut self, path: &str) -> Self {
         self.settings.inner_type = Some(path.to_string());
@@ -223,7 +277,8 @@ impl Pipeline {
             .collect()
     }
 
-    /// Steps 1 to 5: load, verify, patch and correct, apply the response policy, validate.
+    /// Steps 1 to 5: load, verify, patch and correct, apply the response policy, validate, and keep the tags of
+    /// [`Pipeline::keep_tags`].
     pub fn prepare(&self) -> Result<PreparedDocument, PipelineError> {
         let loaded = document::load(&self.document)?;
         if let Some(digest_path) = &self.digest {
@@ -234,7 +289,14 @@ impl Pipeline {
         for patches in self.patch_sets()? {
             patches.apply(&mut value)?;
         }
-        Self::validate(value)
+        self.filter(Self::validate(value)?)
+    }
+
+    fn filter(&self, prepared: PreparedDocument) -> Result<PreparedDocument, PipelineError> {
+        match &self.kept_tags {
+            None => Ok(prepared),
+            Some(kept) => Ok(prepared.keep_tags(kept)?.0),
+        }
     }
 
     /// The generator fixes, then the live corrections.
@@ -259,7 +321,7 @@ impl Pipeline {
             .iter()
             .flat_map(|patches| patches.apply_available(&mut value))
             .collect();
-        let prepared = Self::validate(value)?;
+        let prepared = self.filter(Self::validate(value)?)?;
         Ok((self.generate_from(&prepared)?, stale))
     }
 
@@ -283,7 +345,12 @@ impl Pipeline {
         self.generate_from(&self.prepare()?)
     }
 
-    fn generate_from(&self, prepared: &PreparedDocument) -> Result<ClientOutput, PipelineError> {
+    /// Step 6 for a document already prepared (by [`Pipeline::prepare`], possibly narrowed by
+    /// [`PreparedDocument::keep_tags`]) with this pipeline's settings.
+    pub fn generate_from(
+        &self,
+        prepared: &PreparedDocument,
+    ) -> Result<ClientOutput, PipelineError> {
         let generated = generate::client(&prepared.spec, &self.settings)?;
         let surface = surface::summarize(
             &prepared.spec.info.title,

@@ -382,8 +382,9 @@ pub fn tolerate_empty_and_null(items: &mut Vec<syn::Item>) -> usize {
     for item in items.iter_mut() {
         match item {
             syn::Item::Struct(item_struct) => {
+                let owner = item_struct.ident.to_string();
                 for field in item_struct.fields.iter_mut() {
-                    changed += usize::from(tolerate_field(field, &mut wrappers));
+                    changed += usize::from(tolerate_field(&owner, field, &mut wrappers));
                 }
             }
             syn::Item::Mod(module) => {
@@ -426,7 +427,10 @@ fn serde_default(field: &syn::Field) -> Option<String> {
     found
 }
 
-fn tolerate_field(field: &mut syn::Field, wrappers: &mut Vec<syn::Item>) -> bool {
+/// `owner`: the name of the struct holding `field`, which names the helper a member with a default value gets
+/// (`tolerant_default_CreateSearchRequest_limit`): a name that depends on nothing else keeps the generated code
+/// the same whatever else the document holds (another member, another tag's types).
+fn tolerate_field(owner: &str, field: &mut syn::Field, wrappers: &mut Vec<syn::Item>) -> bool {
     if field.attrs.iter().any(|attr| {
         attr.path().is_ident("serde") && quote::quote!(#attr).to_string().contains("with")
     }) {
@@ -465,7 +469,12 @@ fn tolerate_field(field: &mut syn::Field, wrappers: &mut Vec<syn::Item>) -> bool
                 "::client_runtime::tolerant::null_as_default".to_string()
             }
             Some(path) => {
-                let name = format!("tolerant_default_{}", wrappers.len());
+                let member = field
+                    .ident
+                    .as_ref()
+                    .map(|ident| ident.to_string().trim_start_matches("r#").to_string())
+                    .unwrap_or_else(|| wrappers.len().to_string());
+                let name = format!("tolerant_default_{owner}_{member}");
                 let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
                 let default: syn::Path = match syn::parse_str(&path) {
                     Ok(default) => default,
@@ -474,6 +483,7 @@ fn tolerate_field(field: &mut syn::Field, wrappers: &mut Vec<syn::Item>) -> bool
                 let ty = &field.ty;
                 wrappers.push(syn::parse_quote! {
                     /// `null` decodes as the member's default (the response policy).
+                    #[allow(non_snake_case)]
                     fn #ident<'de, D: ::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<#ty, D::Error> {

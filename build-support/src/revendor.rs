@@ -4,13 +4,14 @@
 //! recorded patch against it (and stops, listing them, when any is stale), refreshes both committed API-surface
 //! summaries, and then reports what changed for callers: the diff of the Bronto summary, the verdict of
 //! `cargo semver-checks` on the generated crate against a baseline (the last commit by default), the version that
-//! verdict implies, and a drafted `CHANGELOG.md` entry.
+//! verdict implies, the tags added or removed (each is a cargo feature: [`TagChanges`] says which features of
+//! `bronto-client` and `sdk` to add or drop), and a drafted `CHANGELOG.md` entry.
 //!
 //! The pure parts are public so they are tested on their own: [`SurfaceChanges::between`] (what a summary diff means
 //! in operations and types), [`changelog_entry`] and [`insert_changelog_entry`], [`stale_report`],
-//! [`SemverReport::parse`] and [`next_version`].
+//! [`SemverReport::parse`], [`next_version`] and [`TagChanges::between`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -756,6 +757,81 @@ fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), RevendorError> {
     })
 }
 
+/// The tags a re-vendored document added and removed, and what the crates' features must change to match (see
+/// [`crate::tag_features`]): each tag is a cargo feature of `bronto-client` and `bronto-<tag>` of `sdk`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TagChanges {
+    /// Tags the new document's operations have and the previous document's did not.
+    pub added: Vec<String>,
+    /// Tags the previous document's operations had and the new document's do not.
+    pub removed: Vec<String>,
+    /// What `bronto-client`'s and `sdk`'s features must change (empty when they agree with the new tags).
+    pub feature_problems: Vec<String>,
+}
+
+impl TagChanges {
+    /// Compares the tags of two documents and checks the workspace's features (`features`: package name to its
+    /// features, as [`crate::tag_features::workspace_features`] reads them) against the new ones.
+    pub fn between(
+        old: &BTreeSet<String>,
+        new: &BTreeSet<String>,
+        features: &BTreeMap<String, crate::tag_features::Features>,
+    ) -> Self {
+        use crate::tag_features::{check_declared, check_forwarded, check_names};
+        let mut feature_problems: Vec<String> = check_names(new)
+            .err()
+            .map(|e| e.to_string())
+            .into_iter()
+            .collect();
+        match features.get("bronto-client") {
+            Some(declared) => feature_problems.extend(
+                check_declared(new, declared)
+                    .into_iter()
+                    .map(|p| format!("bronto-client: {p}")),
+            ),
+            None => feature_problems.push("no bronto-client package in the workspace".into()),
+        }
+        if let Some(declared) = features.get("sdk") {
+            feature_problems.extend(
+                check_forwarded(new, declared, "bronto-", "bronto-client")
+                    .into_iter()
+                    .map(|p| format!("sdk: {p}")),
+            );
+        }
+        Self {
+            added: new.difference(old).cloned().collect(),
+            removed: old.difference(new).cloned().collect(),
+            feature_problems,
+        }
+    }
+
+    /// The report `codegen revendor` prints.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        let list = |tags: &[String]| tags.join(", ");
+        if self.added.is_empty() && self.removed.is_empty() {
+            out.push_str("no tag added or removed\n");
+        }
+        if !self.added.is_empty() {
+            let _ = writeln!(out, "tags added: {}", list(&self.added));
+        }
+        if !self.removed.is_empty() {
+            let _ = writeln!(out, "tags removed: {}", list(&self.removed));
+        }
+        if self.feature_problems.is_empty() {
+            out.push_str("bronto-client's and sdk's tag features match the document\n");
+        } else {
+            out.push_str(
+                "the tag features must change (bronto-client/Cargo.toml, sdk/Cargo.toml):\n",
+            );
+            for problem in &self.feature_problems {
+                let _ = writeln!(out, "  - {problem}");
+            }
+        }
+        out
+    }
+}
+
 /// Whether `cargo semver-checks` can be run.
 pub fn semver_checks_installed() -> bool {
     Command::new("cargo")
@@ -819,6 +895,12 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
     let bronto_surface_path = dir.join("api-surface.txt");
     let blubracket_surface_path = root.join("openapi/blubracket-api-surface.txt");
 
+    // The previous document's tags, before it is replaced (none when it does not prepare).
+    let old_tags = crate::clients::bronto_candidate(root, &vendored)
+        .prepare()
+        .map(|prepared| prepared.tags())
+        .unwrap_or_default();
+
     // 1. The document, unchanged, and its digest.
     let bytes = std::fs::read(&options.document).map_err(|source| RevendorError::Io {
         path: options.document.clone(),
@@ -875,7 +957,18 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
     }
     let changes = SurfaceChanges::between(&old_surface, &bronto.surface);
 
-    // 4b. The semver verdict.
+    // 4b. The tags, each a cargo feature.
+    let new_tags = crate::clients::bronto(root).prepare()?.tags();
+    let tags = match crate::tag_features::workspace_features(&root.join("Cargo.toml")) {
+        Ok(features) => TagChanges::between(&old_tags, &new_tags, &features),
+        Err(error) => TagChanges {
+            feature_problems: vec![format!("the features could not be read: {error}")],
+            ..TagChanges::between(&old_tags, &new_tags, &BTreeMap::new())
+        },
+    };
+    println!("\n== Tags (cargo features)\n{}", tags.report());
+
+    // 4c. The semver verdict.
     let document_date = options
         .document_date
         .clone()
@@ -929,7 +1022,7 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
         }
     }
 
-    // 4c. The changelog draft.
+    // 4d. The changelog draft.
     let entry = changelog_entry(
         &changes,
         &ChangelogContext {

@@ -374,3 +374,59 @@ fn the_07_24_to_08_24_change_is_drafted_with_the_monitor_type_rename() {
         "{entry}"
     );
 }
+
+#[test]
+fn a_new_or_retired_tag_is_reported_with_the_features_to_change() {
+    use build_support::revendor::TagChanges;
+    use std::collections::{BTreeMap, BTreeSet};
+    let set =
+        |items: &[&str]| -> BTreeSet<String> { items.iter().map(|s| s.to_string()).collect() };
+    let features = |entries: &[(&str, &[&str])]| -> build_support::tag_features::Features {
+        entries
+            .iter()
+            .map(|(name, enables)| (name.to_string(), set(enables)))
+            .collect()
+    };
+    let workspace = BTreeMap::from([
+        (
+            "bronto-client".to_string(),
+            features(&[
+                ("default", &["all-tags"]),
+                ("all-tags", &["search", "users"]),
+                ("search", &[]),
+                ("users", &[]),
+            ]),
+        ),
+        (
+            "sdk".to_string(),
+            features(&[
+                (
+                    "bronto-all",
+                    &["bronto-client/all-tags", "bronto-search", "bronto-users"],
+                ),
+                ("bronto-search", &["bronto-client/search"]),
+                ("bronto-users", &["bronto-client/users"]),
+            ]),
+        ),
+    ]);
+    let old = set(&["search", "users"]);
+    let unchanged = TagChanges::between(&old, &old, &workspace);
+    assert!(unchanged.added.is_empty() && unchanged.removed.is_empty());
+    assert!(unchanged.feature_problems.is_empty(), "{unchanged:?}");
+    assert!(unchanged.report().contains("no tag added or removed"));
+
+    let changed = TagChanges::between(&old, &set(&["search", "alerts"]), &workspace);
+    assert_eq!(changed.added, ["alerts"]);
+    assert_eq!(changed.removed, ["users"]);
+    let report = changed.report();
+    assert!(report.contains("tags added: alerts"), "{report}");
+    assert!(report.contains("tags removed: users"), "{report}");
+    assert!(
+        report.contains("bronto-client: tag `alerts` has no feature"),
+        "{report}"
+    );
+    assert!(
+        report.contains("sdk: feature `bronto-users` forwards to no tag"),
+        "{report}"
+    );
+}

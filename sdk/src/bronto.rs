@@ -13,14 +13,15 @@ crate::call::vendor_handle!(
     /// **Operations.** The handle dereferences to the generated [`bronto_client::Client`], so each of its operations
     /// is a method here (listed below under "Methods from `Deref`"): a typed builder whose `call()` sends it under
     /// the runtime policy and answers with the typed response or an [`Error`]. Request bodies have builders too
-    /// (`sdk::bronto_api::types::CreateApiKeyRequest::builder()`).
+    /// (`sdk::bronto_api::types::CreateApiKeyRequest::builder()`). The operations compiled are those of the enabled
+    /// `bronto-<tag>` features: every one by default (see "Choosing what to compile" in the crate docs).
     ///
-    /// **Workflows.** [`search_pages`](Self::search_pages) (every page of a search, exactly once),
-    /// [`search_events`](Self::search_events) (their events one by one),
-    /// [`search_async`](Self::search_async) / [`submit_search`](Self::submit_search) (asynchronous searches),
-    /// [`export_to`](Self::export_to) (create, wait, download, decompress),
+    /// **Workflows.** With the `bronto-search` feature, [`search_pages`](Self::search_pages) (every page of a
+    /// search, exactly once), [`search_events`](Self::search_events) (their events one by one),
+    /// [`search_async`](Self::search_async) / [`submit_search`](Self::submit_search) (asynchronous searches); with
+    /// `bronto-exports`, [`export_to`](Self::export_to) (create, wait, download, decompress); always,
     /// [`get`](Self::get) / [`post`](Self::post) / [`raw`](Self::raw) for endpoints the vendor serves but does not
-    /// declare. Ingestion is [`Sdk::ingestion`](crate::Sdk::ingestion).
+    /// declare. Ingestion is [`Sdk::ingestion`](crate::Sdk::ingestion) (feature `ingest`).
     ///
     /// **Per-call context.** [`with`](Self::with) gives a handle carrying a tenant's credential, a deadline or
     /// headers.

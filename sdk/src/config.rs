@@ -19,16 +19,21 @@ pub mod env {
     pub const BRONTO_BASE_URL: &str = "BRONTO_BASE_URL";
     /// A custom Bronto ingestion URL (the root its NDJSON is posted to); by default it follows the region
     /// (`https://ingestion.{region}.bronto.io`).
+    #[cfg(feature = "ingest")]
     pub const BRONTO_INGESTION_URL: &str = "BRONTO_INGESTION_URL";
     /// BluBracket tenant URL (`https://<tenant>.blubracket.com`).
+    #[cfg(feature = "blubracket")]
     pub const BLUBRACKET_HOST: &str = "BLUBRACKET_HOST";
     /// BluBracket integration token (the key file's `token`).
+    #[cfg(feature = "blubracket")]
     pub const BLUBRACKET_INTEGRATION_KEY: &str = "BLUBRACKET_INTEGRATION_KEY";
     /// Path of the key file the BluBracket console downloads (JSON or CSV).
+    #[cfg(feature = "blubracket")]
     pub const BLUBRACKET_KEY_FILE: &str = "BLUBRACKET_KEY_FILE";
 }
 
 /// The BluBracket part of a configuration, resolved.
+#[cfg(feature = "blubracket")]
 #[derive(Clone)]
 pub(crate) struct BluBracketSettings {
     pub(crate) tenant_url: String,
@@ -41,10 +46,12 @@ pub(crate) struct BrontoSettings {
     pub(crate) base_url: String,
     pub(crate) credentials: client_runtime::CredentialMode,
     /// Where ingestion posts: a region slug or a URL (`None` for a custom base URL without an ingestion URL).
+    #[cfg(feature = "ingest")]
     pub(crate) ingestion: Option<IngestionTarget>,
 }
 
 /// Where ingestion posts.
+#[cfg(feature = "ingest")]
 #[derive(Debug, Clone)]
 pub(crate) enum IngestionTarget {
     Region(String),
@@ -62,11 +69,15 @@ enum BrontoHost {
 #[derive(Clone, Default)]
 struct Layer {
     bronto_host: Option<BrontoHost>,
+    #[cfg(feature = "ingest")]
     bronto_ingestion_url: Option<String>,
     bronto_api_key: Option<Credential>,
     bronto_bearer: Option<Credential>,
+    #[cfg(feature = "blubracket")]
     blubracket_tenant: Option<String>,
+    #[cfg(feature = "blubracket")]
     blubracket_token: Option<Credential>,
+    #[cfg(feature = "blubracket")]
     blubracket_key_file: Option<std::path::PathBuf>,
 }
 
@@ -100,6 +111,7 @@ impl Layer {
 #[derive(Clone)]
 pub struct Config {
     pub(crate) bronto: Option<BrontoSettings>,
+    #[cfg(feature = "blubracket")]
     pub(crate) blubracket: Option<BluBracketSettings>,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
@@ -116,13 +128,17 @@ impl fmt::Debug for Config {
             };
             format!("{} ({mode})", b.base_url)
         });
-        let blubracket = self
-            .blubracket
-            .as_ref()
-            .map(|b| format!("{} ({:?})", b.tenant_url, b.credential));
-        f.debug_struct("Config")
-            .field("bronto", &bronto)
-            .field("blubracket", &blubracket)
+        let mut debug = f.debug_struct("Config");
+        debug.field("bronto", &bronto);
+        #[cfg(feature = "blubracket")]
+        debug.field(
+            "blubracket",
+            &self
+                .blubracket
+                .as_ref()
+                .map(|b| format!("{} ({:?})", b.tenant_url, b.credential)),
+        );
+        debug
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("max_in_flight", &self.max_in_flight)
@@ -211,6 +227,7 @@ impl ConfigBuilder {
 
     /// A custom Bronto ingestion URL (https; http only on loopback). By default ingestion follows the region;
     /// with a custom base URL and no ingestion URL, [`Sdk::ingestion`](crate::Sdk::ingestion) says so.
+    #[cfg(feature = "ingest")]
     pub fn bronto_ingestion_url(mut self, url: impl Into<String>) -> Self {
         self.explicit.bronto_ingestion_url = Some(url.into());
         self
@@ -243,12 +260,14 @@ impl ConfigBuilder {
     }
 
     /// The BluBracket tenant URL (`https://<tenant>.blubracket.com`, or a self-hosted https URL).
+    #[cfg(feature = "blubracket")]
     pub fn blubracket_tenant(mut self, tenant_url: impl Into<String>) -> Self {
         self.explicit.blubracket_tenant = Some(tenant_url.into());
         self
     }
 
     /// The BluBracket integration token (`Authorization: Bearer`).
+    #[cfg(feature = "blubracket")]
     pub fn blubracket_token(mut self, token: impl Into<String>) -> Self {
         self.explicit.blubracket_token = Some(Credential::bearer(token));
         self
@@ -256,6 +275,7 @@ impl ConfigBuilder {
 
     /// The key file the BluBracket console downloads (JSON or CSV): the tenant (when not set otherwise; the file
     /// must then hold one tenant) and its token come from it.
+    #[cfg(feature = "blubracket")]
     pub fn blubracket_key_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.explicit.blubracket_key_file = Some(path.into());
         self
@@ -273,11 +293,15 @@ impl ConfigBuilder {
             bronto_host: value(env::BRONTO_BASE_URL)
                 .map(BrontoHost::BaseUrl)
                 .or_else(|| value(env::BRONTO_REGION).map(BrontoHost::Region)),
+            #[cfg(feature = "ingest")]
             bronto_ingestion_url: value(env::BRONTO_INGESTION_URL),
             bronto_api_key: value(env::BRONTO_API_KEY).map(Credential::api_key),
             bronto_bearer: value(env::BRONTO_BEARER_TOKEN).map(Credential::bearer),
+            #[cfg(feature = "blubracket")]
             blubracket_tenant: value(env::BLUBRACKET_HOST),
+            #[cfg(feature = "blubracket")]
             blubracket_token: value(env::BLUBRACKET_INTEGRATION_KEY).map(Credential::bearer),
+            #[cfg(feature = "blubracket")]
             blubracket_key_file: value(env::BLUBRACKET_KEY_FILE).map(Into::into),
         };
         self
@@ -345,11 +369,13 @@ impl ConfigBuilder {
             }
             None => None,
             Some(host) => {
+                #[cfg(feature = "ingest")]
                 let ingestion_url = self
                     .explicit
                     .bronto_ingestion_url
                     .clone()
                     .or_else(|| self.environment.bronto_ingestion_url.clone());
+                #[cfg(feature = "ingest")]
                 let ingestion = match (&host, ingestion_url) {
                     (_, Some(url)) => Some(IngestionTarget::Url(url)),
                     (BrontoHost::Region(slug), None) => Some(IngestionTarget::Region(slug.clone())),
@@ -384,14 +410,15 @@ impl ConfigBuilder {
                 Some(BrontoSettings {
                     base_url,
                     credentials,
+                    #[cfg(feature = "ingest")]
                     ingestion,
                 })
             }
         };
-        let blubracket = self.resolve_blubracket()?;
         Ok(Config {
             bronto,
-            blubracket,
+            #[cfg(feature = "blubracket")]
+            blubracket: self.resolve_blubracket()?,
             retry: self.retry,
             timeouts: self.timeouts,
             max_in_flight: self.max_in_flight,
@@ -399,6 +426,7 @@ impl ConfigBuilder {
     }
 }
 
+#[cfg(feature = "blubracket")]
 impl ConfigBuilder {
     /// BluBracket: tenant and token from explicit calls, then the environment, then the key file.
     fn resolve_blubracket(&self) -> Result<Option<BluBracketSettings>, Error> {

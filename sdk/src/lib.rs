@@ -42,6 +42,33 @@
 //! step, the time limit that ran out, the JSON path that did not decode) and never a secret. The
 //! [`cookbook`] has the ten most common tasks, each a tested program.
 //!
+//! # Choosing what to compile
+//!
+//! The default features compile everything: every operation of both documents, the workflows and ingestion. A
+//! service that uses less turns the default off and names what it uses. Each tag of the Bronto document is a
+//! feature, `bronto-<tag>` (`bronto-api-keys`, `bronto-search`, `bronto-exports`, `bronto-datasets`,
+//! `bronto-users`, ...; the list is in `sdk/Cargo.toml`), beside `bronto-all`, `blubracket` and `ingest`. A
+//! service that only lists API keys:
+//!
+//! ```toml
+//! [dependencies]
+//! sdk = { version = "=0.1.0", registry = "internal", default-features = false, features = ["bronto-api-keys"] }
+//! ```
+//!
+//! and one that only searches and exports (the paged and asynchronous searches come with `bronto-search`,
+//! [`Bronto::export_to`] and its Zstandard decoder with `bronto-exports`):
+//!
+//! ```toml
+//! [dependencies]
+//! sdk = { version = "=0.1.0", registry = "internal", default-features = false, features = ["bronto-search", "bronto-exports"] }
+//! ```
+//!
+//! Always compiled: [`Config`], the credentials, [`Error`], the runtime policy, [`Sdk::bronto`] and its raw escape
+//! hatch ([`Bronto::get`] reaches any endpoint). An operation of a tag left out is simply not a method (`no method
+//! named list_users`: add `bronto-users`). Features are additive: a type is the same whatever tags are enabled, so
+//! another crate of the build enabling more never breaks code written against fewer. The `sandbox` feature serves
+//! every API, so it compiles everything: keep it in `[dev-dependencies]`.
+//!
 //! Multi-tenant services keep no credential in the client, and make each tenant's calls through a handle that
 //! carries the tenant's credential as a value ([`Bronto::with`]): every call, workflow, stream and spawned task made
 //! through it sends that credential, and nothing else does.
@@ -58,6 +85,7 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "blubracket")]
 mod blubracket;
 mod bronto;
 mod call;
@@ -66,37 +94,47 @@ mod config;
 #[cfg(feature = "sandbox")]
 #[doc = include_str!("cookbook.md")]
 pub mod cookbook {}
+#[cfg(feature = "bronto-exports")]
 mod export;
 pub mod query;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+#[cfg(feature = "bronto-search")]
 mod search;
 
+#[cfg(feature = "blubracket")]
 pub use blubracket::BluBracket;
 pub use bronto::Bronto;
 pub use client_runtime::{Credential, PagingLimits, RequestOptions, RetryPolicy, Timeouts};
 pub use client_runtime::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit, TimeLimit};
 pub use config::{Config, ConfigBuilder, env};
+#[cfg(feature = "bronto-exports")]
 pub use export::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
+#[cfg(feature = "bronto-search")]
 pub use search::{AsyncSearch, AsyncSearchOptions};
 
 /// The generated BluBracket client and its types (`sdk::blubracket_api::types::Alert`, ...).
+#[cfg(feature = "blubracket")]
 pub use blubracket_client as blubracket_api;
 /// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...).
 pub use bronto_client as bronto_api;
 
 /// Bronto's ingestion client (`sdk.ingestion()?...build()?`): batched, compressed, back-pressured NDJSON delivery.
+#[cfg(feature = "ingest")]
 pub use bronto_ingest as ingest;
 
 /// The SDK: one handle per configured API, sharing one runtime policy.
 #[derive(Debug, Clone)]
 pub struct Sdk {
     bronto: Option<Bronto>,
+    #[cfg(feature = "blubracket")]
     blubracket: Option<BluBracket>,
+    #[cfg(feature = "ingest")]
     ingestion: Option<Ingestion>,
 }
 
 /// What ingestion takes from the configuration.
+#[cfg(feature = "ingest")]
 #[derive(Debug, Clone)]
 struct Ingestion {
     target: config::IngestionTarget,
@@ -119,6 +157,7 @@ impl Sdk {
                 Some(Bronto::new(bronto_client::Client::with_runtime(runtime)))
             }
         };
+        #[cfg(feature = "blubracket")]
         let blubracket = match &config.blubracket {
             None => None,
             Some(settings) => {
@@ -132,6 +171,7 @@ impl Sdk {
                 )))
             }
         };
+        #[cfg(feature = "ingest")]
         let ingestion = config.bronto.as_ref().and_then(|settings| {
             let target = settings.ingestion.clone()?;
             let credential = match &settings.credentials {
@@ -147,7 +187,9 @@ impl Sdk {
         });
         Ok(Self {
             bronto,
+            #[cfg(feature = "blubracket")]
             blubracket,
+            #[cfg(feature = "ingest")]
             ingestion,
         })
     }
@@ -165,6 +207,7 @@ impl Sdk {
     /// println!("{report}");
     /// # Ok(()) }
     /// ```
+    #[cfg(feature = "ingest")]
     pub fn ingestion(&self) -> Result<ingest::IngestConfig, Error> {
         let settings = self.ingestion.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::Config).message(
@@ -192,6 +235,7 @@ impl Sdk {
     }
 
     /// The BluBracket API; a configuration error when no BluBracket tenant was configured.
+    #[cfg(feature = "blubracket")]
     pub fn blubracket(&self) -> Result<&BluBracket, Error> {
         self.blubracket.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::Config).message(
