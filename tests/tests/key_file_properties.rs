@@ -34,9 +34,10 @@ fn keys() -> impl Strategy<Value = Vec<Key>> {
     proptest::collection::vec(
         (
             // A plain label: `xn--` starts an IDNA label, which must be valid punycode (`xn---0` is not, and is
-            // rightly refused; found by the long run).
+            // rightly refused; found by the long run). `xn-` is left out too: the `-{i}` that keeps tenants apart
+            // turns it into `xn--{i}`.
             "[a-z][a-z0-9-]{0,10}"
-                .prop_filter("not an IDNA label", |label| !label.starts_with("xn--")),
+                .prop_filter("not an IDNA label", |label| !label.starts_with("xn-")),
             prop_oneof![
                 Just("https://"),
                 Just(""),
