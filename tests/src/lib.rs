@@ -91,6 +91,22 @@ pub struct Operation {
     pub spec: Value,
 }
 
+impl Operation {
+    /// The schema of its first 2xx `application/json` response, if it has one.
+    pub fn success_schema(&self) -> Option<Value> {
+        self.spec
+            .get("responses")?
+            .as_object()?
+            .iter()
+            .filter(|(code, _)| code.starts_with('2'))
+            .find_map(|(_, response)| {
+                response
+                    .pointer("/content/application~1json/schema")
+                    .cloned()
+            })
+    }
+}
+
 /// Every operation of `document`, in document order.
 pub fn operations_of(document: &Value) -> Vec<Operation> {
     let mut found = Vec::new();

@@ -32,16 +32,7 @@ fn success_schema(document: &Value, id: &str) -> Option<Value> {
     integration_tests::operations_of(document)
         .into_iter()
         .find(|op| op.id == id)?
-        .spec
-        .get("responses")?
-        .as_object()?
-        .iter()
-        .filter(|(code, _)| code.starts_with('2'))
-        .find_map(|(_, response)| {
-            response
-                .pointer("/content/application~1json/schema")
-                .cloned()
-        })
+        .success_schema()
 }
 
 fn bronto_decode(index: usize, body: &[u8]) -> Option<Result<(), String>> {

@@ -112,18 +112,7 @@ fn check_every_response_type<'a>(
         let schema = integration_tests::operations_of(document)
             .into_iter()
             .find(|op| op.id == id)
-            .and_then(|op| {
-                op.spec
-                    .get("responses")?
-                    .as_object()?
-                    .iter()
-                    .filter(|(code, _)| code.starts_with('2'))
-                    .find_map(|(_, response)| {
-                        response
-                            .pointer("/content/application~1json/schema")
-                            .cloned()
-                    })
-            })
+            .and_then(|op| op.success_schema())
             .unwrap_or_else(|| panic!("{id}: no JSON success schema in the document"));
         let sample = samples::sample(document, &schema);
         counts.operations += 1;
