@@ -54,6 +54,12 @@ pub enum ErrorKind {
     ///
     /// For example: `get_export_by_id: redirect refused (status 302)`.
     Redirect,
+    /// The rate governor did not send the call: the account's rate-limit window is spent and its reset comes
+    /// after the call's deadline (the wait is in [`Error::rate_limit`]'s `retry_after`). A server's own `429` is
+    /// [`ErrorKind::Status`]; [`Error::is_rate_limited`] is `true` for both.
+    ///
+    /// For example: `list_api_keys: rate limited, not sent: the account's rate-limit window is spent and refills in 40s, after the operation deadline`.
+    RateLimited,
     /// The server answered with an error status.
     ///
     /// For example: `list_datasets: error response (status 401, correlation id c-1): Unauthorized: invalid API key`.
@@ -143,19 +149,13 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    /// Reads the rate-limit headers.
+    /// Reads the rate-limit headers (`Retry-After` as seconds or an HTTP date; hostile values ignored or clamped).
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let number = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-        };
         Self {
-            limit: number("ratelimit-limit"),
-            remaining: number("ratelimit-remaining"),
-            reset: number("ratelimit-reset").map(Duration::from_secs),
-            retry_after: number("retry-after").map(Duration::from_secs),
+            limit: crate::rate_headers::count(headers, "ratelimit-limit"),
+            remaining: crate::rate_headers::count(headers, "ratelimit-remaining"),
+            reset: crate::rate_headers::reset(headers),
+            retry_after: crate::rate_headers::retry_after(headers),
         }
     }
 }
@@ -460,7 +460,8 @@ impl Error {
 
     /// `true` for a 429.
     pub fn is_rate_limited(&self) -> bool {
-        self.inner.status == Some(StatusCode::TOO_MANY_REQUESTS)
+        self.inner.kind == ErrorKind::RateLimited
+            || self.inner.status == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
     /// `true` for a 404.
@@ -545,6 +546,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Connect => "connection failed",
             ErrorKind::Timeout => "timed out",
             ErrorKind::Redirect => "redirect refused",
+            ErrorKind::RateLimited => "rate limited",
             ErrorKind::Status => "error response",
             ErrorKind::Decode => "response did not decode",
             ErrorKind::Body => "reading the response body failed",
@@ -766,6 +768,13 @@ pub async fn from_progenitor<E: serde::Serialize>(
     };
     if let Some(operation) = operation {
         mapped.inner.operation = Some(operation.to_string());
+    }
+    if record.refused.is_some() {
+        // The governor answered in the server's stead: nothing was sent, and no status came from the server.
+        mapped.inner.kind = ErrorKind::RateLimited;
+        mapped.inner.status = None;
+        mapped.inner.correlation_id = None;
+        mapped.inner.error_type = None;
     }
     if matches!(
         mapped.inner.kind,

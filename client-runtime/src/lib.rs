@@ -2,7 +2,9 @@
 //!
 //! progenitor's `ClientHooks::exec` is the one middleware point of a generated client, and its impl has to live in
 //! the crate that includes the generated code. Each client crate's impl is one line that calls
-//! [`Runtime::execute`], so credentials, redirects, the user agent and tracing are implemented once, here.
+//! [`Runtime::execute`], which sends the request down an ordered [`stack`] of components (credential, retry,
+//! rate governor, the caller's layers, in-flight slot, the caller's interceptors, attempt), implemented once,
+//! here.
 //!
 //! ```
 //! use client_runtime::{AuthScheme, Credential, Runtime};
@@ -25,9 +27,11 @@ mod hooks;
 mod http_client;
 mod options;
 mod paging;
+mod rate_headers;
 mod retry;
 mod runtime;
 mod setters;
+pub mod stack;
 pub mod tls;
 pub mod tolerant;
 
@@ -42,6 +46,8 @@ pub use paging::PagingLimits;
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};
 pub use setters::{IntoOptional, IntoOptionalMember, IntoOptionalStrings, IntoStrings, form};
+pub use stack::governor::PacingPolicy;
+pub use stack::interceptor::{AttemptOutcome, BeforeAttempt, Interceptor};
 
 /// The longest duration handed to the HTTP client or the clock: a year. Longer settings (`Duration::MAX` for "no
 /// limit") are saturated to it rather than overflowing an `Instant` (which panics).

@@ -34,6 +34,7 @@ pub struct RequestOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) headers: HeaderMap,
     pub(crate) credential: Option<Credential>,
+    pub(crate) retry_safe: Option<bool>,
 }
 
 impl RequestOptions {
@@ -56,7 +57,7 @@ impl RequestOptions {
             name: name.to_string(),
             reason: "is not a valid header name",
         })?;
-        if CREDENTIAL_HEADERS.contains(&parsed.as_str()) {
+        if carries_credential(&parsed) {
             return Err(InvalidHeader {
                 name: name.to_string(),
                 reason: "carries a credential; set it with RequestOptions::credential",
@@ -80,7 +81,27 @@ impl RequestOptions {
             timeout: later.timeout.or(self.timeout),
             headers,
             credential: later.credential.or_else(|| self.credential.clone()),
+            retry_safe: later.retry_safe.or(self.retry_safe),
         }
+    }
+
+    /// Says whether the calls made with these options are safe to send twice, overriding the rule by method
+    /// (GET, PUT, DELETE, and the POSTs listed as reads, are; other POSTs and PATCH are not). A call that is not
+    /// is retried only when the server certainly did nothing: a `429`, or a connection that never opened. The
+    /// SDK's asynchronous search submits with `retry_safe(false)`: a second submit would start a second search.
+    ///
+    /// ```
+    /// let once = client_runtime::RequestOptions::new().retry_safe(false);
+    /// assert_eq!(once.is_retry_safe(), Some(false));
+    /// ```
+    pub fn retry_safe(mut self, safe: bool) -> Self {
+        self.retry_safe = Some(safe);
+        self
+    }
+
+    /// The override set with [`RequestOptions::retry_safe`], if any.
+    pub fn is_retry_safe(&self) -> Option<bool> {
+        self.retry_safe
     }
 
     /// The extra headers.
@@ -108,12 +129,26 @@ const CREDENTIAL_HEADERS: [&str; 4] = [
     "proxy-authorization",
 ];
 
+/// `true` for a header that carries credentials (see [`RequestOptions::header`]).
+pub(crate) fn carries_credential(name: &HeaderName) -> bool {
+    CREDENTIAL_HEADERS.contains(&name.as_str())
+}
+
 /// A header [`RequestOptions::header`] refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the header `{name}` {reason}")]
 pub struct InvalidHeader {
     name: String,
     reason: &'static str,
+}
+
+impl InvalidHeader {
+    pub(crate) fn new(name: &str, reason: &'static str) -> Self {
+        Self {
+            name: name.to_string(),
+            reason,
+        }
+    }
 }
 
 /// What the runtime saw of the last response of a call: kept for error reporting, since some client errors
@@ -140,6 +175,8 @@ pub(crate) struct CallScope {
     pub(crate) attempts: Arc<Mutex<u32>>,
     pub(crate) request: Arc<Mutex<Option<(reqwest::Method, reqwest::Url)>>>,
     pub(crate) attempt_started: Arc<Mutex<Option<std::time::Instant>>>,
+    /// Set when the rate governor did not send the call: how long it would have had to wait.
+    pub(crate) refused: Arc<Mutex<Option<Duration>>>,
 }
 
 /// What a call's scope saw: the operation it ran (even when it failed before a request was sent) and the last
@@ -156,6 +193,9 @@ pub struct CallRecord {
     pub request: Option<(reqwest::Method, reqwest::Url)>,
     /// When the last attempt started (to tell an attempt's timeout from an idle read's).
     pub attempt_started: Option<std::time::Instant>,
+    /// Set when the rate governor did not send the call (the wait for the window would have passed the
+    /// deadline): how long it would have had to wait.
+    pub refused: Option<Duration>,
 }
 
 /// Notes the operation a generated call runs, in the scope of the call in progress. The generated `send()` of every
@@ -182,11 +222,13 @@ pub async fn record<F: Future>(future: F) -> (F::Output, CallRecord) {
     let attempts = scope.attempts.clone();
     let request = scope.request.clone();
     let attempt_started = scope.attempt_started.clone();
+    let refused = scope.refused.clone();
     let output = CALL_SCOPE.scope(scope, future).await;
     let attempts = attempts.lock().map(|guard| *guard).unwrap_or_default();
     let request = request.lock().ok().and_then(|mut guard| guard.take());
     let attempt_started = attempt_started.lock().ok().and_then(|guard| *guard);
     let response = last.lock().ok().and_then(|mut guard| guard.take());
+    let refused = refused.lock().ok().and_then(|guard| *guard);
     let operation_id = operation
         .lock()
         .ok()
@@ -200,6 +242,7 @@ pub async fn record<F: Future>(future: F) -> (F::Output, CallRecord) {
             attempts,
             request,
             attempt_started,
+            refused,
         },
     )
 }

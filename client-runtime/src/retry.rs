@@ -1,10 +1,10 @@
 //! Retry policy as data: which failures are retried, how long to wait, and what the server says about waiting.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use backon::BackoffBuilder as _;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 
 /// How failed attempts are retried: bounded attempts, exponential backoff with jitter, and the server's own
 /// `Retry-After` / `RateLimit-Reset` honoured (clamped to [`RetryPolicy::max_server_delay`]).
@@ -206,29 +206,11 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
 }
 
-/// What the server says about waiting: `Retry-After` (seconds or an HTTP date), else `RateLimit-Reset` (seconds
-/// left in the window). `None` when neither is present or parseable.
+/// What the server says about waiting: `Retry-After` (seconds or an HTTP date), else `RateLimit-Reset` when
+/// `RateLimit-Remaining` says the window is spent (the time until it refills means nothing while budget is left).
+/// `None` when neither applies or parses; hostile values are ignored or clamped.
 pub fn server_delay(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(value) = text(RETRY_AFTER.as_str()) {
-        if let Ok(seconds) = value.parse::<u64>() {
-            return Some(Duration::from_secs(seconds));
-        }
-        if let Ok(date) = httpdate::parse_http_date(value) {
-            return Some(
-                date.duration_since(SystemTime::now())
-                    .unwrap_or(Duration::ZERO),
-            );
-        }
-    }
-    text("ratelimit-reset")
-        .and_then(|value| value.parse::<u64>().ok())
-        .map(Duration::from_secs)
+    crate::stack::classifier::server_hint(StatusCode::OK, headers)
 }
 
 #[cfg(test)]
@@ -278,8 +260,19 @@ mod tests {
             Some(Duration::from_secs(7))
         );
         assert_eq!(
-            server_delay(&headers(&[("ratelimit-reset", "3")])),
+            server_delay(&headers(&[
+                ("ratelimit-remaining", "0"),
+                ("ratelimit-reset", "3")
+            ])),
             Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            server_delay(&headers(&[
+                ("ratelimit-remaining", "97"),
+                ("ratelimit-reset", "240")
+            ])),
+            None,
+            "the reset of a window with budget left is no reason to wait"
         );
         // Retry-After wins over RateLimit-Reset.
         assert_eq!(

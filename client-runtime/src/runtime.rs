@@ -5,17 +5,17 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderMap;
 use reqwest::{Method, Request, Response};
 use tokio::sync::Semaphore;
-use tracing::Instrument as _;
 
 use crate::credential::{AuthScheme, Credential};
 use crate::http_client::{self, BaseUrl, BaseUrlError, HttpSettings};
 use crate::options::{self, RequestOptions, ResponseMeta};
-use crate::retry::{
-    RETRY_COST, RetryBudget, RetryPolicy, SUCCESS_REFUND, TIMEOUT_RETRY_COST, server_delay,
-};
+use crate::retry::RetryPolicy;
+use crate::stack::governor::PacingPolicy;
+use crate::stack::interceptor::{Interceptor, Interceptors};
+use crate::stack::tenants::{Tenant, TenantSettings, Tenants};
+use crate::stack::{Attempt, AttemptService, CallContext, CustomLayer, Stack, StackSettings};
 
 /// Where a client's credential comes from. There is no fallback between the modes.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ impl Default for Timeouts {
 }
 
 /// Builds a [`Runtime`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RuntimeBuilder {
     base_url: String,
     credentials: CredentialMode,
@@ -65,8 +65,27 @@ pub struct RuntimeBuilder {
     timeouts: Timeouts,
     retry: RetryPolicy,
     max_in_flight: usize,
+    max_in_flight_per_tenant: Option<usize>,
     retry_safe_posts: BTreeSet<String>,
     user_agent: String,
+    pacing: PacingPolicy,
+    interceptors: Interceptors,
+    layers: Vec<CustomLayer>,
+}
+
+impl std::fmt::Debug for RuntimeBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeBuilder")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("pacing", &self.pacing)
+            .field("interceptors", &self.interceptors)
+            .field("layers", &self.layers.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RuntimeBuilder {
@@ -106,9 +125,67 @@ impl RuntimeBuilder {
         self
     }
 
-    /// At most this many requests of this client in flight at once (default 16); more wait their turn.
+    /// At most this many requests of this client in flight at once (default 16); more wait their turn. A request
+    /// holds its slot until its response body has been read (or dropped).
     pub fn max_in_flight(mut self, limit: usize) -> Self {
         self.max_in_flight = limit.max(1);
+        self
+    }
+
+    /// At most this many of those requests for one tenant (one credential at one host). Default: the whole
+    /// bound for a client with one credential, half of it (at least 1) for a client that takes a credential per
+    /// request, so that one tenant's slow calls leave room for the others.
+    pub fn max_in_flight_per_tenant(mut self, limit: usize) -> Self {
+        self.max_in_flight_per_tenant = Some(limit.max(1));
+        self
+    }
+
+    /// How the rate governor paces each tenant from the `RateLimit-*` headers (default [`PacingPolicy::default`]:
+    /// on, no reserve). See [`crate::stack`] for the rule.
+    pub fn pacing(mut self, policy: PacingPolicy) -> Self {
+        self.pacing = policy;
+        self
+    }
+
+    /// Adds an [`Interceptor`]: hooks before and after every attempt (a computed header, an observer for
+    /// metrics). Interceptors run in the order added.
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.0.push(Arc::new(interceptor));
+        self
+    }
+
+    /// Adds a component of the caller's own: a `tower` layer over [`AttemptService`], placed after the rate
+    /// governor and before the in-flight slot (see [`crate::stack`]); several run in the order added, the first
+    /// outermost. `tower::limit::ConcurrencyLimitLayer` or a service's own limiter fit here as they are.
+    ///
+    /// ```
+    /// use client_runtime::stack::AttemptService;
+    ///
+    /// // A component that tags every attempt, written as a plain tower layer.
+    /// let tag = tower::layer::layer_fn(|inner: AttemptService| {
+    ///     tower::util::MapRequestLayer::new(|mut attempt: client_runtime::stack::Attempt| {
+    ///         attempt.request_mut().headers_mut().insert("x-component", "tag".parse().unwrap());
+    ///         attempt
+    ///     })
+    ///     .layer(inner)
+    /// });
+    /// # use tower::Layer as _;
+    /// let runtime = client_runtime::Runtime::builder("https://api.eu.bronto.io").layer(tag).build()?;
+    /// # let _ = runtime; Ok::<(), client_runtime::BaseUrlError>(())
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<AttemptService> + Send + Sync + 'static,
+        L::Service: tower::Service<Attempt, Response = Response, Error = reqwest::Error>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<Attempt>>::Future: Send + 'static,
+    {
+        self.layers.push(Arc::new(move |inner| {
+            AttemptService::new(layer.layer(inner))
+        }));
         self
     }
 
@@ -140,19 +217,40 @@ impl RuntimeBuilder {
             user_agent: self.user_agent,
         })
         .map_err(|e| BaseUrlError::HttpClient(e.to_string()))?;
+        let per_tenant = self
+            .max_in_flight_per_tenant
+            .unwrap_or(match self.credentials {
+                CredentialMode::PerRequest => self.max_in_flight.div_ceil(2),
+                _ => self.max_in_flight,
+            });
+        let in_flight = Arc::new(Semaphore::new(self.max_in_flight));
+        let stack = Stack::build(&StackSettings {
+            retry: self.retry.clone(),
+            attempt_timeout: self.timeouts.attempt,
+            in_flight,
+            credential_headers: self.scheme.credential_headers(),
+            scheme: self.scheme.clone(),
+            base_url: base_url.clone(),
+            interceptors: self.interceptors,
+            layers: self.layers,
+        });
         Ok(Runtime {
             options: Arc::default(),
             shared: Arc::new(Shared {
+                tenants: Tenants::new(TenantSettings {
+                    pacing: self.pacing,
+                    retry_budget: self.retry.budget(),
+                    slots: per_tenant.min(self.max_in_flight).max(1),
+                }),
                 base_url,
                 credentials: self.credentials,
                 scheme: self.scheme,
                 timeouts: self.timeouts,
-                budget: RetryBudget::new(self.retry.budget()),
                 retry: self.retry,
-                in_flight: Semaphore::new(self.max_in_flight),
                 max_in_flight: self.max_in_flight,
                 retry_safe_posts: self.retry_safe_posts,
                 http,
+                stack,
             }),
         })
     }
@@ -165,11 +263,11 @@ struct Shared {
     scheme: AuthScheme,
     timeouts: Timeouts,
     retry: RetryPolicy,
-    in_flight: Semaphore,
-    budget: RetryBudget,
+    tenants: Tenants,
     max_in_flight: usize,
     retry_safe_posts: BTreeSet<String>,
     http: reqwest::Client,
+    stack: Stack,
 }
 
 /// The runtime policy a generated client runs every request through, and the per-call options of the handle it
@@ -186,15 +284,6 @@ fn far_or(start: Instant, wait: Duration) -> Instant {
     start + crate::saturate(wait)
 }
 
-/// Response headers that may carry the vendor's correlation id.
-const CORRELATION_HEADERS: [&str; 3] = ["x-correlation-id", "correlation-id", "x-request-id"];
-
-fn correlation_id(headers: &HeaderMap) -> Option<&str> {
-    CORRELATION_HEADERS
-        .iter()
-        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
-}
-
 impl Runtime {
     /// Starts a builder for the API at `base_url`.
     pub fn builder(base_url: impl Into<String>) -> RuntimeBuilder {
@@ -205,8 +294,12 @@ impl Runtime {
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
             max_in_flight: 16,
+            max_in_flight_per_tenant: None,
             retry_safe_posts: BTreeSet::new(),
             user_agent: concat!("client-runtime/", env!("CARGO_PKG_VERSION")).to_string(),
+            pacing: PacingPolicy::default(),
+            interceptors: Interceptors::default(),
+            layers: Vec::new(),
         }
     }
 
@@ -269,9 +362,16 @@ impl Runtime {
         self.shared.timeouts
     }
 
-    /// Tokens left in the client's retry budget (see [`RetryPolicy::retry_budget`]).
+    /// Tokens left in the retry budget of this handle's tenant (see [`RetryPolicy::retry_budget`]): each
+    /// credential at each host has its own.
     pub fn retry_budget_available(&self) -> u32 {
-        self.shared.budget.available()
+        self.tenant().budget.available()
+    }
+
+    /// What the server last said is left of this handle's tenant's rate-limit window, and when it refills
+    /// (`None` before any answer carried the headers).
+    pub fn rate_window(&self) -> Option<(u64, Duration)> {
+        self.tenant().governor.view()
     }
 
     /// The bound on requests in flight.
@@ -305,6 +405,23 @@ impl Runtime {
             (CredentialMode::Bound(credential), None) if credential.is_blank() => {
                 Err("the client's credential is empty".into())
             }
+            _ => self.check_sendable(),
+        }
+    }
+
+    /// Fails closed when the call's credential cannot travel in its header (a control character such as the
+    /// trailing newline of a mounted secret): refused before anything is sent, never dropped silently.
+    fn check_sendable(&self) -> Result<(), String> {
+        match self.credential_for_call() {
+            Some(credential) if credential.header(&self.shared.scheme).is_none() => Err(
+                if credential.is_bearer() || self.shared.scheme.credential_headers().len() > 1 {
+                    "the credential cannot be sent: it holds a character that is not allowed in a header \
+                     (a newline or another control character; trim values read from files)"
+                        .into()
+                } else {
+                    "the credential cannot be sent: this API takes bearer tokens only".into()
+                },
+            ),
             _ => Ok(()),
         }
     }
@@ -317,27 +434,60 @@ impl Runtime {
         }
     }
 
-    /// Sends `request` for the operation `operation_id` under the runtime policy:
+    /// The tenant this handle's calls belong to: its origin and credential.
+    fn tenant(&self) -> Arc<Tenant> {
+        let credential = self.credential_for_call();
+        self.shared
+            .tenants
+            .get(&self.shared.base_url.to_string(), credential.as_ref())
+    }
+
+    /// Sends `request` for the operation `operation_id` down the runtime's stack of components (see
+    /// [`crate::stack`] for the components and their order): the credential, retries under the classifier and the
+    /// tenant's retry tokens, the rate governor, the caller's layers, the in-flight slot, the caller's
+    /// interceptors, and the attempt with its timeout and span.
     ///
-    /// - waits for a slot under the in-flight bound before each attempt (the wait counts against the operation's
-    ///   deadline; a call sleeping before a retry holds no slot);
-    /// - adds the call's extra headers and the credential (only when the request goes to the configured origin,
-    ///   marked sensitive);
-    /// - limits each attempt to the attempt timeout and the whole operation to its deadline;
-    /// - retries 408/429/502/503/504 and connection failures with backoff, honouring `Retry-After` and
-    ///   `RateLimit-Reset` (a hint longer than the policy's maximum ends the call with the server's answer), but
-    ///   only for requests that are safe to repeat, and only while the client's retry budget lasts;
-    /// - records a `tracing` span per attempt with operation id, attempt, status, duration and correlation id;
-    /// - reads an error response's body (4xx, 5xx) here, at most [`MAX_ERROR_READ`](crate::error::MAX_ERROR_READ)
-    ///   bytes and one more, and hands the response on with that body: the generated code reads an error body whole
-    ///   before it decodes it, so an endless or 1 GiB error body would otherwise be read into memory to its end.
+    /// An error response's body (4xx, 5xx) is read here, at most [`MAX_ERROR_READ`](crate::error::MAX_ERROR_READ)
+    /// bytes and one more, and the response handed on with that body: the generated code reads an error body
+    /// whole before it decodes it, so an endless or 1 GiB error body would otherwise be read into memory to its
+    /// end.
     pub async fn execute(
         &self,
         client: &reqwest::Client,
         request: Request,
         operation_id: &'static str,
     ) -> reqwest::Result<Response> {
-        match self.execute_attempts(client, request, operation_id).await {
+        options::note_operation(operation_id);
+        let scope = options::current();
+        let deadline = far_or(Instant::now(), self.operation_timeout());
+        if let Some(scope) = &scope
+            && let Ok(mut slot) = scope.request.lock()
+        {
+            *slot = Some((request.method().clone(), request.url().clone()));
+        }
+        let retry_safe = self
+            .options
+            .retry_safe
+            .unwrap_or_else(|| self.is_retry_safe(request.method(), operation_id));
+        let call = Arc::new(CallContext {
+            operation_id,
+            deadline,
+            tenant: self.tenant(),
+            retry_safe,
+            credential: self.credential_for_call(),
+            extra_headers: self.options.headers().clone(),
+            scope: scope.clone(),
+        });
+        let attempt = Attempt {
+            request,
+            client: client.clone(),
+            call,
+            number: 1,
+            paced: Duration::ZERO,
+        };
+        let result = self.shared.stack.send(attempt).await;
+        let result = self.finish(result, operation_id, scope.as_ref());
+        match result {
             Ok(response)
                 if response.status().is_client_error() || response.status().is_server_error() =>
             {
@@ -347,207 +497,23 @@ impl Runtime {
         }
     }
 
-    async fn execute_attempts(
-        &self,
-        client: &reqwest::Client,
-        mut request: Request,
-        operation_id: &'static str,
-    ) -> reqwest::Result<Response> {
-        options::note_operation(operation_id);
-        let scope = options::current();
-        let started = Instant::now();
-        let deadline = far_or(started, self.operation_timeout());
-
-        for (name, value) in self.options.headers() {
-            let carries_credentials = self.shared.scheme.credential_headers().contains(name);
-            if !carries_credentials {
-                request.headers_mut().append(name.clone(), value.clone());
-            }
-        }
-        if let Some(credential) = self.credential_for_call()
-            && self.shared.base_url.same_origin(request.url())
-            && let Some((name, value)) = credential.header(&self.shared.scheme)
-        {
-            request.headers_mut().insert(name, value);
-        }
-
-        if let Some(scope) = &scope
-            && let Ok(mut slot) = scope.request.lock()
-        {
-            *slot = Some((request.method().clone(), request.url().clone()));
-        }
-        let retry_safe = self.is_retry_safe(request.method(), operation_id);
-        let attempts = if retry_safe {
-            self.shared.retry.attempts()
-        } else {
-            1
-        };
-        let mut backoff = self.shared.retry.backoff();
-
-        let mut attempt = 1;
-        let mut spent = 0;
-        let mut pending = request;
-        loop {
-            // A slot under the in-flight bound for this attempt only: a call waiting to retry holds none, and the
-            // wait for one counts against the operation's deadline.
-            let permit = tokio::time::timeout_at(
-                tokio::time::Instant::from_std(deadline),
-                self.shared.in_flight.acquire(),
-            )
-            .await;
-            let Ok(permit) = permit else {
-                // The deadline ran out in the queue: answer with the HTTP client's own timeout error (a zero
-                // timeout fires before anything is written), so the caller sees a timeout like any other.
-                *pending.timeout_mut() = Some(Duration::ZERO);
-                let result = client.execute(pending).await;
-                return self.finish(result, operation_id, attempt, scope.as_ref());
-            };
-            // Keep a copy for the next attempt while one may follow; a streaming body cannot be replayed, so a
-            // request that does not clone gets this one attempt only.
-            let (mut this_attempt, next) = if attempt < attempts {
-                match pending.try_clone() {
-                    Some(copy) => (copy, Some(pending)),
-                    None => (pending, None),
-                }
-            } else {
-                (pending, None)
-            };
-            let now = Instant::now();
-            if let Some(scope) = &scope
-                && let Ok(mut slot) = scope.attempt_started.lock()
-            {
-                *slot = Some(now);
-            }
-            let remaining = deadline.saturating_duration_since(now);
-            *this_attempt.timeout_mut() = Some(self.shared.timeouts.attempt.min(remaining));
-            let result = self
-                .attempt(client, this_attempt, operation_id, attempt)
-                .await;
-            drop(permit);
-
-            if result
-                .as_ref()
-                .is_ok_and(|response| !self.shared.retry.retries_status(response.status()))
-            {
-                // A success refunds what its retries cost, or a token when it needed none.
-                self.shared
-                    .budget
-                    .refund(if spent > 0 { spent } else { SUCCESS_REFUND });
-            }
-            let Some(next) = next else {
-                return self.finish(result, operation_id, attempt, scope.as_ref());
-            };
-            let hint = match &result {
-                Ok(response) if self.shared.retry.retries_status(response.status()) => {
-                    Some(server_delay(response.headers()))
-                }
-                Err(error) if error.is_connect() || error.is_timeout() || error.is_request() => {
-                    Some(None)
-                }
-                _ => None,
-            };
-            let Some(hint) = hint else {
-                return self.finish(result, operation_id, attempt, scope.as_ref());
-            };
-            if hint.is_some_and(|wait| !self.shared.retry.honours(wait)) {
-                // The server asks for longer than the policy waits: its answer (with the hint) goes to the caller
-                // rather than a retry sooner than asked.
-                return self.finish(result, operation_id, attempt, scope.as_ref());
-            }
-            let cost = match &result {
-                Err(error) if error.is_timeout() => TIMEOUT_RETRY_COST,
-                _ => RETRY_COST,
-            };
-            if !self.shared.budget.take(cost) {
-                tracing::debug!(operation_id, attempt, "retry budget spent: not retrying");
-                return self.finish(result, operation_id, attempt, scope.as_ref());
-            }
-            spent += cost;
-            let computed = backoff.next().unwrap_or(Duration::ZERO);
-            let wait = self.shared.retry.delay(computed, hint);
-            if Instant::now()
-                .checked_add(wait)
-                .is_none_or(|resume| resume >= deadline)
-            {
-                return self.finish(result, operation_id, attempt, scope.as_ref());
-            }
-            tracing::debug!(
-                operation_id,
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                "retrying"
-            );
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-            pending = next;
-        }
-    }
-
-    async fn attempt(
-        &self,
-        client: &reqwest::Client,
-        request: Request,
-        operation_id: &'static str,
-        attempt: u32,
-    ) -> reqwest::Result<Response> {
-        let span = tracing::info_span!(
-            "api.request",
-            operation_id,
-            attempt,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-            correlation_id = tracing::field::Empty,
-        );
-        async move {
-            let started = Instant::now();
-            let result = client.execute(request).await;
-            let span = tracing::Span::current();
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            match &result {
-                Ok(response) => {
-                    span.record("status", response.status().as_u16());
-                    if let Some(id) = correlation_id(response.headers()) {
-                        span.record("correlation_id", id);
-                    }
-                }
-                Err(error) => {
-                    tracing::debug!(
-                        timeout = error.is_timeout(),
-                        connect = error.is_connect(),
-                        "request failed"
-                    );
-                }
-            }
-            result
-        }
-        .instrument(span)
-        .await
-    }
-
     /// Records what the call's scope should know about the final response, and hands the result back.
     fn finish(
         &self,
         result: reqwest::Result<Response>,
         operation_id: &'static str,
-        attempts: u32,
         scope: Option<&options::CallScope>,
     ) -> reqwest::Result<Response> {
-        if let Some(scope) = scope
-            && let Ok(mut slot) = scope.attempts.lock()
-        {
-            *slot = attempts;
-        }
-        if let (Ok(response), Some(scope)) = (&result, scope)
-            && let Ok(mut slot) = scope.last_response.lock()
-        {
-            *slot = Some(ResponseMeta {
-                operation_id,
-                status: response.status(),
-                headers: response.headers().clone(),
-                attempts,
-            });
+        if let (Ok(response), Some(scope)) = (&result, scope) {
+            let attempts = scope.attempts.lock().map(|guard| *guard).unwrap_or(1);
+            if let Ok(mut slot) = scope.last_response.lock() {
+                *slot = Some(ResponseMeta {
+                    operation_id,
+                    status: response.status(),
+                    headers: response.headers().clone(),
+                    attempts,
+                });
+            }
         }
         result
     }
