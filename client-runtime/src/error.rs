@@ -74,7 +74,7 @@ pub enum ErrorKind {
     Body,
     /// The export failed on the server (its `failure_detail` is in [`Error::details`]).
     ///
-    /// For example: `export: wait: export x-1: the export failed: FAILED: out of quota`.
+    /// For example: `export x-1: wait: the export failed: FAILED: out of quota`.
     ExportFailed,
     /// The export's download location has expired (or was refused by the storage host).
     ///
@@ -86,7 +86,7 @@ pub enum ErrorKind {
     Integrity,
     /// A workflow's polling gave up (the server kept saying "not yet" past the deadline).
     ///
-    /// For example: `export: wait: export x-1: gave up waiting: not complete after 60s`.
+    /// For example: `export x-1: wait: gave up waiting: not complete after 60s; the export is left on the server ...`.
     PollTimeout,
     /// An asynchronous search's results expired before they were read (`410`).
     ///

@@ -15,7 +15,7 @@ use crate::retry::RetryPolicy;
 use crate::stack::governor::PacingPolicy;
 use crate::stack::interceptor::{Interceptor, Interceptors};
 use crate::stack::tenants::{Tenant, TenantSettings, Tenants};
-use crate::stack::{Attempt, AttemptService, CallContext, CustomLayer, Stack, StackSettings};
+use crate::stack::{Attempt, AttemptService, CallContext, SharedLayer, Stack, StackSettings};
 
 /// Where a client's credential comes from. There is no fallback between the modes.
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ pub struct RuntimeBuilder {
     user_agent: String,
     pacing: PacingPolicy,
     interceptors: Interceptors,
-    layers: Vec<CustomLayer>,
+    layers: Vec<SharedLayer>,
 }
 
 impl std::fmt::Debug for RuntimeBuilder {
@@ -183,9 +183,7 @@ impl RuntimeBuilder {
             + 'static,
         <L::Service as tower::Service<Attempt>>::Future: Send + 'static,
     {
-        self.layers.push(Arc::new(move |inner| {
-            AttemptService::new(layer.layer(inner))
-        }));
+        self.layers.push(SharedLayer::new(layer));
         self
     }
 

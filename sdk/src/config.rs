@@ -116,6 +116,7 @@ pub struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) max_in_flight: usize,
+    pub(crate) components: crate::components::Components,
 }
 
 impl fmt::Debug for Config {
@@ -142,6 +143,7 @@ impl fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("max_in_flight", &self.max_in_flight)
+            .field("components", &self.components)
             .finish()
     }
 }
@@ -153,7 +155,8 @@ impl Config {
         builder: client_runtime::RuntimeBuilder,
         client: &str,
     ) -> Result<client_runtime::Runtime, Error> {
-        builder
+        self.components
+            .apply(builder)
             .retry(self.retry.clone())
             .timeouts(self.timeouts)
             .max_in_flight(self.max_in_flight)
@@ -186,6 +189,7 @@ pub struct ConfigBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
     max_in_flight: usize,
+    pub(crate) components: crate::components::Components,
 }
 
 impl Default for ConfigBuilder {
@@ -197,6 +201,7 @@ impl Default for ConfigBuilder {
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             max_in_flight: 16,
+            components: crate::components::Components::default(),
         }
     }
 }
@@ -288,7 +293,13 @@ impl ConfigBuilder {
 
     /// Like [`ConfigBuilder::with_env`], reading variables through `lookup` (for tests and embedders).
     pub fn with_env_from(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let value = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        // Trimmed, as bronto-ingest reads them: a mounted secret often ends with a newline, which no header can
+        // carry.
+        let value = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         self.environment = Layer {
             bronto_host: value(env::BRONTO_BASE_URL)
                 .map(BrontoHost::BaseUrl)
@@ -398,6 +409,16 @@ impl ConfigBuilder {
                             return Err(Error::new(ErrorKind::Credential)
                                 .message("the Bronto credential is empty"));
                         }
+                        Some(credential)
+                            if credential
+                                .header(&client_runtime::AuthScheme::bronto())
+                                .is_none() =>
+                        {
+                            return Err(Error::new(ErrorKind::Credential).message(
+                                "the Bronto credential cannot be sent: it holds a newline or another control \
+                                 character, which no header can carry",
+                            ));
+                        }
                         Some(credential) => client_runtime::CredentialMode::Bound(credential),
                         None => {
                             return Err(Error::new(ErrorKind::Credential).message(
@@ -422,6 +443,7 @@ impl ConfigBuilder {
             retry: self.retry,
             timeouts: self.timeouts,
             max_in_flight: self.max_in_flight,
+            components: self.components,
         })
     }
 }
@@ -472,6 +494,15 @@ impl ConfigBuilder {
         };
         if credential.is_blank() {
             return Err(Error::new(ErrorKind::Credential).message("the BluBracket token is empty"));
+        }
+        if credential
+            .header(&client_runtime::AuthScheme::bearer_only())
+            .is_none()
+        {
+            return Err(Error::new(ErrorKind::Credential).message(
+                "the BluBracket token cannot be sent: it holds a newline or another control character, which no \
+                 header can carry",
+            ));
         }
         client_runtime::BaseUrl::parse(&tenant_url).map_err(|e| config_error(e.to_string()))?;
         Ok(Some(BluBracketSettings {

@@ -6,6 +6,7 @@ use bronto_client::types::{CreateExportRequest, Export, ExportStatus};
 use futures::StreamExt as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
+use crate::PollSchedule;
 use crate::bronto::Bronto;
 use client_runtime::{Error, ErrorKind};
 
@@ -25,8 +26,11 @@ pub enum ExportData {
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct ExportOptions {
-    /// Wait between status polls (default 2 s).
+    /// The first wait between status polls (default 2 s); each later wait is 1.5 times the one before, up to
+    /// [`ExportOptions::max_poll_interval`] ([`PollSchedule::export`]).
     pub poll_interval: Duration,
+    /// The longest wait between status polls (default 30 s).
+    pub max_poll_interval: Duration,
     /// Give up waiting for `COMPLETE` after this long (default 1 hour).
     pub deadline: Duration,
     /// Timeout of the download as a whole (default 1 hour).
@@ -39,6 +43,7 @@ impl Default for ExportOptions {
     fn default() -> Self {
         Self {
             poll_interval: Duration::from_secs(2),
+            max_poll_interval: Duration::from_secs(30),
             deadline: Duration::from_secs(3600),
             download_timeout: Duration::from_secs(3600),
             data: ExportData::Decompressed,
@@ -47,10 +52,26 @@ impl Default for ExportOptions {
 }
 
 impl ExportOptions {
-    /// Sets the wait between status polls.
+    /// Sets the first wait between status polls.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
         self
+    }
+
+    /// Sets the longest wait between status polls.
+    pub fn max_poll_interval(mut self, interval: Duration) -> Self {
+        self.max_poll_interval = interval;
+        self
+    }
+
+    /// Polls on `schedule` (its first wait and cap; the growth is the export's 1.5).
+    pub fn poll_schedule(self, schedule: PollSchedule) -> Self {
+        self.poll_interval(schedule.first())
+            .max_poll_interval(schedule.cap())
+    }
+
+    fn schedule(&self) -> PollSchedule {
+        PollSchedule::new(self.poll_interval, 1.5, self.max_poll_interval)
     }
 
     /// Sets how long to wait for `COMPLETE`.
@@ -99,7 +120,7 @@ pub struct ExportOutcome {
     pub events: Option<i64>,
 }
 
-fn failed(export: &Export, export_id: &str) -> Option<Error> {
+fn failed(export: &Export) -> Option<Error> {
     let detail = export
         .failure_detail
         .clone()
@@ -122,7 +143,7 @@ fn failed(export: &Export, export_id: &str) -> Option<Error> {
         _ => None,
     }
     .or(detail.as_ref().map(|_| ErrorKind::ExportFailed))?;
-    let mut error = Error::new(kind).operation(format!("export {export_id}"));
+    let mut error = Error::new(kind);
     if let Some(detail) = detail {
         error = error.details_text(detail);
     }
@@ -223,38 +244,132 @@ impl Bronto {
             .map_err(|e| e.during("export: create"))?;
         let export_id = created.export_id.clone().ok_or_else(|| {
             Error::new(ErrorKind::Decode)
+                .during("export: create")
                 .operation("create_export")
                 .message("the created export has no export_id")
         })?;
+        let export = self
+            .wait_until_complete(created, &export_id, options, &mut on_progress)
+            .await?;
+        self.download_export_to(&export, writer, options).await
+    }
+
+    /// Waits for the export `export_id` (created earlier, perhaps by another process) to complete, polling on
+    /// the export's [`PollSchedule`] (from [`ExportOptions::poll_interval`], ×1.5, up to
+    /// [`ExportOptions::max_poll_interval`]) and calling `on_progress` with each status. With
+    /// [`Bronto::download_export_to`], this is how a service resumes an export after a restart:
+    ///
+    /// ```no_run
+    /// # async fn run(bronto: &sdk::Bronto, saved_id: &str) -> Result<(), sdk::Error> {
+    /// let options = sdk::ExportOptions::default();
+    /// let export = bronto.wait_for_export(saved_id, options, |p| println!("{}%", p.percent)).await?;
+    /// let mut file = tokio::fs::File::create("export.json").await.expect("file");
+    /// bronto.download_export_to(&export, &mut file, options).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// A poll the account's rate limit refuses (the window is spent) waits for the window and polls again,
+    /// within [`ExportOptions::deadline`]. Every error names the export id (`export x-1: wait: ...`). When the
+    /// deadline passes, the export is left on the server as it is: resume it later with this call, or delete it
+    /// with `delete_export_by_id`.
+    pub async fn wait_for_export(
+        &self,
+        export_id: &str,
+        options: ExportOptions,
+        mut on_progress: impl FnMut(&ExportProgress),
+    ) -> Result<Export, Error> {
+        let export = self.poll_export(export_id, options.deadline).await?;
+        self.wait_until_complete(export, export_id, options, &mut on_progress)
+            .await
+    }
+
+    /// One status poll of the wait step: a refusal by the rate limit waits for its window (within `deadline`)
+    /// instead of ending the export's wait.
+    async fn poll_export(&self, export_id: &str, deadline: Duration) -> Result<Export, Error> {
         let started = Instant::now();
-        let mut export = created;
+        let step = format!("export {export_id}: wait");
         loop {
-            if let Some(error) = failed(&export, &export_id) {
-                return Err(error.during("export: wait"));
+            // The id goes back exactly as the service handed it out (a plain string, whatever the document says).
+            match self
+                .call(self.get_export_by_id().export_id(export_id).send())
+                .await
+            {
+                Ok(export) => return Ok(export),
+                Err(error) if error.is_rate_limited() => {
+                    let limit = error.rate_limit();
+                    let wait = limit
+                        .retry_after
+                        .or(limit.reset)
+                        .unwrap_or(Duration::from_secs(1))
+                        .max(Duration::from_millis(100));
+                    if started.elapsed().saturating_add(wait) > deadline {
+                        return Err(error.during(step));
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                Err(error) => return Err(error.during(step)),
+            }
+        }
+    }
+
+    async fn wait_until_complete(
+        &self,
+        mut export: Export,
+        export_id: &str,
+        options: ExportOptions,
+        on_progress: &mut impl FnMut(&ExportProgress),
+    ) -> Result<Export, Error> {
+        let step = format!("export {export_id}: wait");
+        let started = Instant::now();
+        let mut waits = options.schedule().waits();
+        loop {
+            if let Some(error) = failed(&export) {
+                return Err(error.during(step));
             }
             on_progress(&ExportProgress {
-                export_id: export_id.clone(),
+                export_id: export_id.to_string(),
                 percent: export.progress.unwrap_or(0).clamp(0, 100),
                 status: export.status.clone(),
             });
             if export.status == Some(ExportStatus::Complete) {
-                break;
+                return Ok(export);
             }
-            if started.elapsed().saturating_add(options.poll_interval) > options.deadline {
+            let wait = waits.next().unwrap_or(options.max_poll_interval);
+            let left = options.deadline.saturating_sub(started.elapsed());
+            if left.is_zero() {
                 return Err(Error::new(ErrorKind::PollTimeout)
-                    .during("export: wait")
-                    .operation(format!("export {export_id}"))
-                    .message(format!("not complete after {:?}", options.deadline)));
+                    .during(step)
+                    .message(format!(
+                        "not complete after {:?}; the export is left on the server (resume it with \
+                         wait_for_export, or delete it)",
+                        options.deadline
+                    )));
             }
-            tokio::time::sleep(options.poll_interval).await;
-            // The id goes back exactly as the service handed it out (a plain string, whatever the document says).
+            // The last wait is cut to the deadline, so the final answer is read before giving up.
+            tokio::time::sleep(wait.min(left)).await;
             export = self
-                .call(self.get_export_by_id().export_id(&export_id).send())
-                .await
-                .map_err(|e| e.during("export: wait"))?;
+                .poll_export(
+                    export_id,
+                    options.deadline.saturating_sub(started.elapsed()),
+                )
+                .await?;
         }
+    }
+
+    /// Streams a `COMPLETE` export's data from its download location into `writer` in constant memory (see
+    /// [`Bronto::export_to`] for how; errors name the export id, `export: download: download of export x-1: ...`).
+    pub async fn download_export_to<W>(
+        &self,
+        export: &Export,
+        writer: &mut W,
+        options: ExportOptions,
+    ) -> Result<ExportOutcome, Error>
+    where
+        W: AsyncWrite + Unpin,
+    {
+        let export_id = export.export_id.clone().unwrap_or_default();
         let (bytes, written, decompressed) = self
-            .download(&export, &export_id, writer, options)
+            .download(export, &export_id, writer, options)
             .await
             .map_err(|e| e.during("export: download"))?;
         Ok(ExportOutcome {

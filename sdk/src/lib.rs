@@ -89,7 +89,9 @@
 mod blubracket;
 mod bronto;
 mod call;
+mod components;
 mod config;
+mod poll;
 /// Recipes: the ten tasks a service does most, each a compiled and tested program.
 #[cfg(feature = "sandbox")]
 #[doc = include_str!("cookbook.md")]
@@ -105,11 +107,17 @@ mod search;
 #[cfg(feature = "blubracket")]
 pub use blubracket::BluBracket;
 pub use bronto::Bronto;
-pub use client_runtime::{Credential, PagingLimits, RequestOptions, RetryPolicy, Timeouts};
+/// The runtime's stack of components, for a service that adds its own ([`ConfigBuilder::layer`]).
+pub use client_runtime::stack;
+pub use client_runtime::{
+    AttemptOutcome, BeforeAttempt, Credential, Interceptor, PacingPolicy, PagingLimits,
+    RequestOptions, RetryPolicy, Timeouts,
+};
 pub use client_runtime::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit, TimeLimit};
 pub use config::{Config, ConfigBuilder, env};
 #[cfg(feature = "bronto-exports")]
 pub use export::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
+pub use poll::PollSchedule;
 #[cfg(feature = "bronto-search")]
 pub use search::{AsyncSearch, AsyncSearchOptions};
 

@@ -92,8 +92,9 @@ fn without_query(href: &str) -> &str {
 /// Options of an asynchronous search.
 #[derive(Debug, Clone, Copy)]
 pub struct AsyncSearchOptions {
-    /// Wait between status polls when the server gives no `Retry-After` (default 1 s). The service cancels a
-    /// search that is not polled for a minute, so a longer `Retry-After` is capped at 50 s.
+    /// The first wait between status polls when the server gives no `Retry-After` (default 1 s); each later wait
+    /// is 1.5 times the one before, up to 15 s ([`PollSchedule::search`](crate::PollSchedule::search)). The
+    /// service cancels a search that is not polled for a minute, so a longer `Retry-After` is capped at 50 s.
     pub poll_interval: Duration,
     /// Give up (and cancel the search) after this long (default 10 minutes).
     pub deadline: Duration,
@@ -157,6 +158,8 @@ impl AsyncSearch {
         };
         let started = Instant::now();
         let mut polls = 0;
+        let cap = crate::PollSchedule::search().cap();
+        let mut waits = crate::PollSchedule::new(options.poll_interval, 1.5, cap).waits();
         loop {
             let response = self
                 .bronto
@@ -188,8 +191,9 @@ impl AsyncSearch {
                 id = next;
                 self.status_id = Some(id.clone());
             }
+            let scheduled = waits.next().unwrap_or(options.poll_interval);
             let wait = client_runtime::server_delay(response.headers())
-                .unwrap_or(options.poll_interval)
+                .unwrap_or(scheduled)
                 .min(MAX_POLL_WAIT);
             if started.elapsed().saturating_add(wait) > options.deadline {
                 return Err(Error::new(ErrorKind::PollTimeout)
@@ -360,8 +364,11 @@ impl Bronto {
         mut request: CreateSearchRequest,
     ) -> Result<AsyncSearch, Error> {
         request.async_enabled = true;
-        let response = self
-            .call_response(self.post_search().body(request).send())
+        // A submit starts a search: sent twice (after a 504, say), it would start two. It is retried only when
+        // the server certainly did nothing (a 429, a connection that never opened).
+        let once = self.with(client_runtime::RequestOptions::new().retry_safe(false));
+        let response = once
+            .call_response(once.post_search().body(request).send())
             .await
             .map_err(|e| e.during("search: submit"))?;
         let running = response.status().as_u16() == 202;

@@ -369,10 +369,11 @@ async fn a_workflow_error_names_its_step() {
         .await
         .expect_err("the poll runs out of time");
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error:?}");
-    assert_eq!(error.step(), Some("export: wait"));
+    // The step names the export, so a service can resume it (`Bronto::wait_for_export`).
+    assert_eq!(error.step(), Some("export x-1: wait"));
     assert_eq!(
         error.to_string(),
-        "export: wait: get_export_by_id: timed out: the operation deadline of 200ms ran out"
+        "export x-1: wait: get_export_by_id: timed out: the operation deadline of 200ms ran out"
     );
 }
 

@@ -18,9 +18,13 @@ const REMEMBERED: usize = 100_000;
 pub struct TailArgs {
     #[command(flatten)]
     query: QueryArgs,
-    /// Seconds between two polls.
+    /// Seconds before the next poll after one that brought new events; each quiet poll waits 1.5 times longer,
+    /// up to --max-interval (every poll spends the account's shared request budget).
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
     interval: f64,
+    /// The longest wait between two polls, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    max_interval: f64,
     /// Stops after this many polls (default: until interrupted).
     #[arg(long, value_name = "N")]
     polls: Option<u64>,
@@ -77,6 +81,10 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: TailArgs) -> anyh
     let mut writer = RecordWriter::stdout(format);
     let interval =
         Duration::try_from_secs_f64(args.interval.max(0.0)).unwrap_or(Duration::from_secs(2));
+    let max_interval =
+        Duration::try_from_secs_f64(args.max_interval.max(0.0)).unwrap_or(Duration::from_secs(30));
+    let schedule = sdk::PollSchedule::new(interval, 1.5, max_interval);
+    let mut waits = schedule.waits();
     let mut seen = Seen::default();
     let mut polls = 0u64;
     loop {
@@ -99,7 +107,11 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: TailArgs) -> anyh
         if args.polls.is_some_and(|limit| polls >= limit) {
             break;
         }
-        tokio::time::sleep(interval).await;
+        if !fresh.is_empty() {
+            // Something is happening: back to the first interval.
+            waits = schedule.waits();
+        }
+        tokio::time::sleep(waits.next().unwrap_or(max_interval)).await;
     }
     writer.finish()?;
     Ok(())

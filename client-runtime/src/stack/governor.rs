@@ -112,17 +112,34 @@ struct Window {
     observed_at: Instant,
 }
 
+/// What the governor knows of the server's headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Knowledge {
+    /// No answer yet: the first request goes out alone, so a fleet starting at once does not burst into a window
+    /// it knows nothing of.
+    Nothing,
+    /// Answers came without the headers (an API that sends none): nothing to pace by.
+    NoHeaders,
+    /// A window is known.
+    Window,
+}
+
 #[derive(Debug)]
 struct State {
+    knowledge: Knowledge,
     window: Option<Window>,
+    /// The window's first view (its count and when it came), to measure how fast the fleet spends it.
+    first_view: Option<(u64, Instant)>,
     /// This process's requests sent and not answered yet (they count against what the view says is left).
     unanswered: u64,
-    /// Our answers since the view was last replaced (to tell our spending from others').
-    answered_since_view: u64,
+    /// Our answers since the window's first view (to tell our spending from others').
+    answered_in_window: u64,
     /// Whether a probe of an expired window is out.
     probing: bool,
     /// Requests per second that other users of the key spend, estimated from the view's decrease.
     others_rate: f64,
+    /// Requests per second this process spends, over the same span.
+    own_rate: f64,
     /// The earliest next send while spreading.
     next_send: Option<Instant>,
 }
@@ -170,11 +187,14 @@ impl Governor {
         Self {
             policy,
             state: Mutex::new(State {
+                knowledge: Knowledge::Nothing,
                 window: None,
+                first_view: None,
                 unanswered: 0,
-                answered_since_view: 0,
+                answered_in_window: 0,
                 probing: false,
                 others_rate: 0.0,
+                own_rate: 0.0,
                 next_send: None,
             }),
             changed: tokio::sync::Notify::new(),
@@ -260,9 +280,19 @@ impl Governor {
     fn decide(&self, now: Instant) -> Decision {
         let policy = &self.policy;
         let mut state = self.lock();
-        let Some(window) = state.window.filter(|_| policy.enabled) else {
+        if !policy.enabled || state.knowledge == Knowledge::NoHeaders {
             state.unanswered += 1;
             return Decision::Send { probe: false };
+        }
+        let window = match state.window {
+            Some(window) => window,
+            // Nothing known yet: the same as a window that has just refilled.
+            None => Window {
+                limit: None,
+                remaining: 0,
+                reset_at: now,
+                observed_at: now,
+            },
         };
         if now >= window.reset_at {
             if state.probing {
@@ -284,7 +314,14 @@ impl Governor {
             .as_secs_f64();
         let predicted = hard as f64 - state.others_rate * elapsed;
         let above = predicted - policy.reserve as f64;
-        if above < 1.0 {
+        // How many spend at this process's pace: with others on the key, the last few requests of a window would
+        // be raced for by processes acting on views the others have already spent, so they are left unspent.
+        let crowd = if state.others_rate > 0.0 {
+            1.0 + state.others_rate / state.own_rate.max(state.others_rate / 16.0)
+        } else {
+            1.0
+        };
+        if above < crowd {
             let until = window
                 .reset_at
                 .min(window.observed_at + policy.max_predicted_wait);
@@ -301,9 +338,12 @@ impl Governor {
             state.unanswered += 1;
             return Decision::Send { probe: true };
         }
-        if let Some(limit) = window.limit
-            && predicted < limit as f64 * policy.spread_below
-        {
+        // Spread the rest when it runs low, and always while others are spending it too: then every process's
+        // view lags behind the others' requests, and spacing its own is what keeps the fleet from overshooting.
+        let low = window
+            .limit
+            .is_some_and(|limit| predicted < limit as f64 * policy.spread_below);
+        if low || (state.others_rate > 0.0 && policy.spread_below > 0.0) {
             if let Some(next) = state.next_send
                 && now < next
             {
@@ -324,31 +364,33 @@ impl Governor {
         let now = Instant::now();
         let mut state = self.lock();
         state.unanswered = state.unanswered.saturating_sub(1);
-        state.answered_since_view += 1;
+        state.answered_in_window += 1;
         if probe {
             state.probing = false;
         }
-        if let Some(window) = window_from(status, headers, now) {
-            match state.window {
-                Some(old) if now < old.reset_at && same_window(&old, &window) => {
-                    if window.remaining <= old.remaining {
-                        let consumed = old.remaining - window.remaining;
-                        let others = consumed.saturating_sub(state.answered_since_view);
-                        let elapsed = now.saturating_duration_since(old.observed_at).as_secs_f64();
-                        if elapsed > 0.01 {
-                            let sample = others as f64 / elapsed;
-                            state.others_rate = (state.others_rate + sample) / 2.0;
-                        }
-                        state.window = Some(window);
-                        state.answered_since_view = 0;
-                    }
-                    // A larger count in the same window is an answer that overtook a later one: the view keeps
-                    // the smaller count.
+        match window_from(status, headers, now) {
+            None => {
+                if state.knowledge == Knowledge::Nothing {
+                    state.knowledge = Knowledge::NoHeaders;
                 }
-                _ => {
-                    state.window = Some(window);
-                    state.answered_since_view = 0;
-                    state.next_send = None;
+            }
+            Some(window) => {
+                state.knowledge = Knowledge::Window;
+                match state.window {
+                    Some(old) if now < old.reset_at && same_window(&old, &window) => {
+                        // A larger count in the same window is an answer that overtook a later one: the view
+                        // keeps the smaller count.
+                        if window.remaining <= old.remaining {
+                            state.window = Some(window);
+                            state.measure_others(window);
+                        }
+                    }
+                    _ => {
+                        state.window = Some(window);
+                        state.first_view = Some((window.remaining, now));
+                        state.answered_in_window = 0;
+                        state.next_send = None;
+                    }
                 }
             }
         }
@@ -375,6 +417,28 @@ impl Governor {
                 window.reset_at.saturating_duration_since(Instant::now()),
             )
         })
+    }
+}
+
+impl State {
+    /// How fast the others on the key spend the window: what it lost since its first view, less what this
+    /// process spent, over the time between the views (an average over the window, steadier than any one gap).
+    fn measure_others(&mut self, latest: Window) {
+        let Some((first, since)) = self.first_view else {
+            return;
+        };
+        let elapsed = latest
+            .observed_at
+            .saturating_duration_since(since)
+            .as_secs_f64();
+        if elapsed < 0.001 {
+            return;
+        }
+        let others = first
+            .saturating_sub(latest.remaining)
+            .saturating_sub(self.answered_in_window);
+        self.others_rate = others as f64 / elapsed;
+        self.own_rate = self.answered_in_window as f64 / elapsed;
     }
 }
 
@@ -449,10 +513,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn without_a_view_everything_is_sent() {
+    async fn the_first_request_goes_alone_and_an_api_without_headers_is_not_paced() {
         let governor = Arc::new(Governor::new(PacingPolicy::default()));
+        let (first, _) = governor.admit(far()).await.expect("the first");
+        let soon = Instant::now() + Duration::from_millis(100);
+        assert!(
+            governor.admit(soon).await.is_err(),
+            "a second request waits for the first answer"
+        );
+        first.observe(StatusCode::OK, &HeaderMap::new());
         let tickets: Vec<_> = futures_admit(&governor, 5).await;
-        assert_eq!(tickets.len(), 5);
+        assert_eq!(tickets.len(), 5, "no headers: nothing to pace by");
     }
 
     async fn futures_admit(governor: &Arc<Governor>, n: usize) -> Vec<Ticket> {

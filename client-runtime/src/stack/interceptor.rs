@@ -68,6 +68,17 @@ pub trait Interceptor: Send + Sync + fmt::Debug + 'static {
     }
 }
 
+/// A shared interceptor is an interceptor (a configuration hands the same one to every client it builds).
+impl<T: Interceptor + ?Sized> Interceptor for Arc<T> {
+    fn modify_before_attempt(&self, attempt: &mut BeforeAttempt<'_>) {
+        (**self).modify_before_attempt(attempt);
+    }
+
+    fn read_after_attempt(&self, outcome: &AttemptOutcome<'_>) {
+        (**self).read_after_attempt(outcome);
+    }
+}
+
 /// An attempt about to be sent, as an [`Interceptor`] sees it: the request line, and its headers to add to (never
 /// the credential's).
 #[derive(Debug)]

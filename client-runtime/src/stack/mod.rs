@@ -129,7 +129,7 @@ pub(crate) struct StackSettings {
     pub(crate) scheme: crate::AuthScheme,
     pub(crate) base_url: crate::BaseUrl,
     pub(crate) interceptors: Interceptors,
-    pub(crate) layers: Vec<CustomLayer>,
+    pub(crate) layers: Vec<SharedLayer>,
 }
 
 /// The built stack.
@@ -160,7 +160,7 @@ impl Stack {
             bound: settings.in_flight.clone(),
         });
         for layer in settings.layers.iter().rev() {
-            service = layer(service);
+            service = tower::Layer::layer(layer, service);
         }
         service = AttemptService::new(pacing::Pacing { inner: service });
         service = AttemptService::new(retry::Retry {
@@ -198,3 +198,40 @@ macro_rules! always_ready {
     };
 }
 pub(crate) use always_ready;
+
+/// A caller's layer, type-erased and cheap to clone: what a configuration keeps so that every client it builds
+/// gets the same component ([`RuntimeBuilder::layer`](crate::RuntimeBuilder::layer) takes it as any layer).
+#[derive(Clone)]
+pub struct SharedLayer(CustomLayer);
+
+impl fmt::Debug for SharedLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedLayer")
+    }
+}
+
+impl SharedLayer {
+    /// Type-erases `layer`.
+    pub fn new<L>(layer: L) -> Self
+    where
+        L: tower::Layer<AttemptService> + Send + Sync + 'static,
+        L::Service: tower::Service<Attempt, Response = reqwest::Response, Error = reqwest::Error>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<Attempt>>::Future: Send + 'static,
+    {
+        Self(Arc::new(move |inner| {
+            AttemptService::new(layer.layer(inner))
+        }))
+    }
+}
+
+impl tower::Layer<AttemptService> for SharedLayer {
+    type Service = AttemptService;
+
+    fn layer(&self, inner: AttemptService) -> AttemptService {
+        (self.0)(inner)
+    }
+}
