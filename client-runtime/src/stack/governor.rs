@@ -138,8 +138,9 @@ struct State {
     probing: bool,
     /// Requests per second that other users of the key spend, estimated from the view's decrease.
     others_rate: f64,
-    /// Requests per second this process spends, over the same span.
-    own_rate: f64,
+    /// How many spend the window at this process's pace (1 when it is alone), from the latest measure; kept
+    /// across windows, while the rates start again with each window.
+    crowd: f64,
     /// The earliest next send while spreading.
     next_send: Option<Instant>,
 }
@@ -194,7 +195,7 @@ impl Governor {
                 answered_in_window: 0,
                 probing: false,
                 others_rate: 0.0,
-                own_rate: 0.0,
+                crowd: 1.0,
                 next_send: None,
             }),
             changed: tokio::sync::Notify::new(),
@@ -316,12 +317,10 @@ impl Governor {
         let above = predicted - policy.reserve as f64;
         // How many spend at this process's pace: with others on the key, the last few requests of a window would
         // be raced for by processes acting on views the others have already spent, so they are left unspent.
-        let crowd = if state.others_rate > 0.0 {
-            1.0 + state.others_rate / state.own_rate.max(state.others_rate / 16.0)
-        } else {
-            1.0
-        };
-        if above < crowd {
+        let crowd = state.crowd;
+        // With others on the key, the last requests of a window go to whoever acts on the freshest view: keep a quarter
+        // of a request per other process back, so a process does not send on a view the others have spent.
+        if above < 1.0 + (crowd - 1.0) / 4.0 {
             let until = window
                 .reset_at
                 .min(window.observed_at + policy.max_predicted_wait);
@@ -343,7 +342,7 @@ impl Governor {
         let low = window
             .limit
             .is_some_and(|limit| predicted < limit as f64 * policy.spread_below);
-        if low || (state.others_rate > 0.0 && policy.spread_below > 0.0) {
+        if low || (crowd > 1.0 && policy.spread_below > 0.0) {
             if let Some(next) = state.next_send
                 && now < next
             {
@@ -352,8 +351,11 @@ impl Governor {
                     spent: false,
                 };
             }
+            // This process's share of what is left, spread until the reset: the fleet as a whole spends it evenly.
             let left = window.reset_at.saturating_duration_since(now);
-            state.next_send = Some(now + left.div_f64(above.max(1.0)));
+            // (Aiming at three quarters of the time left: a crowd measured too large would otherwise leave the
+            // window's end unspent.)
+            state.next_send = Some(now + left.mul_f64(0.75).div_f64((above / crowd).max(1.0)));
         }
         state.unanswered += 1;
         Decision::Send { probe: false }
@@ -378,17 +380,31 @@ impl Governor {
                 state.knowledge = Knowledge::Window;
                 match state.window {
                     Some(old) if now < old.reset_at && same_window(&old, &window) => {
+                        // The header counts whole seconds, rounded up, so each view's reset is late by up to a
+                        // second: the earliest of one window's views is the closest.
+                        let reset_at = old.reset_at.min(window.reset_at);
                         // A larger count in the same window is an answer that overtook a later one: the view
                         // keeps the smaller count.
                         if window.remaining <= old.remaining {
+                            let window = Window { reset_at, ..window };
                             state.window = Some(window);
                             state.measure_others(window);
+                        } else if let Some(kept) = state.window.as_mut() {
+                            kept.reset_at = reset_at;
                         }
                     }
+                    // An answer from an earlier window that arrives late (its reset comes well before the
+                    // current one's): it says nothing of the current window.
+                    Some(old)
+                        if now < old.reset_at
+                            && window.reset_at + Duration::from_millis(1500) < old.reset_at
+                            && status != StatusCode::TOO_MANY_REQUESTS => {}
                     _ => {
                         state.window = Some(window);
                         state.first_view = Some((window.remaining, now));
                         state.answered_in_window = 0;
+                        // A rate measured in the last window (a burst at its start, say) says little of this one.
+                        state.others_rate = 0.0;
                         state.next_send = None;
                     }
                 }
@@ -438,7 +454,12 @@ impl State {
             .saturating_sub(latest.remaining)
             .saturating_sub(self.answered_in_window);
         self.others_rate = others as f64 / elapsed;
-        self.own_rate = self.answered_in_window as f64 / elapsed;
+        let own_rate = self.answered_in_window as f64 / elapsed;
+        self.crowd = if others == 0 {
+            1.0
+        } else {
+            (1.0 + self.others_rate / own_rate.max(self.others_rate / 16.0)).min(17.0)
+        };
     }
 }
 
