@@ -56,6 +56,7 @@
 
 #![deny(missing_docs)]
 
+mod accounting;
 mod body;
 mod config;
 mod error;
@@ -63,10 +64,14 @@ mod event;
 mod failures;
 mod ingestor;
 mod report;
+mod retry;
 mod worker;
 
 pub use client_runtime::{Credential, RetryPolicy};
-pub use config::{Compression, ConfigError, IngestConfig, MAX_REQUEST_BYTES};
+pub use config::{
+    Compression, ConfigError, DEFAULT_MAX_FAILED_BYTES, DEFAULT_MAX_SERVER_WAIT,
+    DEFAULT_RETRY_DEADLINE, IngestConfig, MAX_REQUEST_BYTES,
+};
 pub use error::{IngestError, SendError, TrySendError};
 pub use event::{EncodedEvent, Event, EventError};
 pub use failures::{Failures, TryRecvError};
