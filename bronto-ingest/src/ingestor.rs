@@ -24,8 +24,9 @@ use crate::{
 ///   counted in [`DeliveryReport::overflowed`].
 /// * Delivery is at least once: a connection that drops after the server took a request but before it answered
 ///   is retried, and the server may then see those events twice.
-/// * Call [`Ingestor::close`] before the runtime shuts down. If every handle is dropped without it, the
-///   background task still delivers what was accepted (while the runtime runs), but nobody receives its report.
+/// * Call [`Ingestor::close`] (or [`Ingestor::close_within`], to bound the wait) before the runtime shuts down.
+///   If every handle is dropped without it, the background task still delivers what was accepted (while the
+///   runtime runs), but nobody receives its report.
 #[derive(Clone)]
 pub struct Ingestor {
     tx: mpsc::Sender<Command>,
@@ -150,7 +151,10 @@ impl Ingestor {
     }
 
     /// Sends the open batch now and waits until every event accepted before this call is acknowledged or
-    /// handed back. Returns the counts so far and the failed batches held since the previous report.
+    /// handed back. While the server throttles or is down that can take up to [`IngestConfig::retry_deadline`]
+    /// (10 minutes by default): bound the wait with `tokio::time::timeout` if needed (the events stay in
+    /// delivery), or stop with [`Ingestor::close_within`]. Returns the counts so far and the failed batches held
+    /// since the previous report.
     pub async fn flush(&self) -> Result<DeliveryReport, IngestError> {
         let (reply, done) = oneshot::channel();
         if self.tx.send(Command::Flush(reply)).await.is_err() {

@@ -165,9 +165,12 @@ async fn a_60_second_retry_after_is_waited_for_with_the_dispatcher_held() {
     assert_eq!(seen.load(Ordering::SeqCst), 1, "no attempt before the 60 s");
 }
 
+/// When a request arrived, and the indices of its events.
+type Arrival = (Instant, Vec<usize>);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn short_retry_afters_in_seconds_and_as_a_date_are_honoured_and_the_batch_delivered() {
-    let arrivals: Arc<Mutex<Vec<(Instant, Vec<usize>)>>> = Arc::default();
+    let arrivals: Arc<Mutex<Vec<Arrival>>> = Arc::default();
     let log = Arc::clone(&arrivals);
     let server = server::start(move |request: &Request| {
         let mut log = log.lock().expect("lock");
