@@ -10,6 +10,15 @@ use crate::Ingestor;
 /// Bronto's limit on one request body, compressed or not: 10 MiB (10,485,760 bytes). Larger requests get `413`.
 pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 
+/// The longest server `Retry-After` a batch waits for by default: 5 minutes (longer hints are clamped to it).
+pub const DEFAULT_MAX_SERVER_WAIT: Duration = Duration::from_secs(5 * 60);
+
+/// How long a batch is retried by default, from its first attempt: 10 minutes.
+pub const DEFAULT_RETRY_DEADLINE: Duration = Duration::from_secs(10 * 60);
+
+/// The most NDJSON bytes of failed batches held for the reports and a receiver by default: 16 MiB.
+pub const DEFAULT_MAX_FAILED_BYTES: usize = 16 * 1024 * 1024;
+
 /// How request bodies are compressed (`Content-Encoding`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -44,8 +53,24 @@ enum Target {
 /// background task (it must be called inside a tokio runtime).
 ///
 /// Defaults: gzip, batches of at most 4 MiB and 10,000 events, a linger of 200 ms, 4 requests in flight, a queue
-/// of 10,000 events, 5 attempts per request (backoff from 200 ms doubling to 10 s, with jitter; `Retry-After`
-/// honoured up to 30 s), a 30 s timeout per attempt.
+/// of 10,000 events, a 30 s timeout per attempt, and ingestion's own retry schedule (not shared with the API
+/// calls, no retry budget):
+///
+/// * a retryable failure (429, 408, 5xx but 501/505, a connection error or timeout) is retried after a backoff
+///   of 200 ms doubling up to 30 s, each delay plus a random jitter of up to as much again
+///   ([`IngestConfig::retry_policy`]);
+/// * a server's `Retry-After` (seconds or an HTTP date; `RateLimit-Reset` when the window is spent) is honoured
+///   up to [`DEFAULT_MAX_SERVER_WAIT`] (5 minutes, [`IngestConfig::max_server_wait`]): the wait is the longer of
+///   the hint and the backoff;
+/// * a batch is retried without an attempt limit until its next attempt would start more than
+///   [`DEFAULT_RETRY_DEADLINE`] (10 minutes, [`IngestConfig::retry_deadline`]) after its first one; it then fails
+///   as [`FailureReason::RetriesExhausted`](crate::FailureReason::RetriesExhausted);
+/// * while a batch waits it keeps its request slot: with every slot taken the queue fills, `send` waits and
+///   `try_send` gives the event back, so an outage or a throttled account slows the producer instead of
+///   filling memory;
+/// * failed batches not yet handed back are held up to [`DEFAULT_MAX_FAILED_BYTES`] (16 MiB of NDJSON,
+///   [`IngestConfig::max_failed_bytes`]); beyond it the oldest are released and counted
+///   ([`DeliveryReport::overflowed`](crate::DeliveryReport::overflowed)).
 ///
 /// ```
 /// use std::time::Duration;
@@ -75,6 +100,9 @@ pub struct IngestConfig {
     pub(crate) max_in_flight: usize,
     pub(crate) queue_capacity: usize,
     pub(crate) retry: RetryPolicy,
+    pub(crate) max_server_wait: Duration,
+    pub(crate) retry_deadline: Duration,
+    pub(crate) max_failed_bytes: usize,
     pub(crate) request_timeout: Duration,
     connect_timeout: Duration,
 }
@@ -105,8 +133,12 @@ impl IngestConfig {
             max_in_flight: 4,
             queue_capacity: 10_000,
             retry: RetryPolicy::default()
-                .max_attempts(5)
-                .max_backoff(Duration::from_secs(10)),
+                .max_attempts(u32::MAX)
+                .initial_backoff(Duration::from_millis(200))
+                .max_backoff(Duration::from_secs(30)),
+            max_server_wait: DEFAULT_MAX_SERVER_WAIT,
+            retry_deadline: DEFAULT_RETRY_DEADLINE,
+            max_failed_bytes: DEFAULT_MAX_FAILED_BYTES,
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
         }
@@ -183,9 +215,43 @@ impl IngestConfig {
         self
     }
 
-    /// Attempts and backoff for retryable failures (429, 408, 5xx other than 501/505, connection errors).
+    /// Attempts and backoff for retryable failures (429, 408, 5xx other than 501/505, connection errors): a
+    /// batch makes at most [`RetryPolicy::attempts`] attempts, waiting [`RetryPolicy::backoff`] in between (or the
+    /// server's hint when longer). The default: no attempt limit (the [`IngestConfig::retry_deadline`] ends a
+    /// batch), backoff from 200 ms doubling to 30 s with jitter.
+    ///
+    /// The policy's [`RetryPolicy::max_server_delay`] and [`RetryPolicy::retry_budget`] do not apply here:
+    /// ingestion does not share the API calls' retry budget (its retries are bounded by the requests in flight,
+    /// each batch's schedule and its deadline), and server hints are capped by
+    /// [`IngestConfig::max_server_wait`].
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// The longest `Retry-After` (or `RateLimit-Reset`) a batch waits for before its next attempt (default
+    /// [`DEFAULT_MAX_SERVER_WAIT`], 5 minutes). A longer hint is clamped to it: the batch tries again after this
+    /// long. The wait holds the batch's request slot, so it slows `send` rather than buffering more.
+    pub fn max_server_wait(mut self, wait: Duration) -> Self {
+        self.max_server_wait = wait;
+        self
+    }
+
+    /// How long a batch is retried, counted from its first attempt (default [`DEFAULT_RETRY_DEADLINE`],
+    /// 10 minutes): a batch whose next attempt would start later fails as
+    /// [`FailureReason::RetriesExhausted`](crate::FailureReason::RetriesExhausted) with the last error.
+    pub fn retry_deadline(mut self, deadline: Duration) -> Self {
+        self.retry_deadline = deadline;
+        self
+    }
+
+    /// The most NDJSON bytes of failed batches held until they are handed back (in the next report, or to a
+    /// [`Ingestor::failures`] receiver that has not taken them yet; default [`DEFAULT_MAX_FAILED_BYTES`],
+    /// 16 MiB). When a new failure would pass it, the oldest held batches are released (and the new one too if it
+    /// alone is larger), counted in [`DeliveryReport::overflowed`](crate::DeliveryReport::overflowed); `0`
+    /// keeps none.
+    pub fn max_failed_bytes(mut self, bytes: usize) -> Self {
+        self.max_failed_bytes = bytes;
         self
     }
 
@@ -282,9 +348,9 @@ impl IngestConfig {
             optional("x-bronto-tags", Some(&text))?;
         }
 
-        // The runtime sends and retries each batch with this configuration's own limits: its request timeout is
-        // each attempt's, its in-flight bound the runtime's, and its retry policy the one retry loop (with the
-        // client's retry budget). A batch has no overall deadline: it is retried until its policy gives up.
+        // The runtime makes one attempt per call with this configuration's own limits (its request timeout is each
+        // attempt's, its in-flight bound the runtime's); the retries are the worker's, on ingestion's own schedule,
+        // so no batch draws on a retry budget shared with the API calls.
         let runtime = Runtime::builder(base_url.as_str())
             .credential(credential)
             .auth_scheme(AuthScheme::bronto())
@@ -295,8 +361,7 @@ impl IngestConfig {
                 idle: self.request_timeout,
             })
             .max_in_flight(self.max_in_flight)
-            .retry(crate::worker::delivery_policy(self.retry.clone()))
-            .retry_safe_posts([crate::worker::OPERATION])
+            .retry(RetryPolicy::none())
             .user_agent(concat!("bronto-ingest/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Prepared {

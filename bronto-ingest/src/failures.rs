@@ -3,24 +3,26 @@
 use std::fmt;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
-
 use crate::FailedBatch;
-use crate::worker::Shared;
+use crate::accounting::Shared;
 
 /// Receives failed batches as they happen (see [`crate::Ingestor::failures`]).
+///
+/// The batches it has not taken yet count against [`crate::IngestConfig::max_failed_bytes`], like those held for
+/// the reports: a receiver that is not drained loses its oldest batches to the bound (counted in
+/// [`crate::DeliveryReport::overflowed`]), it never grows without bound.
 ///
 /// Dropping it never loses a batch: the batches it still held, and every later one, go back to the reports of
 /// [`crate::Ingestor::flush`] and [`crate::Ingestor::close`] ([`crate::DeliveryReport::failed_batches`]).
 pub struct Failures {
-    rx: mpsc::UnboundedReceiver<FailedBatch>,
+    id: u64,
     shared: Arc<Shared>,
 }
 
 impl fmt::Debug for Failures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Failures")
-            .field("held", &self.rx.len())
+            .field("id", &self.id)
             .finish_non_exhaustive()
     }
 }
@@ -32,37 +34,36 @@ pub enum TryRecvError {
     /// No failed batch is waiting right now.
     #[error("no failed batch is waiting")]
     Empty,
-    /// A newer receiver took over: failures go to it, or to the reports.
-    #[error("this receiver was replaced")]
+    /// No failed batch will come: the ingestor has stopped and every batch was taken.
+    #[error("the ingestor has stopped and no failed batch is left")]
     Disconnected,
 }
 
 impl Failures {
-    pub(crate) fn new(rx: mpsc::UnboundedReceiver<FailedBatch>, shared: Arc<Shared>) -> Self {
-        Self { rx, shared }
+    pub(crate) fn new(id: u64, shared: Arc<Shared>) -> Self {
+        Self { id, shared }
     }
 
-    /// The next failed batch, waiting for one. Pending while the ingestor runs and nothing failed.
+    /// The next failed batch, waiting for one: pending while the ingestor runs and nothing failed, `None` once
+    /// the ingestor has stopped (after `close`) and every batch was taken.
     pub async fn recv(&mut self) -> Option<FailedBatch> {
-        self.rx.recv().await
+        self.shared.recv(self.id).await
     }
 
     /// The next failed batch if one is waiting.
     pub fn try_recv(&mut self) -> Result<FailedBatch, TryRecvError> {
-        self.rx.try_recv().map_err(|error| match error {
-            mpsc::error::TryRecvError::Empty => TryRecvError::Empty,
-            mpsc::error::TryRecvError::Disconnected => TryRecvError::Disconnected,
-        })
+        match self.shared.try_take(self.id) {
+            Ok(Some(batch)) => Ok(batch),
+            Ok(None) => Err(TryRecvError::Empty),
+            Err(()) => Err(TryRecvError::Disconnected),
+        }
     }
 }
 
 impl Drop for Failures {
-    /// Closes the channel first (from then on the ingestor keeps new failures for its reports), then hands every
-    /// batch still buffered back to the reports, in order.
+    /// From now on the ingestor keeps new failures for its reports, and every batch not taken yet goes back to
+    /// them, in order.
     fn drop(&mut self) {
-        self.rx.close();
-        while let Ok(batch) = self.rx.try_recv() {
-            self.shared.hold(batch);
-        }
+        self.shared.drop_receiver(self.id);
     }
 }

@@ -2,11 +2,13 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
+use crate::accounting::Shared;
 use crate::config::{IngestConfig, Prepared};
-use crate::worker::{Command, Delivery, Dispatcher, Shared};
+use crate::worker::{Command, Delivery, Dispatcher};
 use crate::{
     DeliveryReport, EncodedEvent, Event, EventError, Failures, IngestError, SendError, TrySendError,
 };
@@ -14,14 +16,17 @@ use crate::{
 /// Sends events to Bronto in batches from a background task. Cheap to clone; every clone feeds the same queue.
 ///
 /// * [`Ingestor::send`] waits while the queue is full (backpressure); [`Ingestor::try_send`] gives the event back
-///   instead.
+///   instead. The queue fills when every request slot is taken, also by batches waiting to be retried (an
+///   outage, or a `429` with a `Retry-After` of up to [`IngestConfig::max_server_wait`]).
 /// * Every accepted event ends up either acknowledged by the server or handed back in a [`FailedBatch`](crate::FailedBatch): in the
 ///   report of the next [`Ingestor::flush`] / [`Ingestor::close`], or through [`Ingestor::failures`] once a
-///   receiver is taken.
+///   receiver is taken; or, beyond [`IngestConfig::max_failed_bytes`] of failed batches held, released and
+///   counted in [`DeliveryReport::overflowed`].
 /// * Delivery is at least once: a connection that drops after the server took a request but before it answered
 ///   is retried, and the server may then see those events twice.
-/// * Call [`Ingestor::close`] before the runtime shuts down. If every handle is dropped without it, the
-///   background task still delivers what was accepted (while the runtime runs), but nobody receives its report.
+/// * Call [`Ingestor::close`] (or [`Ingestor::close_within`], to bound the wait) before the runtime shuts down.
+///   If every handle is dropped without it, the background task still delivers what was accepted (while the
+///   runtime runs), but nobody receives its report.
 #[derive(Clone)]
 pub struct Ingestor {
     tx: mpsc::Sender<Command>,
@@ -45,7 +50,7 @@ impl Ingestor {
         prepared: Prepared,
         handle: &tokio::runtime::Handle,
     ) -> Self {
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared::new(config.max_failed_bytes));
         let (tx, rx) = mpsc::channel(config.queue_capacity);
         let (running_tx, running) = watch::channel(());
         let max_in_flight = u32::try_from(config.max_in_flight).unwrap_or(u32::MAX);
@@ -58,6 +63,8 @@ impl Ingestor {
                 compression: config.compression,
                 limit: config.max_batch_bytes,
                 retry: crate::worker::delivery_policy(config.retry.clone()),
+                retry_deadline: config.retry_deadline,
+                max_server_wait: config.max_server_wait,
                 shared: Arc::clone(&shared),
             }),
             max_batch_bytes: config.max_batch_bytes,
@@ -107,7 +114,7 @@ impl Ingestor {
         let Ok(permit) = self.tx.reserve().await else {
             return Err(SendError::Closed(event));
         };
-        self.shared.accepted();
+        self.shared.accepted(encoded.len() as u64 + 1);
         permit.send(Command::Event(encoded));
         Ok(())
     }
@@ -125,7 +132,7 @@ impl Ingestor {
             Ok(encoded) => encoded,
             Err(error) => return Err(TrySendError::Rejected { event, error }),
         };
-        self.shared.accepted();
+        self.shared.accepted(encoded.len() as u64 + 1);
         permit.send(Command::Event(encoded));
         Ok(())
     }
@@ -138,13 +145,16 @@ impl Ingestor {
         let Ok(permit) = self.tx.reserve().await else {
             return Err(SendError::Closed(event));
         };
-        self.shared.accepted();
+        self.shared.accepted(event.len() as u64 + 1);
         permit.send(Command::Event(event));
         Ok(())
     }
 
     /// Sends the open batch now and waits until every event accepted before this call is acknowledged or
-    /// handed back. Returns the counts so far and the failed batches held since the previous report.
+    /// handed back. While the server throttles or is down that can take up to [`IngestConfig::retry_deadline`]
+    /// (10 minutes by default): bound the wait with `tokio::time::timeout` if needed (the events stay in
+    /// delivery), or stop with [`Ingestor::close_within`]. Returns the counts so far and the failed batches held
+    /// since the previous report.
     pub async fn flush(&self) -> Result<DeliveryReport, IngestError> {
         let (reply, done) = oneshot::channel();
         if self.tx.send(Command::Flush(reply)).await.is_err() {
@@ -170,13 +180,30 @@ impl Ingestor {
         self.shared.take_report()
     }
 
+    /// Like [`Ingestor::close`], within `timeout`: once it has passed, batches waiting to be retried (a long
+    /// `Retry-After`, an outage) or in flight stop, and fail as
+    /// [`FailureReason::Abandoned`](crate::FailureReason::Abandoned), with what is still queued; the final report
+    /// follows (`sent + failed == accepted`). This is the way to stop within a deadline (a service's shutdown
+    /// grace period) while batches would otherwise be retried for up to [`IngestConfig::retry_deadline`].
+    pub async fn close_within(&self, timeout: Duration) -> DeliveryReport {
+        let close = self.close();
+        tokio::pin!(close);
+        match tokio::time::timeout(timeout, &mut close).await {
+            Ok(report) => report,
+            Err(_) => {
+                self.shared.abandon();
+                close.await
+            }
+        }
+    }
+
     /// From now on, failed batches are sent to the returned receiver as they happen instead of being held for
     /// the next report. `None` while an earlier receiver is still alive. If the receiver is dropped, failures go
     /// back to the reports, the batches it still held included: they are never discarded.
     pub fn failures(&self) -> Option<Failures> {
         self.shared
-            .failure_channel()
-            .map(|rx| Failures::new(rx, Arc::clone(&self.shared)))
+            .new_receiver()
+            .map(|id| Failures::new(id, Arc::clone(&self.shared)))
     }
 
     /// The counts so far, without waiting and without taking the held failed batches

@@ -13,16 +13,31 @@
 //!   at all; the compressed size is checked too (see [`Compression`]).
 //! * **Backpressure**: at most [`IngestConfig::max_in_flight`] requests at once and a bounded queue
 //!   ([`IngestConfig::queue_capacity`]); [`Ingestor::send`] waits when the queue is full, [`Ingestor::try_send`]
-//!   gives the event back.
-//! * **Delivery**: 429, 408, 5xx (not 501/505) and connection errors are retried with exponential backoff and
-//!   jitter ([`RetryPolicy`]), honouring `Retry-After`; a `413` splits the batch in halves that are sent on
-//!   their own; a permanent error (400, 401, ...) or exhausted retries hand the events back in a
-//!   [`FailedBatch`] with its [`FailureReason`].
+//!   gives the event back. A batch waiting to be retried keeps its request slot, so a throttled or unavailable
+//!   server slows the producer instead of filling memory: what is buffered stays within the queue, one open
+//!   batch (and the event beside it) and the batches in flight ([`DeliveryReport::buffered_bytes`] counts it).
+//! * **Delivery**, on ingestion's own retry schedule (not the API calls' [`RetryPolicy`] loop, and no share of
+//!   their retry budget): 429, 408, 5xx (not 501/505) and connection errors are retried with a backoff of
+//!   200 ms doubling up to 30 s, each delay plus a random jitter of up to as much again; a server's
+//!   `Retry-After` (seconds or an HTTP date; `RateLimit-Reset` when the window is spent) is honoured up to
+//!   [`DEFAULT_MAX_SERVER_WAIT`], 5 minutes ([`IngestConfig::max_server_wait`]; the wait is the longer of the
+//!   hint and the backoff, and a longer hint is clamped); a batch is retried without an attempt limit until its
+//!   next attempt would start more than [`DEFAULT_RETRY_DEADLINE`], 10 minutes, after its first
+//!   ([`IngestConfig::retry_deadline`], [`IngestConfig::retry_policy`] for attempts and backoff) and then fails
+//!   as [`FailureReason::RetriesExhausted`] with the last error. A `413` splits the batch in halves that are sent
+//!   on their own; a permanent error (400, 401, ...) hands the events back at once. Every failure comes back in
+//!   a [`FailedBatch`] with its [`FailureReason`].
+//! * **Failed batches are bounded**: those not handed back yet (held for the next report, or for a
+//!   [`Ingestor::failures`] receiver that has not taken them) are kept up to [`DEFAULT_MAX_FAILED_BYTES`],
+//!   16 MiB of NDJSON ([`IngestConfig::max_failed_bytes`]); beyond it the oldest are released and counted in
+//!   [`DeliveryReport::overflowed`] (and logged), never silently and never without bound.
 //! * **Accounting**: [`Ingestor::flush`] and [`Ingestor::close`] wait until every accepted event is acknowledged
-//!   or handed back, and return a [`DeliveryReport`] (sent, failed, retried, by reason). After `close`,
-//!   `sent + failed == accepted`, exactly: also when a task panics (a `tracing` subscriber is the caller's code)
-//!   or the runtime shuts down under it (those events fail as [`FailureReason::Interrupted`]), and also when a
-//!   [`Ingestor::failures`] receiver is dropped with batches in it (they go back to the reports).
+//!   or failed, and return a [`DeliveryReport`] (sent, failed, overflowed, retried, by reason). After `close`,
+//!   `sent + failed == accepted`, exactly, and every failed event was handed back or counted as overflowed: also
+//!   when a task panics (a `tracing` subscriber is the caller's code) or the runtime shuts down under it (those
+//!   events fail as [`FailureReason::Interrupted`]), when a [`Ingestor::failures`] receiver is dropped with
+//!   batches in it (they go back to the reports), and when [`Ingestor::close_within`] stops waiting retries at
+//!   a shutdown deadline ([`FailureReason::Abandoned`]).
 //!
 //! The API key travels in `x-bronto-api-key` (marked sensitive), only to the configured host; no error, report or
 //! `Debug` output contains it.
@@ -45,7 +60,8 @@
 //! struct Refund<'a> { message: &'a str, order: u64 }
 //! ingestor.send(Event::from_serialize(&Refund { message: "refund issued", order: 7 })?).await?;
 //!
-//! let report = ingestor.close().await;
+//! // Within a shutdown grace period: retries still waiting after 10 s fail as abandoned.
+//! let report = ingestor.close_within(std::time::Duration::from_secs(10)).await;
 //! assert_eq!(report.sent + report.failed, report.accepted);
 //! for batch in &report.failed_batches {
 //!     eprintln!("{} events failed: {}", batch.events.len(), batch.reason);
@@ -56,6 +72,7 @@
 
 #![deny(missing_docs)]
 
+mod accounting;
 mod body;
 mod config;
 mod error;
@@ -63,10 +80,14 @@ mod event;
 mod failures;
 mod ingestor;
 mod report;
+mod retry;
 mod worker;
 
 pub use client_runtime::{Credential, RetryPolicy};
-pub use config::{Compression, ConfigError, IngestConfig, MAX_REQUEST_BYTES};
+pub use config::{
+    Compression, ConfigError, DEFAULT_MAX_FAILED_BYTES, DEFAULT_MAX_SERVER_WAIT,
+    DEFAULT_RETRY_DEADLINE, IngestConfig, MAX_REQUEST_BYTES,
+};
 pub use error::{IngestError, SendError, TrySendError};
 pub use event::{EncodedEvent, Event, EventError};
 pub use failures::{Failures, TryRecvError};

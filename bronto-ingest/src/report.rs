@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use crate::EncodedEvent;
 
 /// Events that could not be delivered, handed back with the reason. Nothing is dropped silently: every accepted
-/// event is either acknowledged by the server (counted in [`DeliveryReport::sent`]) or comes back in one of these.
+/// event is either acknowledged by the server (counted in [`DeliveryReport::sent`]), or comes back in one of these,
+/// or, when more failed than [`crate::IngestConfig::max_failed_bytes`] holds, is counted in
+/// [`DeliveryReport::overflowed`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FailedBatch {
     /// The events, exactly as they were sent, in the order they were accepted.
@@ -27,7 +29,9 @@ pub enum FailureReason {
         /// The start of the response body (at most 512 bytes).
         message: String,
     },
-    /// Every attempt allowed by the retry policy failed with a retryable error (429, 5xx, connection errors).
+    /// The batch's schedule gave it up: every attempt failed with a retryable error (429, 408, 5xx, connection
+    /// errors), and its attempts ran out or its next attempt would have started after its retry deadline
+    /// ([`crate::IngestConfig::retry_deadline`]).
     #[error("gave up after {attempts} attempts; last error: {last}")]
     RetriesExhausted {
         /// Attempts made.
@@ -50,11 +54,20 @@ pub enum FailureReason {
         "delivery was interrupted (a panic, or the runtime shutting down) before the events were settled"
     )]
     Interrupted,
+    /// [`crate::Ingestor::close_within`] ran out of time while the batch was waiting to be retried or in flight
+    /// (or before it was sent): delivery was stopped. The server may have received an attempt in flight.
+    #[error("delivery was abandoned at shutdown after {attempts} attempts; last error: {last}")]
+    Abandoned {
+        /// Attempts made (a request cut short counts as none).
+        attempts: u32,
+        /// The last error, or `no attempt was made`.
+        last: String,
+    },
 }
 
 impl FailureReason {
     /// A short label for counting: the status for [`FailureReason::Rejected`] (`"status 400"`), else
-    /// `"retries exhausted"`, `"too large"`, `"internal"` or `"interrupted"`.
+    /// `"retries exhausted"`, `"too large"`, `"internal"`, `"interrupted"` or `"abandoned"`.
     pub fn label(&self) -> String {
         match self {
             FailureReason::Rejected { status, .. } => format!("status {status}"),
@@ -62,13 +75,16 @@ impl FailureReason {
             FailureReason::TooLarge { .. } => "too large".to_string(),
             FailureReason::Internal(_) => "internal".to_string(),
             FailureReason::Interrupted => "interrupted".to_string(),
+            FailureReason::Abandoned { .. } => "abandoned".to_string(),
         }
     }
 }
 
 /// Counts since the ingestor started, and the failed batches handed back since the previous report.
 ///
-/// After [`crate::Ingestor::close`], `sent + failed == accepted`, exactly. After
+/// After [`crate::Ingestor::close`], `sent + failed == accepted`, exactly, and every failed event was either
+/// handed back in a [`FailedBatch`] (in a report or through [`crate::Ingestor::failures`]) or released by the
+/// failed-batch bound and counted in `overflowed` (`overflowed <= failed`). After
 /// [`crate::Ingestor::flush`], every event accepted before the flush is counted in `sent` or `failed`; events
 /// accepted concurrently by other handles may still be [`DeliveryReport::pending`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -91,13 +107,30 @@ pub struct DeliveryReport {
     pub split_batches: u64,
     /// Failed events by [`FailureReason::label`].
     pub failed_by_reason: BTreeMap<String, u64>,
+    /// Failed events that were released, not handed back, because the failed batches held
+    /// (for the reports and a [`crate::Ingestor::failures`] receiver together) passed
+    /// [`crate::IngestConfig::max_failed_bytes`]: the oldest batches go first. Included in `failed` and in
+    /// `failed_by_reason`.
+    pub overflowed: u64,
+    /// Failed batches released by the bound (see `overflowed`).
+    pub overflowed_batches: u64,
+    /// Retries that waited for the server's `Retry-After` (or `RateLimit-Reset` with the window spent).
+    pub server_waits: u64,
+    /// Right now: NDJSON bytes (each event's line and newline) of accepted events not settled yet: queued, in
+    /// the open batch, in flight or waiting to be retried. Bounded by the queue, the batch limits and the
+    /// requests in flight.
+    pub buffered_bytes: u64,
+    /// Right now: NDJSON bytes of the failed batches held for the reports and a receiver; at most
+    /// [`crate::IngestConfig::max_failed_bytes`]. A report's own `failed_batches` are no longer counted here.
+    pub held_failed_bytes: u64,
     /// Failed batches handed back since the previous report, unless a [`crate::Ingestor::failures`] receiver
     /// takes them (batches a receiver still held when it was dropped come back here).
     pub failed_batches: Vec<FailedBatch>,
 }
 
 /// One line a person can read:
-/// `accepted 1000, sent 998, failed 2 (rejected 2), pending 0; 5 requests, 1 retried, 0 split`.
+/// `accepted 1000, sent 998, failed 2 (status 400 2), pending 0; 5 requests, 1 retried, 0 split`, with
+/// `; 3 overflowed` appended when the failed-batch bound released events.
 impl std::fmt::Display for DeliveryReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -120,7 +153,11 @@ impl std::fmt::Display for DeliveryReport {
             self.requests,
             self.retried_requests,
             self.split_batches
-        )
+        )?;
+        if self.overflowed > 0 {
+            write!(f, "; {} overflowed", self.overflowed)?;
+        }
+        Ok(())
     }
 }
 

@@ -3,8 +3,7 @@
 
 use std::mem;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use client_runtime::{RetryPolicy, Runtime};
@@ -13,8 +12,10 @@ use reqwest::header::{CONTENT_ENCODING, HeaderMap, HeaderValue};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
+use crate::accounting::{Shared, line_bytes};
 use crate::body::{self, Body};
-use crate::{Compression, DeliveryReport, EncodedEvent, FailedBatch, FailureReason};
+use crate::retry::{Schedule, server_hint};
+use crate::{Compression, EncodedEvent, FailureReason};
 
 /// What handles send to the dispatcher, in order.
 pub(crate) enum Command {
@@ -26,103 +27,6 @@ pub(crate) enum Command {
     Close(oneshot::Sender<()>),
 }
 
-/// State shared by the handles and the tasks: counters and the failures not yet handed back.
-#[derive(Debug, Default)]
-pub(crate) struct Shared {
-    /// Counted on its own (once per event, on the caller's path); always incremented before the event is queued,
-    /// so it is read after the other counts and `sent + failed <= accepted` holds in every snapshot.
-    accepted: AtomicU64,
-    report: Mutex<DeliveryReport>,
-    failure_tx: Mutex<Option<mpsc::UnboundedSender<FailedBatch>>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl Shared {
-    pub(crate) fn accepted(&self) {
-        self.accepted.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Counts, plus the failed batches held since the previous report (taken out).
-    pub(crate) fn take_report(&self) -> DeliveryReport {
-        let mut report = lock(&self.report);
-        let failed_batches = mem::take(&mut report.failed_batches);
-        DeliveryReport {
-            accepted: self.accepted.load(Ordering::SeqCst),
-            failed_batches,
-            ..report.clone()
-        }
-    }
-
-    /// Counts only, with no failed batches.
-    pub(crate) fn counts(&self) -> DeliveryReport {
-        let report = lock(&self.report);
-        DeliveryReport {
-            accepted: self.accepted.load(Ordering::SeqCst),
-            failed_batches: Vec::new(),
-            failed_by_reason: report.failed_by_reason.clone(),
-            ..*report
-        }
-    }
-
-    /// Routes failures to a new channel from now on; `None` if one was already handed out.
-    pub(crate) fn failure_channel(&self) -> Option<mpsc::UnboundedReceiver<FailedBatch>> {
-        let mut slot = lock(&self.failure_tx);
-        if slot.as_ref().is_some_and(|tx| !tx.is_closed()) {
-            return None;
-        }
-        let (tx, rx) = mpsc::unbounded_channel();
-        *slot = Some(tx);
-        Some(rx)
-    }
-
-    fn update(&self, change: impl FnOnce(&mut DeliveryReport)) {
-        change(&mut lock(&self.report));
-    }
-
-    /// Counts `events` as failed and hands them back (to the receiver, else to the next report).
-    ///
-    /// Nothing here runs code outside this crate until the batch is counted and stored: the `tracing` event (a
-    /// subscriber is the caller's code, and may panic) comes last, and is skipped while the thread is already
-    /// unwinding (a second panic would abort the process).
-    pub(crate) fn fail(&self, events: Vec<EncodedEvent>, reason: FailureReason) {
-        let count = events.len() as u64;
-        let label = reason.label();
-        let message = reason.to_string();
-        // Counted first, so that `sent + failed` never runs behind what a receiver has seen.
-        self.update(|report| {
-            report.failed += count;
-            *report.failed_by_reason.entry(label).or_default() += count;
-        });
-        let batch = FailedBatch { events, reason };
-        let unsent = match lock(&self.failure_tx).as_ref() {
-            Some(tx) => tx
-                .send(batch)
-                .err()
-                .map(|mpsc::error::SendError(back)| back),
-            None => Some(batch),
-        };
-        // No receiver, or it is gone: keep the batch for the next report instead.
-        if let Some(batch) = unsent {
-            self.hold(batch);
-        }
-        if !std::thread::panicking() {
-            tracing::warn!(events = count, reason = %message, "bronto ingestion: events failed");
-        }
-    }
-
-    /// Keeps a failed batch for the next report (one a dropped receiver still held comes back here too).
-    pub(crate) fn hold(&self, batch: FailedBatch) {
-        lock(&self.report).failed_batches.push(batch);
-    }
-
-    fn held_failures(&self) -> usize {
-        lock(&self.report).failed_batches.len()
-    }
-}
-
 /// How requests are made, shared by the request tasks.
 pub(crate) struct Delivery {
     pub(crate) runtime: Runtime,
@@ -130,7 +34,12 @@ pub(crate) struct Delivery {
     pub(crate) headers: HeaderMap,
     pub(crate) compression: Compression,
     pub(crate) limit: usize,
+    /// Which statuses are retried, the attempts and the computed backoff of a batch.
     pub(crate) retry: RetryPolicy,
+    /// How long a batch is retried, from its first attempt.
+    pub(crate) retry_deadline: Duration,
+    /// The longest server hint honoured.
+    pub(crate) max_server_wait: Duration,
     pub(crate) shared: Arc<Shared>,
 }
 
@@ -311,6 +220,7 @@ impl Drop for Dispatcher {
         if !left.is_empty() {
             self.delivery.shared.fail(left, FailureReason::Interrupted);
         }
+        self.delivery.shared.stop();
     }
 }
 
@@ -355,19 +265,20 @@ enum Outcome {
     Failed(FailureReason),
 }
 
-/// Whether a failed attempt is worth another one.
+/// What one attempt came to.
 enum Attempt {
     Done(Outcome),
-    /// Still failing after the runtime's retries: the last failure.
+    /// A retryable failure (429, 408, 5xx but 501/505, a transport error): the failure, and the server's hint.
     Retry {
         last: String,
+        hint: Option<Duration>,
     },
 }
 
-/// The operation id ingestion's requests run under (a POST the runtime may send again: delivery is at least once).
+/// The operation id ingestion's requests run under.
 pub(crate) const OPERATION: &str = "ingest";
 
-/// The policy a batch is delivered under: the configured one, also retrying the other 5xx but 501 and 505 (a batch
+/// The statuses a batch is retried on: the configured policy's, also the other 5xx but 501 and 505 (a batch
 /// can be sent again: delivery is at least once).
 pub(crate) fn delivery_policy(configured: RetryPolicy) -> RetryPolicy {
     configured.retry_server_errors(true)
@@ -387,10 +298,7 @@ impl Delivery {
                 break;
             };
             match outcome {
-                Outcome::Sent => {
-                    let count = events.len() as u64;
-                    self.shared.update(|report| report.sent += count);
-                }
+                Outcome::Sent => self.shared.sent(events.len() as u64, line_bytes(&events)),
                 Outcome::TooLarge if events.len() > 1 => {
                     let right = events.split_off(events.len() / 2);
                     let (left_len, right_len) = (events.len(), right.len());
@@ -413,39 +321,84 @@ impl Delivery {
         }
     }
 
-    /// One batch: the body is built once, then sent (and retried by the runtime) until it succeeds, fails for good,
-    /// or retries run out.
+    /// One batch: the body is built once, then sent and retried here, on ingestion's own schedule (the runtime
+    /// makes one attempt per call and spends no retry budget), until it succeeds, fails for good, or its schedule
+    /// gives it up. While it waits, the batch keeps its request slot: that is what holds the dispatcher, fills the
+    /// queue and makes `send` wait.
     async fn send_batch(&self, events: &[EncodedEvent]) -> Outcome {
-        let raw = body::ndjson(events);
-        let (compression, limit) = (self.compression, self.limit);
-        let body = if compression == Compression::None {
-            body::compress(raw, compression, limit)
-        } else {
-            // Compression is CPU work: keep it off the async worker threads.
-            tokio::task::spawn_blocking(move || body::compress(raw, compression, limit))
-                .await
-                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+        let abandoned = |attempts: u32, last: Option<String>| {
+            Outcome::Failed(FailureReason::Abandoned {
+                attempts,
+                last: last.unwrap_or_else(|| "no attempt was made".to_string()),
+            })
+        };
+        let body = tokio::select! {
+            biased;
+            () = self.shared.abandoned() => return abandoned(0, None),
+            body = self.body(events) => body,
         };
         let body = match body {
             Ok(body) => body,
             Err(e) => return Outcome::Failed(FailureReason::Internal(e.to_string())),
         };
         let count = events.len() as u64;
-        // The runtime sends and retries (one retry policy and budget for every client of the workspace); what it
-        // saw of the attempts goes into the report.
-        let (attempt, record) = client_runtime::record(self.attempt(&body)).await;
-        let attempts = record.attempts.max(1);
-        let retries = u64::from(attempts - 1);
-        self.shared.update(|report| {
-            report.requests += u64::from(attempts);
-            report.retried += count * retries;
-            report.retried_requests += retries;
-        });
-        match attempt {
-            Attempt::Done(outcome) => outcome,
-            Attempt::Retry { last, .. } => {
-                Outcome::Failed(FailureReason::RetriesExhausted { attempts, last })
+        let mut schedule = Schedule::start(&self.retry, self.retry_deadline, self.max_server_wait);
+        let mut attempts: u32 = 0;
+        let mut last = None;
+        loop {
+            let attempt = tokio::select! {
+                biased;
+                () = self.shared.abandoned() => return abandoned(attempts, last),
+                attempt = self.attempt(&body) => attempt,
+            };
+            attempts = attempts.saturating_add(1);
+            let retry = attempts > 1;
+            self.shared.update(|report| {
+                report.requests += 1;
+                if retry {
+                    report.retried += count;
+                    report.retried_requests += 1;
+                }
+            });
+            let (error, hint) = match attempt {
+                Attempt::Done(outcome) => return outcome,
+                Attempt::Retry { last, hint } => (last, hint),
+            };
+            let Some(wait) = schedule.wait(hint) else {
+                return Outcome::Failed(FailureReason::RetriesExhausted {
+                    attempts,
+                    last: error,
+                });
+            };
+            if hint.is_some() {
+                self.shared.update(|report| report.server_waits += 1);
             }
+            tracing::debug!(
+                attempt = attempts,
+                wait_ms = wait.as_millis() as u64,
+                server_hint = hint.is_some(),
+                error = %error,
+                "bronto ingestion: retrying a batch"
+            );
+            last = Some(error);
+            tokio::select! {
+                biased;
+                () = self.shared.abandoned() => return abandoned(attempts, last),
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// The batch's request body, compressed off the async worker threads.
+    async fn body(&self, events: &[EncodedEvent]) -> std::io::Result<Body> {
+        let raw = body::ndjson(events);
+        let (compression, limit) = (self.compression, self.limit);
+        if compression == Compression::None {
+            body::compress(raw, compression, limit)
+        } else {
+            tokio::task::spawn_blocking(move || body::compress(raw, compression, limit))
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
         }
     }
 
@@ -467,7 +420,10 @@ impl Delivery {
         let response = match self.runtime.execute(http, request, OPERATION).await {
             Ok(response) => response,
             Err(e) => {
-                return Attempt::Retry { last: describe(&e) };
+                return Attempt::Retry {
+                    last: describe(&e),
+                    hint: None,
+                };
             }
         };
         let status = response.status();
@@ -481,9 +437,11 @@ impl Delivery {
             return Attempt::Done(Outcome::TooLarge);
         }
         if self.retry.retries_status(status) {
+            let hint = server_hint(status, response.headers());
             let _ = response.bytes().await;
             return Attempt::Retry {
                 last: format!("status {}", status.as_u16()),
+                hint,
             };
         }
         let text = response.bytes().await.unwrap_or_default();
