@@ -147,7 +147,6 @@ pub struct Sdk {
 struct Ingestion {
     target: config::IngestionTarget,
     credential: Option<Credential>,
-    retry: RetryPolicy,
     timeouts: Timeouts,
 }
 
@@ -189,7 +188,6 @@ impl Sdk {
             Some(Ingestion {
                 target,
                 credential,
-                retry: config.retry.clone(),
                 timeouts: config.timeouts,
             })
         });
@@ -231,8 +229,9 @@ impl Sdk {
             Some(credential) => config.credential(credential.clone()),
             None => config,
         };
+        // Ingestion keeps its own retry schedule (it waits out throttling and outages, holding back `send`): the
+        // API calls' policy, which gives up after a few attempts, is not its own.
         Ok(config
-            .retry_policy(settings.retry.clone())
             .connect_timeout(settings.timeouts.connect)
             .request_timeout(settings.timeouts.attempt))
     }
