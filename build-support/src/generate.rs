@@ -49,6 +49,10 @@ pub struct GeneratedClient {
     pub source: String,
     /// Enums opened and structs relaxed.
     pub forward_compat: ForwardCompatReport,
+    /// What each named pass changed, in the order they ran ([`crate::passes`]).
+    pub passes: Vec<crate::passes::PassCount>,
+    /// `Type.member` of every member printed redacted in `Debug` ([`crate::passes::redact_secrets`]).
+    pub redacted: Vec<String>,
 }
 
 fn run_generator<F>(generate: F) -> Result<TokenStream, PipelineError>
@@ -82,9 +86,11 @@ fn parse_file(tokens: TokenStream) -> Result<syn::File, PipelineError> {
         .map_err(|e| PipelineError::Generate(format!("generated code does not parse: {e}")))
 }
 
-/// Generates the client: types, `Client`, builders.
+/// Generates the client: types, `Client`, builders. `document` is the prepared document `spec` was read from
+/// (the passes read what it implies, see [`crate::passes`]).
 pub fn client(
     spec: &openapiv3::OpenAPI,
+    document: &serde_json::Value,
     settings: &ClientSettings,
 ) -> Result<GeneratedClient, PipelineError> {
     let mut generator = Generator::new(&settings.to_progenitor()?);
@@ -103,17 +109,14 @@ pub fn client(
         .collect();
     let generated_operations = crate::surface::generated_operations(&operations, &file);
     file.items.push(operations_module(&generated_operations));
-    if settings
+    let on_the_runtime = settings
         .inner_type
         .as_deref()
-        .is_some_and(|inner| inner.starts_with("::client_runtime::"))
-    {
+        .is_some_and(|inner| inner.starts_with("::client_runtime::"));
+    if on_the_runtime {
         note_operations(&mut file);
         call_methods(&mut file, &generated_operations);
         client_new_uses_the_runtime(&mut file);
-        if let Some(items) = types_module_items(&mut file) {
-            plain_value_setters(items);
-        }
     }
     let forward_compat = match types_module_items(&mut file) {
         Some(items) => {
@@ -124,9 +127,19 @@ pub fn client(
         }
         None => ForwardCompatReport::default(),
     };
+    let mut passes = Vec::new();
+    let mut redacted = Vec::new();
     if let Some(items) = types_module_items(&mut file) {
+        if on_the_runtime {
+            passes.push(crate::passes::plain_value_setters::run(items)?);
+        }
         name_constraint_errors(items);
         maps_default_to_empty(items);
+        passes.push(crate::passes::name_required_members::run(items, document)?);
+        let redactions = crate::passes::redact_secrets::run(items, document)?;
+        passes.push(redactions.count);
+        redacted = redactions.members;
+        passes.push(crate::passes::integral_numbers::run(items, document)?);
         non_exhaustive_types(items);
     }
     let source = prettyplease::unparse(&file);
@@ -134,6 +147,8 @@ pub fn client(
         file,
         source,
         forward_compat,
+        passes,
+        redacted,
     })
 }
 
@@ -202,94 +217,6 @@ fn note_operations(file: &mut syn::File) {
         }
     }
     for item in file.items.iter_mut() {
-        if let syn::Item::Mod(module) = item
-            && module.ident == "builder"
-        {
-            Rewriter.visit_item_mod_mut(module);
-        }
-    }
-}
-
-/// Makes the setters of the generated types' builders take plain values: an optional string member takes `&str`,
-/// `String` or an `Option` (`client_runtime::IntoOptional`), a list of strings any iterable of string-like items
-/// (`client_runtime::IntoStrings`), where typify's `TryInto` bounds refused `.where_("...")` and `.from(["a"])`.
-fn plain_value_setters(items: &mut [syn::Item]) {
-    use syn::visit_mut::VisitMut;
-
-    struct Rewriter;
-    impl VisitMut for Rewriter {
-        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
-            let Some(where_clause) = function.sig.generics.where_clause.as_ref() else {
-                return;
-            };
-            let bounds = where_clause.to_token_stream().to_string().replace(' ', "");
-            let (bound, convert): (syn::WherePredicate, syn::Expr) = if bounds
-                .contains("T:::std::convert::TryInto<::std::option::Option<::std::string::String>>")
-            {
-                (
-                    syn::parse_quote!(T: ::client_runtime::IntoOptional<::std::string::String>),
-                    syn::parse_quote!(::std::result::Result::Ok(
-                        ::client_runtime::IntoOptional::into_optional(value)
-                    )),
-                )
-            } else if bounds
-                .contains("T:::std::convert::TryInto<::std::vec::Vec<::std::string::String>>")
-            {
-                (
-                    syn::parse_quote!(T: ::client_runtime::IntoStrings),
-                    syn::parse_quote!(::std::result::Result::Ok(
-                        ::client_runtime::IntoStrings::into_strings(value)
-                    )),
-                )
-            } else if bounds.contains(
-                "T:::std::convert::TryInto<::std::option::Option<::std::vec::Vec<::std::string::String>>>",
-            ) {
-                let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) =
-                    function.block.stmts.first_mut()
-                else {
-                    return;
-                };
-                *assign.right = syn::parse_quote!(::std::result::Result::Ok(
-                    ::client_runtime::IntoOptionalStrings::<Form>::into_optional_strings(value)
-                ));
-                function.sig.generics.params.push(syn::parse_quote!(Form));
-                function.sig.generics.where_clause = Some(syn::parse_quote!(
-                    where T: ::client_runtime::IntoOptionalStrings<Form>
-                ));
-                return;
-            } else if let Some(member) = optional_generated_member(where_clause) {
-                // `self.member = value.try_into().map_err(...)`: keep typify's error text, convert through
-                // `IntoOptionalMember`, which takes the value or an `Option` of it.
-                let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) =
-                    function.block.stmts.first_mut()
-                else {
-                    return;
-                };
-                let syn::Expr::MethodCall(map_err) = assign.right.as_mut() else {
-                    return;
-                };
-                *map_err.receiver = syn::parse_quote!(
-                    ::client_runtime::IntoOptionalMember::<#member, Form>::into_optional_member(value)
-                );
-                function.sig.generics.params.push(syn::parse_quote!(Form));
-                function.sig.generics.where_clause = Some(syn::parse_quote!(
-                    where T: ::client_runtime::IntoOptionalMember<#member, Form>
-                ));
-                return;
-            } else {
-                return;
-            };
-            // `self.member = value.try_into().map_err(...); self`: the assignment takes the plain conversion.
-            let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) =
-                function.block.stmts.first_mut()
-            else {
-                return;
-            };
-            *assign.right = convert;
-            function.sig.generics.where_clause = Some(syn::parse_quote!(where #bound));
-        }
-    }
-    for item in items.iter_mut() {
         if let syn::Item::Mod(module) = item
             && module.ident == "builder"
         {
@@ -436,50 +363,6 @@ fn maps_default_to_empty(items: &mut [syn::Item]) {
             Defaults { members }.visit_item_impl_mut(implementation);
         }
     }
-}
-
-/// `X` when a setter's bound is `T: TryInto<Option<X>>` for a generated type `X` (not a `String`, which
-/// `IntoOptional` takes).
-fn optional_generated_member(where_clause: &syn::WhereClause) -> Option<syn::Type> {
-    where_clause.predicates.iter().find_map(|predicate| {
-        let syn::WherePredicate::Type(predicate) = predicate else {
-            return None;
-        };
-        let syn::Type::Path(bounded) = &predicate.bounded_ty else {
-            return None;
-        };
-        if !bounded.path.is_ident("T") {
-            return None;
-        }
-        predicate.bounds.iter().find_map(|bound| {
-            let syn::TypeParamBound::Trait(bound) = bound else {
-                return None;
-            };
-            let last = bound.path.segments.last()?;
-            if last.ident != "TryInto" {
-                return None;
-            }
-            let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-                return None;
-            };
-            let Some(syn::GenericArgument::Type(syn::Type::Path(option))) = arguments.args.first()
-            else {
-                return None;
-            };
-            let option_segment = option.path.segments.last()?;
-            if option_segment.ident != "Option" {
-                return None;
-            }
-            let syn::PathArguments::AngleBracketed(inner) = &option_segment.arguments else {
-                return None;
-            };
-            let Some(syn::GenericArgument::Type(member)) = inner.args.first() else {
-                return None;
-            };
-            let text = member.to_token_stream().to_string().replace(' ', "");
-            (text.starts_with("super::")).then(|| member.clone())
-        })
-    })
 }
 
 /// Gives every builder a `call()`: the request sent under the client's runtime policy, to the typed body or a

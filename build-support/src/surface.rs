@@ -264,8 +264,24 @@ pub fn generated_operations(
         .collect()
 }
 
+/// What the pipeline did besides generating, listed at the end of the summary.
+#[derive(Debug, Clone, Copy)]
+pub struct PipelineFacts<'a> {
+    /// Defaults the request policy moved into descriptions ([`crate::request_policy`]).
+    pub moved_defaults: usize,
+    /// What each named pass changed ([`crate::passes`]).
+    pub passes: &'a [crate::passes::PassCount],
+    /// `Type.member` of every member redacted in `Debug`.
+    pub redacted: &'a [String],
+}
+
 /// Builds the summary. `operations` lists (operationId, METHOD, path) in document order.
-pub fn summarize(title: &str, operations: &[(String, String, String)], file: &syn::File) -> String {
+pub fn summarize(
+    title: &str,
+    operations: &[(String, String, String)],
+    file: &syn::File,
+    facts: &PipelineFacts<'_>,
+) -> String {
     let generated = generated_operations(operations, file);
     let mut out = String::new();
     let _ = writeln!(out, "# API surface: {title}");
@@ -338,6 +354,25 @@ pub fn summarize(title: &str, operations: &[(String, String, String)], file: &sy
     let _ = writeln!(out, "## Types ({})", types.len());
     for block in types {
         let _ = writeln!(out, "{block}");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "## Redacted in Debug ({}): members that hold secrets (by name, or marked x-sensitive)",
+        facts.redacted.len()
+    );
+    for member in facts.redacted {
+        let _ = writeln!(out, "{member}");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "## Pipeline ({} passes)", facts.passes.len() + 1);
+    let _ = writeln!(
+        out,
+        "request_policy: {} document defaults moved into descriptions",
+        facts.moved_defaults
+    );
+    for pass in facts.passes {
+        let _ = writeln!(out, "{}: {} changed", pass.name, pass.changed);
     }
     out
 }
