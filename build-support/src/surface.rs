@@ -54,6 +54,7 @@ struct Operation {
 struct Builder {
     fields: Vec<(String, String)>,
     send: Option<syn::Type>,
+    body: Option<syn::Type>,
 }
 
 fn doc_text(attrs: &[syn::Attribute]) -> String {
@@ -127,6 +128,8 @@ pub struct GeneratedMethod {
     pub success: Option<syn::Type>,
     /// The error body type (`Error<E>`'s `E`).
     pub error: Option<syn::Type>,
+    /// The JSON request body's type (`types::X`), when the operation takes a typed body.
+    pub body: Option<syn::Type>,
 }
 
 /// `T` and `E` of `Result<ResponseValue<T>, Error<E>>`.
@@ -214,7 +217,24 @@ pub fn generated_operations(
                     (name != "client").then(|| (name, compact_type(&unwrap_result(&f.ty))))
                 })
                 .collect();
-            builders.insert(s.ident.to_string(), Builder { fields, send: None });
+            let body = s.fields.iter().find_map(|f| {
+                let is_body = f.ident.as_ref().is_some_and(|name| name == "body");
+                let syn::Type::Path(path) = unwrap_result(&f.ty) else {
+                    return None;
+                };
+                // `types::builder::X` for a struct, `types::X` for an enum (which has no builder).
+                let typed = path.path.segments.first().is_some_and(|s| s.ident == "types");
+                let last = path.path.segments.last()?.ident.clone();
+                (is_body && typed).then(|| syn::parse_quote!(types::#last))
+            });
+            builders.insert(
+                s.ident.to_string(),
+                Builder {
+                    fields,
+                    send: None,
+                    body,
+                },
+            );
         }
     }
     for item in builder_items {
@@ -252,6 +272,7 @@ pub fn generated_operations(
                         fields: builder.map(|b| b.fields.clone()).unwrap_or_default(),
                         success,
                         error,
+                        body: builder.and_then(|b| b.body.clone()),
                     }
                 });
             GeneratedOperation {

@@ -359,7 +359,7 @@ impl Bronto {
         &self,
         mut request: CreateSearchRequest,
     ) -> Result<AsyncSearch, Error> {
-        request.async_enabled = true;
+        request.async_enabled = Some(true);
         let response = self
             .call_response(self.post_search().body(request).send())
             .await

@@ -7,13 +7,26 @@
 //! counts are listed in the API-surface summary ([`crate::surface`]), so such a release shows up as a readable
 //! diff of the committed summary.
 //!
-//! Client passes, in order: [`redact_secrets`] and [`integral_numbers`] on the types; [`name_required_members`]
-//! and [`plain_value_setters`] on the types' builders.
+//! Client passes, in order (after `forward_compat` and the response policy's code half, which keep their own
+//! reports):
+//! 1. [`note_operations`] and [`client_new_uses_the_runtime`] on the operation builders and `Client` (clients on
+//!    `client_runtime` only, with [`plain_value_setters`]);
+//! 2. [`plain_value_setters`], [`name_constraint_errors`], [`maps_default_to_empty`] and
+//!    [`name_required_members`] on the types' builders and conversions;
+//! 3. [`redact_secrets`], [`integral_numbers`] and [`non_exhaustive_types`] on the types.
+//!
+//! Mock passes: [`repeat_array_query_params`]. (The CLI's rewrite lives in [`crate::cli`] and fails the same way.)
 
+pub mod client_new_uses_the_runtime;
 pub mod integral_numbers;
+pub mod maps_default_to_empty;
+pub mod name_constraint_errors;
 pub mod name_required_members;
+pub mod non_exhaustive_types;
+pub mod note_operations;
 pub mod plain_value_setters;
 pub mod redact_secrets;
+pub mod repeat_array_query_params;
 
 use crate::PipelineError;
 
