@@ -219,7 +219,11 @@ fn operations_module(operations: &[crate::surface::GeneratedOperation]) -> syn::
             Some(ty) => quote::quote!(::std::option::Option::Some(decode_as::<#ty>)),
             None => quote::quote!(::std::option::Option::None),
         };
-        let encode = match operation.generated.as_ref().and_then(|rust| rust.body.as_ref()) {
+        let encode = match operation
+            .generated
+            .as_ref()
+            .and_then(|rust| rust.body.as_ref())
+        {
             Some(ty) => quote::quote!(::std::option::Option::Some(encode_as::<#ty>)),
             None => quote::quote!(::std::option::Option::None),
         };

@@ -387,6 +387,11 @@ impl Pipeline {
     /// Steps 1 to 5 for the typed httpmock helpers of the client crate `client_crate`.
     pub fn generate_mock(&self, client_crate: &str) -> Result<String, PipelineError> {
         let prepared = self.prepare()?;
-        generate::mock(&prepared.spec, &prepared.value, &self.settings, client_crate)
+        generate::mock(
+            &prepared.spec,
+            &prepared.value,
+            &self.settings,
+            client_crate,
+        )
     }
 }

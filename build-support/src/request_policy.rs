@@ -38,17 +38,17 @@ fn walk(node: &mut Value, pointer: &str, report: &mut RequestPolicyReport) {
                         "The document's default: `{text}`. The service applies its own default when the member \
                          is absent; set it to send this value."
                     );
-                    let description = match member_fields.get("description").and_then(Value::as_str) {
+                    let description = match member_fields.get("description").and_then(Value::as_str)
+                    {
                         Some(existing) if !existing.trim().is_empty() => {
                             format!("{}\n\n{note}", existing.trim_end())
                         }
                         _ => note,
                     };
                     member_fields.insert("description".into(), Value::String(description));
-                    report.moved_defaults.push((
-                        format!("{pointer}/properties/{}", escape(name)),
-                        text,
-                    ));
+                    report
+                        .moved_defaults
+                        .push((format!("{pointer}/properties/{}", escape(name)), text));
                 }
             }
             for (key, value) in fields.iter_mut() {

@@ -223,7 +223,11 @@ pub fn generated_operations(
                     return None;
                 };
                 // `types::builder::X` for a struct, `types::X` for an enum (which has no builder).
-                let typed = path.path.segments.first().is_some_and(|s| s.ident == "types");
+                let typed = path
+                    .path
+                    .segments
+                    .first()
+                    .is_some_and(|s| s.ident == "types");
                 let last = path.path.segments.last()?.ident.clone();
                 (is_body && typed).then(|| syn::parse_quote!(types::#last))
             });

@@ -51,13 +51,22 @@ fn small_pipeline(dir: &tempfile::TempDir) -> build_support::Pipeline {
     build_support::Pipeline::new("small", &path).inner_type(build_support::clients::INNER_TYPE)
 }
 
-fn expect_failure(result: Result<build_support::passes::PassCount, build_support::PipelineError>, name: &str) {
+fn expect_failure(
+    result: Result<build_support::passes::PassCount, build_support::PipelineError>,
+    name: &str,
+) {
     match result {
-        Ok(count) => panic!("pass {name} should fail on a missing pattern, changed {}", count.changed),
+        Ok(count) => panic!(
+            "pass {name} should fail on a missing pattern, changed {}",
+            count.changed
+        ),
         Err(error) => {
             let message = error.to_string();
             assert!(message.contains(&format!("pass `{name}`")), "{message}");
-            assert!(message.contains("expects"), "says what it expected: {message}");
+            assert!(
+                message.contains("expects"),
+                "says what it expected: {message}"
+            );
         }
     }
 }
@@ -78,11 +87,22 @@ fn every_pass_runs_on_a_small_document_and_its_count_is_in_the_summary() {
     assert!(summary.contains("\nKey.api_key\n"), "{summary}");
     assert!(summary.contains("\nCreateKey.headers\n"), "{summary}");
     assert!(summary.contains("plain_value_setters: "), "{summary}");
-    assert!(summary.contains("name_required_members: 1 changed"), "{summary}");
+    assert!(
+        summary.contains("name_required_members: 1 changed"),
+        "{summary}"
+    );
     // The default is documented, not sent.
     assert!(output.source.contains("The document's default: `60`"));
-    assert!(output.source.contains("pub ttl: ::std::option::Option<f64>"), "{}", output.source);
-    let mock = small_pipeline(&dir).generate_mock("small_client").expect("mock");
+    assert!(
+        output
+            .source
+            .contains("pub ttl: ::std::option::Option<f64>"),
+        "{}",
+        output.source
+    );
+    let mock = small_pipeline(&dir)
+        .generate_mock("small_client")
+        .expect("mock");
     assert!(mock.contains("query_param_missing(\"tag\")"), "{mock}");
 }
 
@@ -133,7 +153,9 @@ fn redact_secrets_fails_loudly_without_a_derived_debug() {
     // A mark that names nothing generated fails too.
     let marked = json!({"components": {"schemas": {"Key": {"properties": {"blob": {"x-sensitive": true}}}}}});
     let mut items = types_items("#[derive(Debug)] pub struct Key { pub id: Option<String> }");
-    let message = redact_secrets::run(&mut items, &marked).expect_err("unused mark").to_string();
+    let message = redact_secrets::run(&mut items, &marked)
+        .expect_err("unused mark")
+        .to_string();
     assert!(message.contains("Key.blob"), "{message}");
 }
 
@@ -141,16 +163,23 @@ fn redact_secrets_fails_loudly_without_a_derived_debug() {
 fn integral_numbers_fails_loudly_when_no_number_member_is_found() {
     let document = json!({"components": {"schemas": {"Slice": {"properties": {"value": {"type": "number"}}}}}});
     let mut items = types_items("pub struct Slice { pub value: ::serde_json::Number }");
-    expect_failure(integral_numbers::run(&mut items, &document), "integral_numbers");
+    expect_failure(
+        integral_numbers::run(&mut items, &document),
+        "integral_numbers",
+    );
 }
 
 #[test]
 fn name_required_members_fails_loudly_without_typify_defaults() {
-    let document = json!({"components": {"schemas": {"A": {"required": ["x"], "properties": {"x": {}}}}}});
+    let document =
+        json!({"components": {"schemas": {"A": {"required": ["x"], "properties": {"x": {}}}}}});
     let mut items = types_items(
         "pub mod builder { impl Default for A { fn default() -> Self { Self { x: Err(\"missing x\".to_string()) } } } }",
     );
-    expect_failure(name_required_members::run(&mut items, &document), "name_required_members");
+    expect_failure(
+        name_required_members::run(&mut items, &document),
+        "name_required_members",
+    );
 }
 
 #[test]
@@ -174,5 +203,8 @@ fn repeat_array_query_params_fails_loudly_without_query_param_calls() {
     let mut source = file(
         "impl<'a> When<'a> { pub fn tag<T>(self, value: T) -> Self where T: Into<Option<&'a ::std::vec::Vec<String>>> { Self(self.0.query(\"tag\")) } }",
     );
-    expect_failure(repeat_array_query_params::run(&mut source, 1), "repeat_array_query_params");
+    expect_failure(
+        repeat_array_query_params::run(&mut source, 1),
+        "repeat_array_query_params",
+    );
 }

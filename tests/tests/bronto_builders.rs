@@ -42,7 +42,11 @@ fn a_constrained_optional_member_still_checks_its_value() {
     // `Monitor.name` is a constrained string: a plain `&str` is checked, and a bad one names the type.
     let built = Monitor::try_from(Monitor::builder().name(""));
     match built {
-        Ok(monitor) => assert!(monitor.name.is_some_and(|name| !name.to_string().is_empty())),
+        Ok(monitor) => assert!(
+            monitor
+                .name
+                .is_some_and(|name| !name.to_string().is_empty())
+        ),
         Err(error) => assert!(error.to_string().contains("MonitorName"), "{error}"),
     }
 }

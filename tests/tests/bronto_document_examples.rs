@@ -105,14 +105,20 @@ fn examples() -> Vec<(String, String, Value)> {
 #[test]
 fn every_response_example_of_the_document_decodes_through_its_operation() {
     let examples = examples();
-    assert!(examples.len() >= 50, "only {} examples found", examples.len());
+    assert!(
+        examples.len() >= 50,
+        "only {} examples found",
+        examples.len()
+    );
     let mut failures = Vec::new();
     for (id, status, example) in &examples {
         let operation = bronto_client::operations::Operation::find(id)
             .unwrap_or_else(|| panic!("{id} is not generated"));
         let bytes = example.to_string();
         match operation.decode_success(bytes.as_bytes()) {
-            None => failures.push(format!("{id} {status}: the operation has no typed JSON success")),
+            None => failures.push(format!(
+                "{id} {status}: the operation has no typed JSON success"
+            )),
             Some(Err(error)) => failures.push(format!("{id} {status}: {error} in {bytes}")),
             Some(Ok(_)) => {}
         }
@@ -146,7 +152,12 @@ async fn corrected_examples_decode_through_the_typed_calls() {
         "application/json",
         &example_of("listDashboards"),
     );
-    harness.client.list_dashboards().call().await.expect("listDashboards example");
+    harness
+        .client
+        .list_dashboards()
+        .call()
+        .await
+        .expect("listDashboards example");
     mock.assert();
     let monitors = integration_tests::operation("listMonitors");
     let mock = monitors.mock_answering(
@@ -156,6 +167,11 @@ async fn corrected_examples_decode_through_the_typed_calls() {
         "application/json",
         &example_of("listMonitors"),
     );
-    harness.client.list_monitors().call().await.expect("listMonitors example");
+    harness
+        .client
+        .list_monitors()
+        .call()
+        .await
+        .expect("listMonitors example");
     mock.assert();
 }

@@ -22,7 +22,13 @@ async fn a_created_api_key_does_not_show_in_debug_but_is_there() {
         "created_at": 1731370728000i64
     })
     .to_string();
-    let mock = op.mock_answering(&harness.server, &[], |when| when, "application/json", &answer);
+    let mock = op.mock_answering(
+        &harness.server,
+        &[],
+        |when| when,
+        "application/json",
+        &answer,
+    );
     let created = harness
         .client
         .create_api_key()
@@ -37,9 +43,15 @@ async fn a_created_api_key_does_not_show_in_debug_but_is_there() {
     mock.assert();
     let shown = format!("{created:?}");
     assert!(!shown.contains(KEY), "the key shows in Debug: {shown}");
-    assert!(!shown.contains("bk_live"), "a prefix of the key shows: {shown}");
+    assert!(
+        !shown.contains("bk_live"),
+        "a prefix of the key shows: {shown}"
+    );
     assert!(shown.contains("api_key: Some(<redacted>)"), "{shown}");
-    assert!(shown.contains("name: Some(\"ci\")"), "other members still show: {shown}");
+    assert!(
+        shown.contains("name: Some(\"ci\")"),
+        "other members still show: {shown}"
+    );
     let pretty = format!("{created:#?}");
     assert!(!pretty.contains(KEY), "{pretty}");
     // The value is there for the caller, and serialising sends it.
@@ -70,7 +82,10 @@ fn identity_provider_client_secrets_are_redacted_and_still_sent() {
     let shown = format!("{created:?}");
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");
     assert!(shown.contains("client_secret: Some(<redacted>)"), "{shown}");
-    assert!(shown.contains("client-1"), "the client id is not a secret: {shown}");
+    assert!(
+        shown.contains("client-1"),
+        "the client id is not a secret: {shown}"
+    );
     assert_eq!(
         serde_json::to_value(&created).expect("serialise")["client_secret"],
         CLIENT_SECRET
@@ -86,7 +101,10 @@ fn identity_provider_client_secrets_are_redacted_and_still_sent() {
         .client_secret(CLIENT_SECRET);
     let shown = format!("{builder:?}");
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");
-    assert!(shown.contains("client_secret: Ok(Some(<redacted>))"), "{shown}");
+    assert!(
+        shown.contains("client_secret: Ok(Some(<redacted>))"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
@@ -99,9 +117,14 @@ async fn webhook_custom_headers_are_marked_sensitive_and_still_sent() {
         "custom_headers": {"x-receiver-key": CLIENT_SECRET}
     }))
     .expect("decode");
-    assert!(!format!("{request:?}").contains(CLIENT_SECRET), "{request:?}");
+    assert!(
+        !format!("{request:?}").contains(CLIENT_SECRET),
+        "{request:?}"
+    );
     let mock = op.mock(&harness.server, &[], |when| {
-        when.json_body_includes(json!({"custom_headers": {"x-receiver-key": CLIENT_SECRET}}).to_string())
+        when.json_body_includes(
+            json!({"custom_headers": {"x-receiver-key": CLIENT_SECRET}}).to_string(),
+        )
     });
     harness
         .client
@@ -141,6 +164,8 @@ fn the_rule_selects_secrets_and_not_their_neighbours() {
         "price_lookup_key",
         "token_count",
         "client_id",
+        "secret_type",
+        "secret_hash",
     ] {
         assert!(!is_secret_name(plain), "{plain} is not a secret");
     }
@@ -161,7 +186,10 @@ fn every_generated_member_the_rule_selects_is_redacted() {
         .collect();
     assert!(redacted.contains(&"ApiKey.api_key"), "{redacted:?}");
     assert!(redacted.contains(&"Idp.client_secret"), "{redacted:?}");
-    assert!(redacted.contains(&"CreateIdp.client_secret"), "{redacted:?}");
+    assert!(
+        redacted.contains(&"CreateIdp.client_secret"),
+        "{redacted:?}"
+    );
     let types = surface
         .split("\n## Types")
         .nth(1)

@@ -73,13 +73,16 @@ fn required_only(document: &Value, schema: &Value) -> Value {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return values.first().cloned().unwrap_or(Value::Null);
     }
-    let kind = schema.get("type").and_then(Value::as_str).unwrap_or_else(|| {
-        if schema.get("properties").is_some() {
-            "object"
-        } else {
-            ""
-        }
-    });
+    let kind = schema
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| {
+            if schema.get("properties").is_some() {
+                "object"
+            } else {
+                ""
+            }
+        });
     match kind {
         "object" => {
             let properties = schema.get("properties").and_then(Value::as_object);
@@ -102,10 +105,26 @@ fn required_only(document: &Value, schema: &Value) -> Value {
         "array" => {
             let minimum = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0);
             let item = schema.get("items").cloned().unwrap_or(json!({}));
-            Value::Array((0..minimum).map(|_| required_only(document, &item)).collect())
+            Value::Array(
+                (0..minimum)
+                    .map(|_| required_only(document, &item))
+                    .collect(),
+            )
         }
-        "integer" => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(1).max(1)),
-        "number" => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(2).max(2)),
+        "integer" => json!(
+            schema
+                .get("minimum")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
+                .max(1)
+        ),
+        "number" => json!(
+            schema
+                .get("minimum")
+                .and_then(Value::as_i64)
+                .unwrap_or(2)
+                .max(2)
+        ),
         "boolean" => json!(true),
         "string" => match schema.get("format").and_then(Value::as_str) {
             Some("date-time") => json!("2026-10-01T00:00:00Z"),
@@ -114,7 +133,11 @@ fn required_only(document: &Value, schema: &Value) -> Value {
             Some("email") => json!("a@example.test"),
             Some("uri") => json!("https://example.test/"),
             _ => {
-                let length = schema.get("minLength").and_then(Value::as_u64).unwrap_or(1).max(1);
+                let length = schema
+                    .get("minLength")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1)
+                    .max(1);
                 json!("x".repeat(usize::try_from(length).unwrap_or(1)))
             }
         },
@@ -138,14 +161,18 @@ fn every_body_with_only_its_required_members_is_sent_as_built() {
             .unwrap_or_else(|| panic!("{} is not generated", op.id));
         let built = required_only(document, schema);
         let Some(sent) = generated.encode_request(built.to_string().as_bytes()) else {
-            failures.push(format!("{}: takes a JSON body the client does not type", op.id));
+            failures.push(format!(
+                "{}: takes a JSON body the client does not type",
+                op.id
+            ));
             continue;
         };
         checked += 1;
         match sent {
             Err(error) => failures.push(format!("{}: {built} does not build: {error}", op.id)),
             Ok(bytes) => {
-                let received: Value = serde_json::from_slice(&bytes).expect("the client sends JSON");
+                let received: Value =
+                    serde_json::from_slice(&bytes).expect("the client sends JSON");
                 if received != built {
                     failures.push(format!(
                         "{}: built {built}, sent {}",
@@ -156,8 +183,16 @@ fn every_body_with_only_its_required_members_is_sent_as_built() {
             }
         }
     }
-    assert!(checked >= 40, "only {checked} operations with a body were checked");
-    assert!(failures.is_empty(), "{} of {checked}:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        checked >= 40,
+        "only {checked} operations with a body were checked"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {checked}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -211,9 +246,12 @@ async fn a_document_default_is_sent_when_the_caller_asks_for_it() {
 async fn init_live_tail_keeps_both_from_and_from_expr() {
     let harness = Harness::start();
     let op = operation("initLiveTail");
-    let sent = json!({"from": ["a16fe455-ffdc-40bb-bfc2-27d4b318259e"], "from_expr": "log_id = 'x'"});
+    let sent =
+        json!({"from": ["a16fe455-ffdc-40bb-bfc2-27d4b318259e"], "from_expr": "log_id = 'x'"});
     let expected = sent.clone();
-    let mock = op.mock(&harness.server, &[], move |when| when.json_body_obj(&expected));
+    let mock = op.mock(&harness.server, &[], move |when| {
+        when.json_body_obj(&expected)
+    });
     let body: bronto_client::types::InitLiveTailRequest =
         serde_json::from_value(sent).expect("typed body");
     harness

@@ -82,7 +82,11 @@ pub(crate) fn module_items<'a>(
 /// The wire name of a struct member: its `#[serde(rename = "...")]`, or its Rust name (`r#type` reads `type`).
 pub(crate) fn wire_name(field: &syn::Field) -> Option<String> {
     let mut renamed = None;
-    for attr in field.attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
+    for attr in field
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("serde"))
+    {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
                 let value: syn::LitStr = meta.value()?.parse()?;

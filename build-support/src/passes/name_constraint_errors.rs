@@ -86,6 +86,8 @@ pub fn run(
         }
     }
     // Only the components count: a constraint under `parameters` gives no type of `types`.
-    let components = document.get("components").unwrap_or(&serde_json::Value::Null);
+    let components = document
+        .get("components")
+        .unwrap_or(&serde_json::Value::Null);
     PASS.check(usize::from(has_constraint(components)), changed)
 }

@@ -73,7 +73,8 @@ pub fn run(
                 .as_ref()
                 .and_then(|(path, _)| path.segments.last())
                 .is_some_and(|segment| segment.ident == "Default");
-            let Some(owner) = super::last_segment(&implementation.self_ty).map(|s| s.ident.to_string())
+            let Some(owner) =
+                super::last_segment(&implementation.self_ty).map(|s| s.ident.to_string())
             else {
                 continue;
             };

@@ -2,7 +2,8 @@
 //!
 //! **The rule.** A member holds a secret when its wire name, split into words (`snake_case`, `kebab-case` or
 //! `camelCase`), says so ([`is_secret_name`]):
-//! - a word is `secret`, `password`, `passwd`, `passphrase`, `credential` or `credentials` (`client_secret`);
+//! - its last word is `secret`, `password`, `passwd`, `passphrase`, `credential` or `credentials`
+//!   (`client_secret`; not `secret_type` or `secret_hash`, which describe a secret a scanner found);
 //! - it ends in `key` after `api`, `private`, `secret`, `access` or `signing` (`api_key`, `apiKey`), or is
 //!   `apikey`;
 //! - it ends in `token`/`tokens` and is not a paging cursor (no word `page`, `pagination`, `next`, `continuation`,
@@ -75,7 +76,10 @@ fn words(name: &str) -> Vec<String> {
 pub fn is_secret_name(name: &str) -> bool {
     let words = words(name);
     let has = |set: &[&str]| words.iter().any(|word| set.contains(&word.as_str()));
-    if has(&SECRET_WORDS) {
+    if words
+        .last()
+        .is_some_and(|last| SECRET_WORDS.contains(&last.as_str()))
+    {
         return true;
     }
     match words.as_slice() {
@@ -113,7 +117,10 @@ fn marks(document: &serde_json::Value) -> Vec<(String, String, String, bool)> {
             continue;
         };
         for (property, member) in properties {
-            if let Some(mark) = member.get("x-sensitive").and_then(serde_json::Value::as_bool) {
+            if let Some(mark) = member
+                .get("x-sensitive")
+                .and_then(serde_json::Value::as_bool)
+            {
                 found.push((
                     normalise(component),
                     component.clone(),
@@ -139,7 +146,10 @@ fn implied(document: &serde_json::Value) -> usize {
         .filter_map(|schema| schema.get("properties")?.as_object())
         .flat_map(|properties| properties.iter())
         .filter(|(name, member)| {
-            match member.get("x-sensitive").and_then(serde_json::Value::as_bool) {
+            match member
+                .get("x-sensitive")
+                .and_then(serde_json::Value::as_bool)
+            {
                 Some(mark) => mark,
                 None => is_secret_name(name),
             }
@@ -192,7 +202,11 @@ pub fn run(
                     used_marks.insert((normalise(&owner), wire));
                 }
                 if !secret_fields.is_empty() {
-                    impls.push(redact(structure, &secret_fields, quote!(redaction::Redacted))?);
+                    impls.push(redact(
+                        structure,
+                        &secret_fields,
+                        quote!(redaction::Redacted),
+                    )?);
                     redacted_structs.insert(owner, secret_fields);
                 }
             }
@@ -215,9 +229,8 @@ pub fn run(
             _ => {}
         }
     }
-    if let Some((_, component, property, _)) = marks
-        .iter()
-        .find(|(component, _, property, mark)| {
+    if let Some((_, component, property, _)) =
+        marks.iter().find(|(component, _, property, mark)| {
             *mark && !used_marks.contains(&(component.clone(), property.clone()))
         })
     {
@@ -262,7 +275,11 @@ pub fn run(
 }
 
 /// `self.member` seen through `Option`s and `Result`s down to the marker: `Some(<redacted>)`, `Ok(None)`.
-fn redacted_view(ty: &syn::Type, value: proc_macro2::TokenStream, marker: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+fn redacted_view(
+    ty: &syn::Type,
+    value: proc_macro2::TokenStream,
+    marker: &proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
     let wrapper = last_segment(ty).map(|segment| segment.ident.to_string());
     match (wrapper.as_deref(), first_argument(ty)) {
         (Some("Option" | "Result"), Some(inner)) => {
@@ -280,7 +297,11 @@ fn redact(
     marker: proc_macro2::TokenStream,
 ) -> Result<syn::Item, PipelineError> {
     let mut removed = false;
-    for attr in structure.attrs.iter_mut().filter(|attr| attr.path().is_ident("derive")) {
+    for attr in structure
+        .attrs
+        .iter_mut()
+        .filter(|attr| attr.path().is_ident("derive"))
+    {
         let Ok(paths) =
             attr.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
         else {

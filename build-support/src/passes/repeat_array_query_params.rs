@@ -95,8 +95,8 @@ pub fn implied(document: &serde_json::Value) -> usize {
                 .flatten()
             {
                 let is_query = parameter.get("in").and_then(|v| v.as_str()) == Some("query");
-                let is_array = parameter.pointer("/schema/type").and_then(|v| v.as_str())
-                    == Some("array");
+                let is_array =
+                    parameter.pointer("/schema/type").and_then(|v| v.as_str()) == Some("array");
                 count += usize::from(is_query && is_array);
             }
         }
