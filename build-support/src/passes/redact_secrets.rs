@@ -309,7 +309,7 @@ fn redact(
         };
         let kept: Punctuated<syn::Path, syn::Token![,]> = paths
             .iter()
-            .filter(|path| !path.segments.last().is_some_and(|s| s.ident == "Debug"))
+            .filter(|path| path.segments.last().is_none_or(|s| s.ident != "Debug"))
             .cloned()
             .collect();
         if kept.len() != paths.len() {
