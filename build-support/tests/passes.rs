@@ -3,7 +3,8 @@
 //! the document says it must be there.
 
 use build_support::passes::{
-    integral_numbers, name_required_members, note_operations, plain_value_setters, redact_secrets,
+    client_new_uses_the_runtime, integral_numbers, name_constraint_errors, name_required_members,
+    non_exhaustive_types, note_operations, plain_value_setters, redact_secrets,
     repeat_array_query_params,
 };
 use serde_json::json;
@@ -206,5 +207,36 @@ fn repeat_array_query_params_fails_loudly_without_query_param_calls() {
     expect_failure(
         repeat_array_query_params::run(&mut source, 1),
         "repeat_array_query_params",
+    );
+}
+
+#[test]
+fn client_new_uses_the_runtime_fails_loudly_without_a_two_argument_new() {
+    let mut source = file("impl Client { pub fn new(baseurl: &str) -> Self { todo!() } }");
+    expect_failure(
+        client_new_uses_the_runtime::run(&mut source),
+        "client_new_uses_the_runtime",
+    );
+}
+
+#[test]
+fn non_exhaustive_types_fails_loudly_when_types_holds_no_struct_or_enum() {
+    let document = json!({"components": {"schemas": {"A": {"type": "object"}}}});
+    let mut items = types_items("pub type A = ::serde_json::Map<String, ::serde_json::Value>;");
+    expect_failure(
+        non_exhaustive_types::run(&mut items, &document),
+        "non_exhaustive_types",
+    );
+}
+
+#[test]
+fn name_constraint_errors_fails_loudly_without_typify_constraint_messages() {
+    let document = json!({"components": {"schemas": {"Name": {"type": "string", "minLength": 1}}}});
+    let mut items = types_items(
+        "impl ::std::str::FromStr for Name { type Err = String; fn from_str(v: &str) -> Result<Self, String> { Err(\"too short\".into()) } }",
+    );
+    expect_failure(
+        name_constraint_errors::run(&mut items, &document),
+        "name_constraint_errors",
     );
 }
