@@ -2,7 +2,6 @@
 
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
-use quote::ToTokens;
 
 use crate::PipelineError;
 use crate::forward_compat::{self, ForwardCompatReport};
@@ -49,6 +48,10 @@ pub struct GeneratedClient {
     pub source: String,
     /// Enums opened and structs relaxed.
     pub forward_compat: ForwardCompatReport,
+    /// What each named pass changed, in the order they ran ([`crate::passes`]).
+    pub passes: Vec<crate::passes::PassCount>,
+    /// `Type.member` of every member printed redacted in `Debug` ([`crate::passes::redact_secrets`]).
+    pub redacted: Vec<String>,
 }
 
 fn run_generator<F>(generate: F) -> Result<TokenStream, PipelineError>
@@ -82,9 +85,11 @@ fn parse_file(tokens: TokenStream) -> Result<syn::File, PipelineError> {
         .map_err(|e| PipelineError::Generate(format!("generated code does not parse: {e}")))
 }
 
-/// Generates the client: types, `Client`, builders.
+/// Generates the client: types, `Client`, builders. `document` is the prepared document `spec` was read from
+/// (the passes read what it implies, see [`crate::passes`]).
 pub fn client(
     spec: &openapiv3::OpenAPI,
+    document: &serde_json::Value,
     settings: &ClientSettings,
 ) -> Result<GeneratedClient, PipelineError> {
     let mut generator = Generator::new(&settings.to_progenitor()?);
@@ -103,17 +108,18 @@ pub fn client(
         .collect();
     let generated_operations = crate::surface::generated_operations(&operations, &file);
     file.items.push(operations_module(&generated_operations));
-    if settings
+    let on_the_runtime = settings
         .inner_type
         .as_deref()
-        .is_some_and(|inner| inner.starts_with("::client_runtime::"))
-    {
-        note_operations(&mut file);
+        .is_some_and(|inner| inner.starts_with("::client_runtime::"));
+    let mut passes = Vec::new();
+    if on_the_runtime {
+        passes.push(crate::passes::note_operations::run(
+            &mut file,
+            operations.len(),
+        )?);
         call_methods(&mut file, &generated_operations);
-        client_new_uses_the_runtime(&mut file);
-        if let Some(items) = types_module_items(&mut file) {
-            plain_value_setters(items);
-        }
+        passes.push(crate::passes::client_new_uses_the_runtime::run(&mut file)?);
     }
     let forward_compat = match types_module_items(&mut file) {
         Some(items) => {
@@ -124,361 +130,27 @@ pub fn client(
         }
         None => ForwardCompatReport::default(),
     };
+    let mut redacted = Vec::new();
     if let Some(items) = types_module_items(&mut file) {
-        name_constraint_errors(items);
-        maps_default_to_empty(items);
-        non_exhaustive_types(items);
+        if on_the_runtime {
+            passes.push(crate::passes::plain_value_setters::run(items)?);
+        }
+        passes.push(crate::passes::name_constraint_errors::run(items, document)?);
+        passes.push(crate::passes::maps_default_to_empty::run(items)?);
+        passes.push(crate::passes::name_required_members::run(items, document)?);
+        let redactions = crate::passes::redact_secrets::run(items, document)?;
+        passes.push(redactions.count);
+        redacted = redactions.members;
+        passes.push(crate::passes::integral_numbers::run(items, document)?);
+        passes.push(crate::passes::non_exhaustive_types::run(items, document)?);
     }
     let source = prettyplease::unparse(&file);
     Ok(GeneratedClient {
         file,
         source,
         forward_compat,
-    })
-}
-
-/// Makes the generated `Client::new(baseurl, inner)` use the runtime's HTTP client instead of building its own
-/// `reqwest::Client`: progenitor's would have none of the runtime's settings (its TLS configuration, which carries
-/// the crypto provider, the redirect policy that keeps credentials on their host, the timeouts), and without a
-/// process-wide crypto provider it would panic.
-fn client_new_uses_the_runtime(file: &mut syn::File) {
-    for item in file.items.iter_mut() {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let is_client = block.trait_.is_none()
-            && matches!(&*block.self_ty, syn::Type::Path(path) if path.path.is_ident("Client"));
-        if !is_client {
-            continue;
-        }
-        for member in block.items.iter_mut() {
-            if let syn::ImplItem::Fn(function) = member
-                && function.sig.ident == "new"
-                && function.sig.inputs.len() == 2
-            {
-                function.attrs.retain(|attr| !attr.path().is_ident("doc"));
-                function.attrs.insert(
-                    0,
-                    syn::parse_quote!(
-                        #[doc = " A client sending to `baseurl` through `inner`: its HTTP client (TLS, timeouts, a \
-                                 redirect policy that keeps credentials on their host), credential and policy. \
-                                 [`Client::with_runtime`] takes the base URL from the runtime too."]
-                    ),
-                );
-                function.block = syn::parse_quote!({
-                    let client = inner.http_client().clone();
-                    Self::new_with_client(baseurl, client, inner)
-                });
-            }
-        }
-    }
-}
-
-/// Makes every builder's `send()` first tell the runtime which operation it runs
-/// (`::client_runtime::note_operation`), so that an error raised before any request is sent (a builder value that
-/// does not convert) still names its operation.
-fn note_operations(file: &mut syn::File) {
-    use syn::visit_mut::VisitMut;
-
-    struct Rewriter;
-    impl VisitMut for Rewriter {
-        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
-            if function.sig.ident != "send" {
-                return;
-            }
-            let body = function.block.to_token_stream().to_string();
-            let Some(operation) = body
-                .split_once("operation_id :")
-                .and_then(|(_, rest)| rest.trim_start().strip_prefix('"'))
-                .and_then(|rest| rest.split_once('"'))
-                .map(|(id, _)| id.to_string())
-            else {
-                return;
-            };
-            function.block.stmts.insert(
-                0,
-                syn::parse_quote!(::client_runtime::note_operation(#operation);),
-            );
-        }
-    }
-    for item in file.items.iter_mut() {
-        if let syn::Item::Mod(module) = item
-            && module.ident == "builder"
-        {
-            Rewriter.visit_item_mod_mut(module);
-        }
-    }
-}
-
-/// Makes the setters of the generated types' builders take plain values: an optional string member takes `&str`,
-/// `String` or an `Option` (`client_runtime::IntoOptional`), a list of strings any iterable of string-like items
-/// (`client_runtime::IntoStrings`), where typify's `TryInto` bounds refused `.where_("...")` and `.from(["a"])`.
-fn plain_value_setters(items: &mut [syn::Item]) {
-    use syn::visit_mut::VisitMut;
-
-    struct Rewriter;
-    impl VisitMut for Rewriter {
-        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
-            let Some(where_clause) = function.sig.generics.where_clause.as_ref() else {
-                return;
-            };
-            let bounds = where_clause.to_token_stream().to_string().replace(' ', "");
-            let (bound, convert): (syn::WherePredicate, syn::Expr) = if bounds
-                .contains("T:::std::convert::TryInto<::std::option::Option<::std::string::String>>")
-            {
-                (
-                    syn::parse_quote!(T: ::client_runtime::IntoOptional<::std::string::String>),
-                    syn::parse_quote!(::std::result::Result::Ok(
-                        ::client_runtime::IntoOptional::into_optional(value)
-                    )),
-                )
-            } else if bounds
-                .contains("T:::std::convert::TryInto<::std::vec::Vec<::std::string::String>>")
-            {
-                (
-                    syn::parse_quote!(T: ::client_runtime::IntoStrings),
-                    syn::parse_quote!(::std::result::Result::Ok(
-                        ::client_runtime::IntoStrings::into_strings(value)
-                    )),
-                )
-            } else if bounds.contains(
-                "T:::std::convert::TryInto<::std::option::Option<::std::vec::Vec<::std::string::String>>>",
-            ) {
-                let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) =
-                    function.block.stmts.first_mut()
-                else {
-                    return;
-                };
-                *assign.right = syn::parse_quote!(::std::result::Result::Ok(
-                    ::client_runtime::IntoOptionalStrings::<Form>::into_optional_strings(value)
-                ));
-                function.sig.generics.params.push(syn::parse_quote!(Form));
-                function.sig.generics.where_clause = Some(syn::parse_quote!(
-                    where T: ::client_runtime::IntoOptionalStrings<Form>
-                ));
-                return;
-            } else if let Some(member) = optional_generated_member(where_clause) {
-                // `self.member = value.try_into().map_err(...)`: keep typify's error text, convert through
-                // `IntoOptionalMember`, which takes the value or an `Option` of it.
-                let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) =
-                    function.block.stmts.first_mut()
-                else {
-                    return;
-                };
-                let syn::Expr::MethodCall(map_err) = assign.right.as_mut() else {
-                    return;
-                };
-                *map_err.receiver = syn::parse_quote!(
-                    ::client_runtime::IntoOptionalMember::<#member, Form>::into_optional_member(value)
-                );
-                function.sig.generics.params.push(syn::parse_quote!(Form));
-                function.sig.generics.where_clause = Some(syn::parse_quote!(
-                    where T: ::client_runtime::IntoOptionalMember<#member, Form>
-                ));
-                return;
-            } else {
-                return;
-            };
-            // `self.member = value.try_into().map_err(...); self`: the assignment takes the plain conversion.
-            let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) =
-                function.block.stmts.first_mut()
-            else {
-                return;
-            };
-            *assign.right = convert;
-            function.sig.generics.where_clause = Some(syn::parse_quote!(where #bound));
-        }
-    }
-    for item in items.iter_mut() {
-        if let syn::Item::Mod(module) = item
-            && module.ident == "builder"
-        {
-            Rewriter.visit_item_mod_mut(module);
-        }
-    }
-}
-
-/// Makes the errors of constrained strings name their type and read as a sentence: typify's `FromStr` of a
-/// newtype with `minLength`/`maxLength`/`pattern` fails with `"shorter than 1 characters"`, which names neither the
-/// type nor, through a builder or a response decode, where it came from. After this: `"CreateApiKeyRequestName:
-/// must not be empty"`, `"CreateApiKeyRequestName: longer than 255 characters"`.
-fn name_constraint_errors(items: &mut [syn::Item]) {
-    use syn::visit_mut::VisitMut;
-
-    struct Namer {
-        type_name: String,
-    }
-    impl VisitMut for Namer {
-        fn visit_lit_str_mut(&mut self, literal: &mut syn::LitStr) {
-            let text = literal.value();
-            let reads = if text == "shorter than 1 characters" {
-                "must not be empty".to_string()
-            } else if text.starts_with("longer than ")
-                || text.starts_with("shorter than ")
-                || text.starts_with("doesn't match pattern ")
-            {
-                text
-            } else {
-                return;
-            };
-            *literal = syn::LitStr::new(&format!("{}: {reads}", self.type_name), literal.span());
-        }
-    }
-    for item in items.iter_mut() {
-        let syn::Item::Impl(implementation) = item else {
-            continue;
-        };
-        let is_from_str = implementation
-            .trait_
-            .as_ref()
-            .and_then(|(path, _)| path.segments.last())
-            .is_some_and(|segment| segment.ident == "FromStr");
-        let syn::Type::Path(self_type) = implementation.self_ty.as_ref() else {
-            continue;
-        };
-        let Some(name) = self_type.path.segments.last().map(|s| s.ident.to_string()) else {
-            continue;
-        };
-        if is_from_str {
-            Namer { type_name: name }.visit_item_impl_mut(implementation);
-        }
-    }
-}
-
-/// Marks every generated type `#[non_exhaustive]`, so that a re-vendored document that only adds (a member, an enum
-/// value) is not a breaking release: callers cannot write struct literals or exhaustive matches that a new member
-/// or value would break, and build values with the builders (`X::builder()`) and constructors instead. The string
-/// enums keep their `UnknownValue(String)` variant for values the client has not been generated with.
-fn non_exhaustive_types(items: &mut [syn::Item]) {
-    let attribute: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
-    for item in items.iter_mut() {
-        let attrs = match item {
-            syn::Item::Struct(structure) => &mut structure.attrs,
-            syn::Item::Enum(enumeration) => &mut enumeration.attrs,
-            _ => continue,
-        };
-        if !attrs
-            .iter()
-            .any(|existing| existing.path().is_ident("non_exhaustive"))
-        {
-            attrs.push(attribute.clone());
-        }
-    }
-}
-
-/// Lets a builder leave a map member unset: typify's builders treat a flattened `extra` map (an object's
-/// `additionalProperties`) as required, so `Alert::builder()...try_into()` failed with "no value supplied for extra"
-/// unless the caller supplied an empty map. An unset map is now empty, as serde reads an absent one.
-fn maps_default_to_empty(items: &mut [syn::Item]) {
-    use std::collections::{BTreeMap, BTreeSet};
-    use syn::visit_mut::VisitMut;
-
-    let Some(builder) = items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == "builder" => {
-            module.content.as_mut().map(|(_, items)| items)
-        }
-        _ => None,
-    }) else {
-        return;
-    };
-    let mut maps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for item in builder.iter() {
-        if let syn::Item::Struct(structure) = item {
-            for field in &structure.fields {
-                let is_map = field
-                    .ty
-                    .to_token_stream()
-                    .to_string()
-                    .replace(' ', "")
-                    .contains("Map<");
-                if let (true, Some(name)) = (is_map, &field.ident) {
-                    maps.entry(structure.ident.to_string())
-                        .or_default()
-                        .insert(name.to_string());
-                }
-            }
-        }
-    }
-
-    struct Defaults<'a> {
-        members: &'a BTreeSet<String>,
-    }
-    impl VisitMut for Defaults<'_> {
-        fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
-            if let syn::Member::Named(name) = &field.member
-                && self.members.contains(&name.to_string())
-                && field
-                    .expr
-                    .to_token_stream()
-                    .to_string()
-                    .contains("no value supplied")
-            {
-                field.expr = syn::parse_quote!(Ok(Default::default()));
-            }
-        }
-    }
-    for item in builder.iter_mut() {
-        let syn::Item::Impl(implementation) = item else {
-            continue;
-        };
-        let is_default = implementation
-            .trait_
-            .as_ref()
-            .and_then(|(path, _)| path.segments.last())
-            .is_some_and(|segment| segment.ident == "Default");
-        let syn::Type::Path(self_type) = implementation.self_ty.as_ref() else {
-            continue;
-        };
-        let Some(name) = self_type.path.segments.last().map(|s| s.ident.to_string()) else {
-            continue;
-        };
-        if let (true, Some(members)) = (is_default, maps.get(&name)) {
-            Defaults { members }.visit_item_impl_mut(implementation);
-        }
-    }
-}
-
-/// `X` when a setter's bound is `T: TryInto<Option<X>>` for a generated type `X` (not a `String`, which
-/// `IntoOptional` takes).
-fn optional_generated_member(where_clause: &syn::WhereClause) -> Option<syn::Type> {
-    where_clause.predicates.iter().find_map(|predicate| {
-        let syn::WherePredicate::Type(predicate) = predicate else {
-            return None;
-        };
-        let syn::Type::Path(bounded) = &predicate.bounded_ty else {
-            return None;
-        };
-        if !bounded.path.is_ident("T") {
-            return None;
-        }
-        predicate.bounds.iter().find_map(|bound| {
-            let syn::TypeParamBound::Trait(bound) = bound else {
-                return None;
-            };
-            let last = bound.path.segments.last()?;
-            if last.ident != "TryInto" {
-                return None;
-            }
-            let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-                return None;
-            };
-            let Some(syn::GenericArgument::Type(syn::Type::Path(option))) = arguments.args.first()
-            else {
-                return None;
-            };
-            let option_segment = option.path.segments.last()?;
-            if option_segment.ident != "Option" {
-                return None;
-            }
-            let syn::PathArguments::AngleBracketed(inner) = &option_segment.arguments else {
-                return None;
-            };
-            let Some(syn::GenericArgument::Type(member)) = inner.args.first() else {
-                return None;
-            };
-            let text = member.to_token_stream().to_string().replace(' ', "");
-            (text.starts_with("super::")).then(|| member.clone())
-        })
+        passes,
+        redacted,
     })
 }
 
@@ -502,11 +174,7 @@ fn call_methods(file: &mut syn::File, operations: &[crate::surface::GeneratedOpe
         };
         let builder = syn::Ident::new(&rust.builder, proc_macro2::Span::call_site());
         let id = &operation.id;
-        let item: syn::Item = if success
-            .to_token_stream()
-            .to_string()
-            .ends_with("ByteStream")
-        {
+        let item: syn::Item = if is_byte_stream(success) {
             syn::parse_quote! {
                 impl<'a> #builder<'a> {
                     #[doc = concat!("Sends `", #id, "` under the client's runtime policy (credential, retries, deadline) and returns the byte stream of the answer, or a `client_runtime::Error` naming the operation.")]
@@ -545,16 +213,22 @@ fn operations_module(operations: &[crate::surface::GeneratedOperation]) -> syn::
             .generated
             .as_ref()
             .and_then(|rust| rust.success.as_ref())
-            .filter(|ty| {
-                let text = ty.to_token_stream().to_string();
-                text != "()" && !text.ends_with("ByteStream")
-            });
+            .filter(|ty| !matches!(ty, syn::Type::Tuple(unit) if unit.elems.is_empty()))
+            .filter(|ty| !is_byte_stream(ty));
         let decode = match success {
             Some(ty) => quote::quote!(::std::option::Option::Some(decode_as::<#ty>)),
             None => quote::quote!(::std::option::Option::None),
         };
+        let encode = match operation
+            .generated
+            .as_ref()
+            .and_then(|rust| rust.body.as_ref())
+        {
+            Some(ty) => quote::quote!(::std::option::Option::Some(encode_as::<#ty>)),
+            None => quote::quote!(::std::option::Option::None),
+        };
         quote::quote! {
-            Operation { id: #id, method: #method, path: #path, decode: #decode }
+            Operation { id: #id, method: #method, path: #path, decode: #decode, encode: #encode }
         }
     });
     syn::parse_quote! {
@@ -575,6 +249,9 @@ fn operations_module(operations: &[crate::surface::GeneratedOperation]) -> syn::
                 decode: ::std::option::Option<
                     fn(&[u8]) -> ::std::result::Result<::serde_json::Value, ::serde_json::Error>,
                 >,
+                encode: ::std::option::Option<
+                    fn(&[u8]) -> ::std::result::Result<::std::vec::Vec<u8>, ::serde_json::Error>,
+                >,
             }
 
             impl Operation {
@@ -585,6 +262,16 @@ fn operations_module(operations: &[crate::surface::GeneratedOperation]) -> syn::
                     body: &[u8],
                 ) -> ::std::option::Option<::std::result::Result<::serde_json::Value, ::serde_json::Error>> {
                     self.decode.map(|decode| decode(body))
+                }
+
+                /// Reads `body` as this operation's request body (its generated type) and returns the bytes the
+                /// client sends for that value (the body is serialised with `serde_json`, as `send()` does);
+                /// `None` when the operation takes no JSON body.
+                pub fn encode_request(
+                    &self,
+                    body: &[u8],
+                ) -> ::std::option::Option<::std::result::Result<::std::vec::Vec<u8>, ::serde_json::Error>> {
+                    self.encode.map(|encode| encode(body))
                 }
 
                 /// The operation with this operationId.
@@ -599,6 +286,12 @@ fn operations_module(operations: &[crate::surface::GeneratedOperation]) -> syn::
                 ::serde_json::from_slice::<T>(body).and_then(::serde_json::to_value)
             }
 
+            fn encode_as<T: ::serde::de::DeserializeOwned + ::serde::Serialize>(
+                body: &[u8],
+            ) -> ::std::result::Result<::std::vec::Vec<u8>, ::serde_json::Error> {
+                ::serde_json::from_slice::<T>(body).and_then(|value| ::serde_json::to_vec(&value))
+            }
+
             /// Every operation, in document order.
             pub const ALL: &[Operation] = &[#(#entries),*];
         }
@@ -608,13 +301,15 @@ fn operations_module(operations: &[crate::surface::GeneratedOperation]) -> syn::
 /// Generates progenitor's typed httpmock helpers for the client crate at `client_crate` (e.g. `bronto_client`).
 pub fn mock(
     spec: &openapiv3::OpenAPI,
+    document: &serde_json::Value,
     settings: &ClientSettings,
     client_crate: &str,
 ) -> Result<String, PipelineError> {
     let mut generator = Generator::new(&settings.to_progenitor()?);
     let tokens = run_generator(|| generator.httpmock(spec, client_crate))?;
     let mut file = parse_file(tokens)?;
-    repeat_array_query_params(&mut file);
+    let implied = crate::passes::repeat_array_query_params::implied(document);
+    crate::passes::repeat_array_query_params::run(&mut file, implied)?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -633,60 +328,9 @@ pub fn cli(
     Ok(prettyplease::unparse(&file))
 }
 
-/// progenitor's mock helpers match an array query parameter with `value.to_string()`, which does not compile for
-/// a `Vec`: match it as repeated `name=item` pairs instead, as the client sends it.
-fn repeat_array_query_params(file: &mut syn::File) {
-    use syn::visit_mut::VisitMut;
-
-    struct Rewriter;
-    impl VisitMut for Rewriter {
-        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
-            let bounds = function
-                .sig
-                .generics
-                .where_clause
-                .to_token_stream()
-                .to_string();
-            let body = function.block.to_token_stream();
-            if !bounds.contains("vec :: Vec") || !body.to_string().contains("query_param") {
-                return;
-            }
-            let Some(name) = first_string_literal(body) else {
-                return;
-            };
-            function.block = syn::parse_quote! {{
-                if let Some(value) = value.into() {
-                    let mut inner = self.0;
-                    for item in value {
-                        inner = inner.query_param(#name, item.to_string());
-                    }
-                    Self(inner)
-                } else {
-                    Self(self.0.query_param_missing(#name))
-                }
-            }};
-        }
-    }
-    Rewriter.visit_file_mut(file);
-}
-
-fn first_string_literal(tokens: TokenStream) -> Option<syn::LitStr> {
-    for tree in tokens {
-        match tree {
-            proc_macro2::TokenTree::Literal(literal) => {
-                if let Ok(text) = syn::parse_str::<syn::LitStr>(&literal.to_string()) {
-                    return Some(text);
-                }
-            }
-            proc_macro2::TokenTree::Group(group) => {
-                if let Some(found) = first_string_literal(group.stream()) {
-                    return Some(found);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+/// Whether a success type is progenitor's `ByteStream` (a body that is not JSON).
+fn is_byte_stream(ty: &syn::Type) -> bool {
+    crate::passes::last_segment(ty).is_some_and(|segment| segment.ident == "ByteStream")
 }
 
 fn types_module_items(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {

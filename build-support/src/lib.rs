@@ -10,11 +10,13 @@
 //!    each with its evidence);
 //! 4. applies the **response policy** ([`response_policy`]): members of response types are optional, path parameters
 //!    take identifiers verbatim, and (in step 5) `""` in a formatted string or `null` for a list decode as absent;
+//!    and the **request policy** ([`request_policy`]): a document's `default` is documented, never sent;
 //! 5. **validates** what progenitor cannot handle, naming the JSON pointer ([`validate`]), then, when only some
 //!    tags are kept ([`Pipeline::keep_tags`], or the crate's cargo features, see [`tag_features`]), **keeps** only
 //!    their operations and the components those reach ([`tags`]);
-//! 6. **generates** with progenitor, opens enums and objects for forward compatibility ([`forward_compat`]), and
-//!    formats with prettyplease ([`generate`]);
+//! 6. **generates** with progenitor, opens enums and objects for forward compatibility ([`forward_compat`]), runs
+//!    the named passes ([`passes`]: secrets redacted in `Debug`, whole numbers sent as integers, plain-value
+//!    setters, required members named), and formats with prettyplease ([`generate`]);
 //! 7. **writes** the code and an API-surface summary ([`surface`]) to `OUT_DIR`, with `rerun-if-changed` for every
 //!    input.
 //!
@@ -43,7 +45,9 @@ pub mod clients;
 pub mod document;
 pub mod forward_compat;
 pub mod generate;
+pub mod passes;
 pub mod patches;
+pub mod request_policy;
 pub mod response_policy;
 pub mod revendor;
 pub mod surface;
@@ -150,6 +154,8 @@ pub struct PreparedDocument {
     pub spec: openapiv3::OpenAPI,
     /// What the response policy changed.
     pub policy: response_policy::ResponsePolicyReport,
+    /// What the request policy changed.
+    pub request: request_policy::RequestPolicyReport,
 }
 
 impl PreparedDocument {
@@ -174,6 +180,7 @@ impl PreparedDocument {
                 value,
                 spec,
                 policy: self.policy.clone(),
+                request: self.request.clone(),
             },
             report,
         ))
@@ -327,6 +334,7 @@ impl Pipeline {
 
     fn validate(mut value: serde_json::Value) -> Result<PreparedDocument, PipelineError> {
         let policy = response_policy::apply(&mut value);
+        let request = request_policy::apply(&mut value);
         let findings = validate::check(&value);
         if !findings.is_empty() {
             return Err(PipelineError::Unsupported { findings });
@@ -337,6 +345,7 @@ impl Pipeline {
             value,
             spec,
             policy,
+            request,
         })
     }
 
@@ -351,11 +360,16 @@ impl Pipeline {
         &self,
         prepared: &PreparedDocument,
     ) -> Result<ClientOutput, PipelineError> {
-        let generated = generate::client(&prepared.spec, &self.settings)?;
+        let generated = generate::client(&prepared.spec, &prepared.value, &self.settings)?;
         let surface = surface::summarize(
             &prepared.spec.info.title,
             &prepared.operations(),
             &generated.file,
+            &surface::PipelineFacts {
+                moved_defaults: prepared.request.moved_defaults.len(),
+                passes: &generated.passes,
+                redacted: &generated.redacted,
+            },
         );
         Ok(ClientOutput {
             source: generated.source,
@@ -373,6 +387,11 @@ impl Pipeline {
     /// Steps 1 to 5 for the typed httpmock helpers of the client crate `client_crate`.
     pub fn generate_mock(&self, client_crate: &str) -> Result<String, PipelineError> {
         let prepared = self.prepare()?;
-        generate::mock(&prepared.spec, &self.settings, client_crate)
+        generate::mock(
+            &prepared.spec,
+            &prepared.value,
+            &self.settings,
+            client_crate,
+        )
     }
 }

@@ -54,6 +54,7 @@ struct Operation {
 struct Builder {
     fields: Vec<(String, String)>,
     send: Option<syn::Type>,
+    body: Option<syn::Type>,
 }
 
 fn doc_text(attrs: &[syn::Attribute]) -> String {
@@ -127,6 +128,8 @@ pub struct GeneratedMethod {
     pub success: Option<syn::Type>,
     /// The error body type (`Error<E>`'s `E`).
     pub error: Option<syn::Type>,
+    /// The JSON request body's type (`types::X`), when the operation takes a typed body.
+    pub body: Option<syn::Type>,
 }
 
 /// `T` and `E` of `Result<ResponseValue<T>, Error<E>>`.
@@ -214,7 +217,28 @@ pub fn generated_operations(
                     (name != "client").then(|| (name, compact_type(&unwrap_result(&f.ty))))
                 })
                 .collect();
-            builders.insert(s.ident.to_string(), Builder { fields, send: None });
+            let body = s.fields.iter().find_map(|f| {
+                let is_body = f.ident.as_ref().is_some_and(|name| name == "body");
+                let syn::Type::Path(path) = unwrap_result(&f.ty) else {
+                    return None;
+                };
+                // `types::builder::X` for a struct, `types::X` for an enum (which has no builder).
+                let typed = path
+                    .path
+                    .segments
+                    .first()
+                    .is_some_and(|s| s.ident == "types");
+                let last = path.path.segments.last()?.ident.clone();
+                (is_body && typed).then(|| syn::parse_quote!(types::#last))
+            });
+            builders.insert(
+                s.ident.to_string(),
+                Builder {
+                    fields,
+                    send: None,
+                    body,
+                },
+            );
         }
     }
     for item in builder_items {
@@ -252,6 +276,7 @@ pub fn generated_operations(
                         fields: builder.map(|b| b.fields.clone()).unwrap_or_default(),
                         success,
                         error,
+                        body: builder.and_then(|b| b.body.clone()),
                     }
                 });
             GeneratedOperation {
@@ -264,8 +289,24 @@ pub fn generated_operations(
         .collect()
 }
 
+/// What the pipeline did besides generating, listed at the end of the summary.
+#[derive(Debug, Clone, Copy)]
+pub struct PipelineFacts<'a> {
+    /// Defaults the request policy moved into descriptions ([`crate::request_policy`]).
+    pub moved_defaults: usize,
+    /// What each named pass changed ([`crate::passes`]).
+    pub passes: &'a [crate::passes::PassCount],
+    /// `Type.member` of every member redacted in `Debug`.
+    pub redacted: &'a [String],
+}
+
 /// Builds the summary. `operations` lists (operationId, METHOD, path) in document order.
-pub fn summarize(title: &str, operations: &[(String, String, String)], file: &syn::File) -> String {
+pub fn summarize(
+    title: &str,
+    operations: &[(String, String, String)],
+    file: &syn::File,
+    facts: &PipelineFacts<'_>,
+) -> String {
     let generated = generated_operations(operations, file);
     let mut out = String::new();
     let _ = writeln!(out, "# API surface: {title}");
@@ -338,6 +379,25 @@ pub fn summarize(title: &str, operations: &[(String, String, String)], file: &sy
     let _ = writeln!(out, "## Types ({})", types.len());
     for block in types {
         let _ = writeln!(out, "{block}");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "## Redacted in Debug ({}): members that hold secrets (by name, or marked x-sensitive)",
+        facts.redacted.len()
+    );
+    for member in facts.redacted {
+        let _ = writeln!(out, "{member}");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "## Pipeline ({} passes)", facts.passes.len() + 1);
+    let _ = writeln!(
+        out,
+        "request_policy: {} document defaults moved into descriptions",
+        facts.moved_defaults
+    );
+    for pass in facts.passes {
+        let _ = writeln!(out, "{}: {} changed", pass.name, pass.changed);
     }
     out
 }

@@ -363,7 +363,7 @@ impl Bronto {
         &self,
         mut request: CreateSearchRequest,
     ) -> Result<AsyncSearch, Error> {
-        request.async_enabled = true;
+        request.async_enabled = Some(true);
         // A submit starts a search: sent twice (after a 504, say), it would start two. It is retried only when
         // the server certainly did nothing (a 429, a connection that never opened).
         let once = self.with(client_runtime::RequestOptions::new().retry_safe(false));

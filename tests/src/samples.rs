@@ -87,7 +87,12 @@ fn build(document: &Value, schema: &Value, depth: usize) -> Value {
         }
         Some("number") => {
             let minimum = schema.get("minimum").and_then(Value::as_f64).unwrap_or(1.5);
-            json!(if minimum > 1.5 { minimum } else { 1.5 })
+            if minimum > 1.5 && minimum.fract() == 0.0 && minimum.abs() < 9.0e15 {
+                // A whole number goes out as an integer (build-support, passes/integral_numbers.rs).
+                json!(minimum as i64)
+            } else {
+                json!(if minimum > 1.5 { minimum } else { 1.5 })
+            }
         }
         Some("boolean") => json!(true),
         Some("array") => {

@@ -775,9 +775,9 @@ async fn update_forward_config() {
         "log_ids": [ID_C],
         "compression": "GZIP",
         "filter": "level='ERROR'",
-        "max_buffer_time_ms": 30000.0,
-        "max_payload_size_bytes": 500000.0,
-        "max_payload_size_events": 500.0,
+        "max_buffer_time_ms": 30000,
+        "max_payload_size_bytes": 500000,
+        "max_payload_size_events": 500,
         "destination": {
             "destination_type": "S3",
             "bucket": "my-archive-bucket",
