@@ -49,7 +49,7 @@ pub struct Session {
     pub sdk: sdk::Sdk,
     /// The origins requests go to, for `--debug` lines: (API, ingestion).
     pub origins: (Option<String>, Option<String>),
-    sandbox: Option<sdk::sandbox::Sandbox>,
+    sandbox: Option<vendor_sandbox::Sandbox>,
 }
 
 impl std::fmt::Debug for Session {
@@ -74,7 +74,7 @@ impl Session {
         vendor: Vendor,
     ) -> anyhow::Result<Session> {
         if global.sandbox {
-            let sandbox = sdk::sandbox::Sandbox::start().await;
+            let sandbox = vendor_sandbox::Sandbox::start().await;
             let sdk = sdk::Sdk::new(sandbox.config())?;
             return Ok(Session {
                 origins: (api_origin(&sdk, vendor), None),

@@ -128,16 +128,15 @@ fn grouped<'a>(
     valued
 }
 
+/// The second group key's groups under a first-level group: `name`, `count`, `value` (the nested item of the
+/// corpus, which carries no `key` and no deeper level).
 fn nested(events: &[&Stored], keys: &[String], aggregate: &Aggregate) -> Vec<Value> {
-    let Some((key, rest)) = keys.split_first() else {
+    let Some(key) = keys.first() else {
         return Vec::new();
     };
     grouped(events, key, aggregate)
         .into_iter()
-        .map(|(name, members, value)| {
-            json!({"key": key, "name": name, "count": members.len(), "value": value,
-                   "groups_series": nested(&members, rest, aggregate)})
-        })
+        .map(|(name, members, value)| json!({"name": name, "count": members.len(), "value": value}))
         .collect()
 }
 

@@ -134,6 +134,11 @@ pub(crate) fn read(body: &Value) -> Result<Query, HttpMockResponse> {
             "`groups` without an aggregate in select",
         ));
     }
+    if groups.len() > 2 {
+        return Err(reply::not_implemented(
+            "more than two `groups` keys (the answer's nested groups_series has one level)",
+        ));
+    }
     let limit = body["limit"].as_u64().unwrap_or(100).clamp(1, 10_000) as usize;
     Ok(Query {
         datasets: body.get("from").filter(|f| !f.is_null()).map(strings),
