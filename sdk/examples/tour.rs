@@ -206,7 +206,8 @@ async fn ingestion_step(
     let bronto = sdk.bronto()?;
     let clause = format!("{} = {}", attribute("level"), string_literal("error"));
     let search = types::CreateSearchRequest::builder()
-        .select(["*"])
+        // `*` alone nulls `@raw` on the live service; ask for it to print it.
+        .select(["@raw", "*"])
         .from(["sdk-tour"])
         .where_(&clause)
         .time_range("Last 15 minutes")

@@ -3,8 +3,8 @@
 
 use futures::TryStreamExt as _;
 use schemars::JsonSchema;
-use vendor_sandbox::{Sandbox, seed};
 use serde_json::{Value, json};
+use vendor_sandbox::{Sandbox, seed};
 
 /// Checks `value` against a JSON schema (the subset schemars emits): `$ref`, `type`, `enum`, `properties`,
 /// `required`, `additionalProperties`, `items`, `anyOf`/`oneOf`/`allOf`. Returns the first violation's path.
@@ -224,7 +224,10 @@ async fn every_tour_workflow_runs_against_the_sandbox() {
         outcome.decompressed,
         "the sandbox stores its export as the service does"
     );
-    assert!(outcome.bytes > 0, "the stored (compressed) object was downloaded");
+    assert!(
+        outcome.bytes > 0,
+        "the stored (compressed) object was downloaded"
+    );
     assert_eq!(progress, [0, 50, 100]);
 
     let blubracket = sdk.blubracket().expect("blubracket");

@@ -192,12 +192,15 @@ fn page(state: &mut State, mut cursor: Cursor) -> HttpMockResponse {
     reply::json(200, &answer)
 }
 
+/// An event search's answer before paging: `[event, row]` pairs and the page size.
+type Pages = (Vec<Value>, usize);
+
 /// The whole answer of `body` in `grant`'s account (events as `[event, row]` pairs for paging).
 fn answer(
     state: &mut State,
     grant: &Grant,
     body: &Value,
-) -> Result<(Value, Option<(Vec<Value>, usize)>), HttpMockResponse> {
+) -> Result<(Value, Option<Pages>), HttpMockResponse> {
     let query = search::read(body)?;
     let per_page = search::page_size(&query);
     match search::run(&query, state.account(&grant.account))? {

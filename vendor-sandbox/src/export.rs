@@ -32,7 +32,7 @@ pub(crate) fn create(state: &mut State, grant: &Grant, body: &Value) -> HttpMock
     };
     let mut search_body = Value::Object(details.clone());
     if search_body.get("select").is_none() {
-        search_body["select"] = json!(["*"]);
+        search_body["select"] = json!(["@raw", "*"]);
     }
     if search_body.get("limit").is_none() {
         search_body["limit"] = json!(10_000);
