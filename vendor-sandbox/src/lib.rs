@@ -17,7 +17,7 @@
 //!     .where_("level = 'error' AND latency_ms >= 200")
 //!     .try_into()?;
 //! let errors: Vec<_> = sdk.bronto()?.search_events(search).try_collect().await?;
-//! assert_eq!(errors.len(), 7, "the seeded errors with a latency of 200 ms or more");
+//! assert_eq!(errors.len(), 6, "the seeded errors with a latency of 200 ms or more");
 //! # Ok(()) }
 //! ```
 //!
