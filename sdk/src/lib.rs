@@ -90,7 +90,7 @@ mod blubracket;
 mod bronto;
 mod call;
 mod config;
-/// Recipes: the ten tasks a service does most, each a compiled and tested program.
+/// Recipes: the tasks a service does most, each a compiled and tested program.
 #[cfg(all(feature = "bronto-all", feature = "blubracket", feature = "ingest"))]
 #[doc = include_str!("cookbook.md")]
 pub mod cookbook {}
