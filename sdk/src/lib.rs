@@ -112,13 +112,18 @@ pub use export::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
 pub use search::{AsyncSearch, AsyncSearchOptions};
 
 /// The generated BluBracket client and its types (`sdk::blubracket_api::types::Alert`, ...).
+/// Inlined, so `cargo doc --no-deps -p sdk` shows every request and response type.
 #[cfg(feature = "blubracket")]
+#[doc(inline)]
 pub use blubracket_client as blubracket_api;
-/// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...).
+/// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...). Inlined, so `cargo doc
+/// --no-deps -p sdk` shows every request and response type and every operation's builder.
+#[doc(inline)]
 pub use bronto_client as bronto_api;
 
 /// Bronto's ingestion client (`sdk.ingestion()?...build()?`): batched, compressed, back-pressured NDJSON delivery.
 #[cfg(feature = "ingest")]
+#[doc(inline)]
 pub use bronto_ingest as ingest;
 
 /// The SDK: one handle per configured API, sharing one runtime policy.
