@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod ingest;
+pub mod sandbox;
 pub mod search;
 pub mod tail;
 
@@ -23,6 +24,7 @@ pub const WORKFLOWS: &[&str] = &[
     "tail",
     "export",
     "ingest",
+    "sandbox",
     "profile",
     "completions",
 ];
@@ -38,7 +40,8 @@ pub const WORKFLOWS: &[&str] = &[
                   search, tail, export and ingest.\n\n\
                   Settings: flags, then the environment (BRONTO_REGION or BRONTO_BASE_URL, BRONTO_API_KEY or \
                   BRONTO_BEARER_TOKEN, BRONTO_INGESTION_URL), then the profile (see `bronto profile`). \
-                  --sandbox runs against the SDK's embedded sandbox.",
+                  --sandbox runs against a sandbox of the process; `bronto sandbox serve` runs one that \
+                  commands share through --sandbox-url.",
     after_help = EXIT_CODES_HELP,
     subcommand_required = true,
     arg_required_else_help = true
@@ -65,6 +68,9 @@ enum Workflow {
     Export(export::ExportArgs),
     /// Sends events to Bronto's ingestion endpoint from files or standard input (NDJSON or plain lines).
     Ingest(ingest::IngestArgs),
+    /// Runs a sandbox for several commands: `bronto sandbox serve` prints its URL for `--sandbox-url`.
+    #[command(subcommand)]
+    Sandbox(sandbox::SandboxCommand),
     /// Reads and writes profiles (settings kept in the user's configuration directory).
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -97,6 +103,7 @@ async fn run(matches: &clap::ArgMatches) -> anyhow::Result<()> {
             crate::completions::write(completions, &mut command());
             return Ok(());
         }
+        Some(Workflow::Sandbox(sandbox)) => return sandbox::run(sandbox.clone()).await,
         _ => {}
     }
     let session = Session::start(&global, region.as_deref(), Vendor::Bronto).await?;
@@ -108,7 +115,7 @@ async fn run(matches: &clap::ArgMatches) -> anyhow::Result<()> {
         Some(Workflow::Tail(tail)) => tail::run(&session, &global, tail).await,
         Some(Workflow::Export(export)) => export::run(&session, &global, export).await,
         Some(Workflow::Ingest(ingest)) => ingest::run(&session, &global, ingest).await,
-        Some(Workflow::Profile(_) | Workflow::Completions(_)) => Ok(()),
+        Some(Workflow::Profile(_) | Workflow::Completions(_) | Workflow::Sandbox(_)) => Ok(()),
         None => {
             let Some((name, sub)) = matches.subcommand() else {
                 return Ok(());

@@ -18,8 +18,8 @@
 //! ```
 //!
 //! Settings come from flags, then the SDK's environment variables ([`sdk::env`]), then a profile in the user's
-//! configuration directory ([`profile`]); `--sandbox` runs every command against the SDK's embedded sandbox
-//! ([`session`]). Output formats are in [`output`], progress bars in [`progress`], exit codes by error class in
+//! configuration directory ([`profile`]); `--sandbox` runs every command against a sandbox of its own,
+//! `--sandbox-url` against the one `bronto sandbox serve` runs ([`session`]). Output formats are in [`output`], progress bars in [`progress`], exit codes by error class in
 //! [`exit`], and `--debug` request lines in [`debug`].
 
 #![deny(missing_docs)]

@@ -22,6 +22,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's name, as `-o` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Table => "table",
+            Format::Csv => "csv",
+        }
+    }
+
     /// The format records are written in when `-o` is not given: a table on a terminal, JSON lines otherwise.
     pub fn records_default(chosen: Option<Format>) -> Format {
         chosen.unwrap_or_else(|| {
@@ -173,6 +183,32 @@ impl<W: Write> RecordWriter<W> {
         }
         Ok(())
     }
+}
+
+/// Writes `records` as CSV with a header of every key any record has (nested keys dotted), in order of first
+/// appearance: for a whole set at once, where [`RecordWriter`] streams with the first record's columns.
+pub fn write_csv(records: &[Value], out: &mut impl Write) -> std::io::Result<()> {
+    let rows: Vec<Map<String, Value>> = records.iter().map(flatten).collect();
+    let mut columns: Vec<&String> = Vec::new();
+    for row in &rows {
+        for key in row.keys() {
+            if !columns.contains(&key) {
+                columns.push(key);
+            }
+        }
+    }
+    let mut writer = csv::Writer::from_writer(out);
+    if !columns.is_empty() {
+        writer
+            .write_record(&columns)
+            .map_err(std::io::Error::other)?;
+    }
+    for row in &rows {
+        writer
+            .write_record(columns.iter().map(|column| cell(row.get(*column))))
+            .map_err(std::io::Error::other)?;
+    }
+    writer.flush()
 }
 
 /// Writes one answer (an operation's response): pretty JSON, one line of JSON, or its records as a table or CSV

@@ -25,8 +25,9 @@ pub const PROFILES_ENV: &str = "SDK_CLI_PROFILES";
 /// The profile used when `--profile` is not given.
 pub const DEFAULT_PROFILE: &str = "default";
 
-/// The settings a profile may hold: the SDK's environment variables.
+/// The settings a profile may hold: the SDK's environment variables, and the URL of a shared sandbox.
 pub const SETTINGS: &[&str] = &[
+    crate::session::SANDBOX_URL,
     sdk::env::BRONTO_REGION,
     sdk::env::BRONTO_BASE_URL,
     sdk::env::BRONTO_INGESTION_URL,

@@ -1,5 +1,7 @@
-//! The flags every command takes, and the [`sdk::Sdk`] a command runs on: the embedded sandbox (`--sandbox`), or
-//! the configuration from flags, then the SDK's environment variables, then the selected profile.
+//! The flags every command takes, and the [`sdk::Sdk`] a command runs on: a sandbox of its own (`--sandbox`), a
+//! running one shared by several commands (`--sandbox-url`, or `BRONTO_SANDBOX_URL` in the environment or the
+//! profile: what `bronto sandbox serve` prints), or the configuration from flags, then the SDK's environment
+//! variables, then the selected profile.
 
 use crate::output::Format;
 
@@ -12,9 +14,14 @@ pub struct GlobalArgs {
     /// The API's base URL (a proxy, a test server); wins over the region and the environment.
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Runs against the SDK's embedded sandbox (mocked APIs on loopback, no credentials, no network).
-    #[arg(long, global = true)]
+    /// Runs against a sandbox of this process (vendor-sandbox: both APIs faked on loopback, no credentials, no
+    /// network); its data ends with the command.
+    #[arg(long, global = true, conflicts_with = "sandbox_url")]
     pub sandbox: bool,
+    /// Runs against the sandbox `bronto sandbox serve` started (the URL it printed), so that several commands
+    /// share its data; default: BRONTO_SANDBOX_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub sandbox_url: Option<String>,
     /// Output format; default: `table` on a terminal and `jsonl` otherwise for listings, `json` for an
     /// operation's answer.
     #[arg(
@@ -49,7 +56,8 @@ pub struct Session {
     pub sdk: sdk::Sdk,
     /// The origins requests go to, for `--debug` lines: (API, ingestion).
     pub origins: (Option<String>, Option<String>),
-    sandbox: Option<sdk::sandbox::Sandbox>,
+    sandbox: Option<vendor_sandbox::Sandbox>,
+    shared_sandbox: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -61,9 +69,9 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// `true` when the session runs on the sandbox.
+    /// `true` when the session runs on a sandbox (its own or a shared one).
     pub fn is_sandbox(&self) -> bool {
-        self.sandbox.is_some()
+        self.sandbox.is_some() || self.shared_sandbox
     }
 
     /// Starts the session: the sandbox with `--sandbox`; otherwise the configuration from `--base-url` and
@@ -74,12 +82,13 @@ impl Session {
         vendor: Vendor,
     ) -> anyhow::Result<Session> {
         if global.sandbox {
-            let sandbox = sdk::sandbox::Sandbox::start().await;
+            let sandbox = vendor_sandbox::Sandbox::start().await;
             let sdk = sdk::Sdk::new(sandbox.config())?;
             return Ok(Session {
                 origins: (api_origin(&sdk, vendor), None),
                 sdk,
                 sandbox: Some(sandbox),
+                shared_sandbox: false,
             });
         }
         let profile = crate::profile::selected(global.profile.as_deref())?;
@@ -89,6 +98,20 @@ impl Session {
                 .filter(|value| !value.is_empty())
                 .or_else(|| profile.get(name).cloned())
         };
+        if let Some(url) = global
+            .sandbox_url
+            .clone()
+            .or_else(|| lookup(SANDBOX_URL))
+            .filter(|_| vendor == Vendor::Bronto)
+        {
+            let sdk = sdk::Sdk::new(vendor_sandbox::config_for_url(&url).build()?)?;
+            return Ok(Session {
+                origins: (api_origin(&sdk, vendor), Some(url)),
+                sdk,
+                sandbox: None,
+                shared_sandbox: true,
+            });
+        }
         let mut builder = sdk::Config::builder();
         match vendor {
             Vendor::Bronto => {
@@ -113,9 +136,13 @@ impl Session {
             ),
             sdk,
             sandbox: None,
+            shared_sandbox: false,
         })
     }
 }
+
+/// The environment variable (or profile setting) naming a running sandbox's URL, as `--sandbox-url` does.
+pub const SANDBOX_URL: &str = "BRONTO_SANDBOX_URL";
 
 /// The base URL the generated client of `vendor` sends to.
 fn api_origin(sdk: &sdk::Sdk, vendor: Vendor) -> Option<String> {

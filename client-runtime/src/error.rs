@@ -197,6 +197,8 @@ struct Inner {
     time_limit: Option<(TimeLimit, Duration)>,
     step: Option<String>,
     request: Option<String>,
+    /// Attempts the runtime made (0: not known).
+    attempts: u32,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -228,6 +230,7 @@ impl Error {
             time_limit: None,
             step: None,
             request: None,
+            attempts: 0,
             source: None,
         };
         Self {
@@ -408,6 +411,11 @@ impl Error {
     /// The rate-limit state reported with the response.
     pub fn rate_limit(&self) -> RateLimit {
         self.inner.rate_limit
+    }
+
+    /// Attempts the runtime made before this error (`None` when not known, e.g. an error built by hand).
+    pub fn attempts(&self) -> Option<u32> {
+        (self.inner.attempts > 0).then_some(self.inner.attempts)
     }
 
     /// The response headers, with credential-bearing headers redacted.
@@ -596,6 +604,23 @@ impl fmt::Display for Error {
         if let Some(message) = &self.inner.message {
             write!(f, ": {message}")?;
         }
+        if self.inner.status == Some(StatusCode::TOO_MANY_REQUESTS) {
+            let rate = &self.inner.rate_limit;
+            match (rate.retry_after, rate.reset) {
+                (Some(wait), _) => {
+                    write!(f, "; the service asks to retry after {} s", wait.as_secs())?
+                }
+                (None, Some(reset)) => {
+                    write!(f, "; the rate-limit window resets in {} s", reset.as_secs())?
+                }
+                (None, None) => write!(f, "; no retry hint")?,
+            }
+            match self.inner.attempts {
+                0 => {}
+                1 => write!(f, " (1 attempt made)")?,
+                n => write!(f, " ({n} attempts made)")?,
+            }
+        }
         Ok(())
     }
 }
@@ -769,12 +794,15 @@ pub async fn from_progenitor<E: serde::Serialize>(
     if let Some(operation) = operation {
         mapped.inner.operation = Some(operation.to_string());
     }
+    mapped.inner.attempts = record.attempts;
     if record.refused.is_some() {
         // The governor answered in the server's stead: nothing was sent, and no status came from the server.
         mapped.inner.kind = ErrorKind::RateLimited;
         mapped.inner.status = None;
         mapped.inner.correlation_id = None;
         mapped.inner.error_type = None;
+        // The refused attempt was not sent.
+        mapped.inner.attempts = record.attempts.saturating_sub(1);
     }
     if matches!(
         mapped.inner.kind,

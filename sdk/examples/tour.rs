@@ -3,7 +3,7 @@
 //! and `BLUBRACKET_INTEGRATION_KEY` set, the same steps talk to those services.
 //!
 //! ```text
-//! cargo run -p sdk --features sandbox --example tour
+//! cargo run -p sdk --example tour
 //! ```
 
 use std::time::Duration;
@@ -33,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = if live {
         None
     } else {
-        Some(sdk::sandbox::Sandbox::start().await)
+        Some(vendor_sandbox::Sandbox::start().await)
     };
     let (sdk, dataset) = match &sandbox {
         Some(sandbox) => {
@@ -45,7 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
             (
                 Sdk::new(sandbox.config())?,
-                sdk::sandbox::SANDBOX_DATASET.to_string(),
+                vendor_sandbox::SANDBOX_DATASET.to_string(),
             )
         }
         None => {
@@ -179,7 +179,7 @@ async fn bronto_steps(
 
 async fn ingestion_step(
     sdk: &Sdk,
-    sandbox: Option<&sdk::sandbox::Sandbox>,
+    sandbox: Option<&vendor_sandbox::Sandbox>,
     live: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     println!("\n5. Ingestion, from the same configuration");
@@ -206,7 +206,8 @@ async fn ingestion_step(
     let bronto = sdk.bronto()?;
     let clause = format!("{} = {}", attribute("level"), string_literal("error"));
     let search = types::CreateSearchRequest::builder()
-        .select(["*"])
+        // `*` alone nulls `@raw` on the live service; ask for it to print it.
+        .select(["@raw", "*"])
         .from(["sdk-tour"])
         .where_(&clause)
         .time_range("Last 15 minutes")

@@ -66,8 +66,8 @@
 //! Always compiled: [`Config`], the credentials, [`Error`], the runtime policy, [`Sdk::bronto`] and its raw escape
 //! hatch ([`Bronto::get`] reaches any endpoint). An operation of a tag left out is simply not a method (`no method
 //! named list_users`: add `bronto-users`). Features are additive: a type is the same whatever tags are enabled, so
-//! another crate of the build enabling more never breaks code written against fewer. The `sandbox` feature serves
-//! every API, so it compiles everything: keep it in `[dev-dependencies]`.
+//! another crate of the build enabling more never breaks code written against fewer. The sandbox (a fake of both
+//! services for tests) is its own crate, `vendor-sandbox`: keep it in `[dev-dependencies]`.
 //!
 //! Multi-tenant services keep no credential in the client, and make each tenant's calls through a handle that
 //! carries the tenant's credential as a value ([`Bronto::with`]): every call, workflow, stream and spawned task made
@@ -92,15 +92,13 @@ mod call;
 mod components;
 mod config;
 mod poll;
-/// Recipes: the ten tasks a service does most, each a compiled and tested program.
-#[cfg(feature = "sandbox")]
+/// Recipes: the tasks a service does most, each a compiled and tested program.
+#[cfg(all(feature = "bronto-all", feature = "blubracket", feature = "ingest"))]
 #[doc = include_str!("cookbook.md")]
 pub mod cookbook {}
 #[cfg(feature = "bronto-exports")]
 mod export;
 pub mod query;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 #[cfg(feature = "bronto-search")]
 mod search;
 
@@ -122,13 +120,18 @@ pub use poll::PollSchedule;
 pub use search::{AsyncSearch, AsyncSearchOptions};
 
 /// The generated BluBracket client and its types (`sdk::blubracket_api::types::Alert`, ...).
+/// Inlined, so `cargo doc --no-deps -p sdk` shows every request and response type.
 #[cfg(feature = "blubracket")]
+#[doc(inline)]
 pub use blubracket_client as blubracket_api;
-/// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...).
+/// The generated Bronto client and its types (`sdk::bronto_api::types::ApiKey`, ...). Inlined, so `cargo doc
+/// --no-deps -p sdk` shows every request and response type and every operation's builder.
+#[doc(inline)]
 pub use bronto_client as bronto_api;
 
 /// Bronto's ingestion client (`sdk.ingestion()?...build()?`): batched, compressed, back-pressured NDJSON delivery.
 #[cfg(feature = "ingest")]
+#[doc(inline)]
 pub use bronto_ingest as ingest;
 
 /// The SDK: one handle per configured API, sharing one runtime policy.

@@ -3,7 +3,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), sdk::Error> {
-    let sandbox = sdk::sandbox::Sandbox::start().await;
+    let sandbox = vendor_sandbox::Sandbox::start().await;
     let sdk = sdk::Sdk::new(sandbox.config())?;
     let keys = sdk.bronto()?.list_api_keys().call().await?;
     assert!(!keys.api_keys.is_empty(), "the sandbox lists its seeded keys");

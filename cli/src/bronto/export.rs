@@ -1,6 +1,8 @@
 //! `bronto export`: creates an export of a search ([`sdk::Bronto::export_to`]), waits for it with a bar of the
 //! export's percent, then downloads it, decompressed, with a bar of the bytes written, to a file or standard
-//! output.
+//! output: as exported (NDJSON, `-o jsonl` or no `-o`), or converted to `-o json` (one array), `-o csv` (a header
+//! of every key, nested keys dotted) or `-o table`. A conversion holds the export in memory; `--stored` takes no
+//! `-o` but `jsonl`.
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -14,6 +16,8 @@ use sdk::bronto_api::types::{CreateExportDetails, CreateExportDetailsFrom, Creat
 use tokio::io::AsyncWrite;
 
 use crate::bronto::search::QueryArgs;
+use crate::exit::UsageError;
+use crate::output::{Format, RecordWriter};
 use crate::progress::Progress;
 use crate::session::{GlobalArgs, Session};
 
@@ -105,6 +109,53 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: ExportArgs) -> an
         }
     };
 
+    let convert = match global.output {
+        None | Some(Format::Jsonl) => None,
+        Some(format) if args.stored => {
+            return Err(UsageError(format!(
+                "--stored writes the object as stored: -o {} does not apply (leave -o out, or drop --stored)",
+                format.name()
+            ))
+            .into());
+        }
+        Some(format) => Some(format),
+    };
+    if let Some(format) = convert {
+        let mut writer = Counting {
+            inner: Vec::new(),
+            bar: download.clone(),
+        };
+        let outcome = bronto
+            .export_to(request, &mut writer, options, on_progress)
+            .await;
+        if outcome.is_err() {
+            waiting.abandon();
+            download.abandon();
+        }
+        let outcome = outcome?;
+        progress.done(&download);
+        let written = match &args.file {
+            Some(path) => {
+                let mut file = std::fs::File::create(path)
+                    .map_err(|e| anyhow::anyhow!("creating {}: {e}", path.display()))?;
+                write_converted(&writer.inner, format, &mut file)?
+            }
+            None => write_converted(&writer.inner, format, &mut std::io::stdout().lock())?,
+        };
+        if !global.quiet {
+            let target = args.file.as_ref().map_or_else(
+                || "standard output".to_string(),
+                |path| path.display().to_string(),
+            );
+            eprintln!(
+                "export {}: {written} events written to {target} as {}",
+                outcome.export_id,
+                format.name()
+            );
+        }
+        return Ok(());
+    }
+
     let outcome = match &args.file {
         Some(path) => {
             let file = tokio::fs::File::create(path)
@@ -153,4 +204,30 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: ExportArgs) -> an
         );
     }
     Ok(())
+}
+
+/// Writes the exported NDJSON `data` to `out` as `format` (a line that is not JSON becomes `{"message": line}`);
+/// returns the events written.
+fn write_converted(
+    data: &[u8],
+    format: Format,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<usize> {
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(data)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|_| serde_json::json!({"message": line}))
+        })
+        .collect();
+    if format == Format::Csv {
+        crate::output::write_csv(&events, out)?;
+        return Ok(events.len());
+    }
+    let mut writer = RecordWriter::new(format, out);
+    for event in &events {
+        writer.write(event)?;
+    }
+    writer.finish()?;
+    Ok(events.len())
 }

@@ -38,7 +38,7 @@ impl QueryArgs {
             return Ok(self.from.clone());
         }
         if session.is_sandbox() {
-            return Ok(vec![sdk::sandbox::SANDBOX_DATASET.to_string()]);
+            return Ok(vec![vendor_sandbox::SANDBOX_DATASET.to_string()]);
         }
         Err(UsageError("name the datasets to search with --from LOG_ID[,LOG_ID...]".into()).into())
     }

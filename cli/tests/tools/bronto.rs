@@ -4,11 +4,14 @@ use serde_json::Value;
 
 use crate::{scratch, stderr, stdout, tool};
 
-/// The sequence numbers of the sandbox search's nine events, in page order (above 2^53: exact or wrong).
+/// The sequence numbers of the sandbox's 30 seeded events, in time order (above 2^53: exact or wrong).
+fn seeded_sequences() -> Vec<i64> {
+    (0..30).map(|i| 9_100_000_000_000_001 + i).collect()
+}
+
+/// The seeded errors' sequence numbers (every third event).
 fn sandbox_sequences() -> Vec<i64> {
-    (0..3)
-        .flat_map(|page| (0..3).map(move |i| 9_007_199_254_740_000 + page * 10 + i))
-        .collect()
+    seeded_sequences().into_iter().step_by(3).collect()
 }
 
 fn jsonl(text: &str) -> Vec<Value> {
@@ -44,7 +47,7 @@ fn search_follows_every_page_with_exact_sequence_numbers() {
         .clone();
     let text = stdout(&output);
     assert_eq!(sequences_in(&text), sandbox_sequences());
-    assert!(text.contains("9007199254740022"), "{text}");
+    assert!(text.contains("9100000000000028"), "{text}");
 }
 
 #[test]
@@ -60,14 +63,14 @@ fn search_prints_json_table_and_csv() {
         stdout(&output)
     };
     let json: Value = serde_json::from_str(&run("json")).unwrap();
-    assert_eq!(json.as_array().map(Vec::len), Some(9));
+    assert_eq!(json.as_array().map(Vec::len), Some(30));
     let csv = run("csv");
     let header = csv.lines().next().unwrap();
     assert!(header.contains("metadata.sequence"), "{header}");
-    assert_eq!(csv.lines().count(), 10, "{csv}");
-    assert!(csv.contains("9007199254740020"), "{csv}");
+    assert_eq!(csv.lines().count(), 31, "{csv}");
+    assert!(csv.contains("9100000000000030"), "{csv}");
     let table = run("table");
-    assert_eq!(table.lines().count(), 10, "{table}");
+    assert_eq!(table.lines().count(), 31, "{table}");
     assert!(table.lines().next().unwrap().contains("metadata.sequence"));
 }
 
@@ -82,7 +85,7 @@ fn piped_output_defaults_to_json_lines_and_limit_stops_early() {
         .clone();
     assert_eq!(
         sequences_in(&stdout(&output)),
-        sandbox_sequences()[..4].to_vec()
+        seeded_sequences()[..4].to_vec()
     );
 }
 
@@ -108,13 +111,9 @@ fn tail_prints_each_event_once() {
         .success()
         .get_output()
         .clone();
-    // Three polls of the same nine events: each printed once.
-    let mut printed = sequences_in(&stdout(&output));
-    assert_eq!(printed.len(), 9);
-    printed.sort();
-    let mut all = sandbox_sequences();
-    all.sort();
-    assert_eq!(printed, all);
+    // Three polls of the last 5 minutes (the seeded events 90, 180 and 270 s old): each printed once.
+    let printed = sequences_in(&stdout(&output));
+    assert_eq!(printed, seeded_sequences()[27..].to_vec());
 }
 
 #[test]
@@ -129,11 +128,11 @@ fn export_writes_the_decompressed_data_to_a_file_without_a_bar_when_piped() {
         .get_output()
         .clone();
     let data = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(data.lines().count(), 1200);
+    assert_eq!(data.lines().count(), 10, "the seeded errors: {data}");
     assert!(
-        data.starts_with("{\"sequence\":9007199254740000,"),
-        "{}",
-        &data[..80]
+        data.lines()
+            .all(|line| line.contains("\"level\":\"error\"")),
+        "{data}"
     );
     assert!(output.stdout.is_empty());
     let log = stderr(&output);
@@ -141,7 +140,7 @@ fn export_writes_the_decompressed_data_to_a_file_without_a_bar_when_piped() {
         !log.contains('\r') && !log.contains('█'),
         "a bar in piped output: {log:?}"
     );
-    assert!(log.contains("1200 events"), "{log}");
+    assert!(log.contains("10 events"), "{log}");
 }
 
 #[test]
@@ -153,7 +152,7 @@ fn export_to_standard_output() {
         .success()
         .get_output()
         .clone();
-    assert_eq!(stdout(&output).lines().count(), 1200);
+    assert_eq!(stdout(&output).lines().count(), 30, "every seeded event");
     assert!(output.stderr.is_empty(), "{}", stderr(&output));
 }
 

@@ -7,6 +7,7 @@ mod blubracket;
 mod bronto;
 mod operations;
 mod settings;
+mod shared_sandbox;
 mod terminal;
 
 use assert_cmd::Command;

@@ -61,7 +61,7 @@ fn the_sandbox_key_is_not_printed_by_any_workflow_with_debug() {
         let all = format!("{}{}", stdout(&output), stderr(&output));
         assert!(all.contains("debug: "), "{args:?}: no debug line: {all}");
         assert!(
-            !all.contains(sdk::sandbox::SANDBOX_API_KEY),
+            !all.contains(vendor_sandbox::SANDBOX_API_KEY),
             "{args:?} printed the key"
         );
         assert!(
