@@ -298,8 +298,8 @@ pub fn restoration(
         operations.push(json!({ "op": "add", "path": pointer, "value": old.pointer(&pointer) }));
     }
     let when = document_date
-        .map(|d| format!("the {d} document"))
-        .unwrap_or_else(|| "the re-vendored document".into());
+        .map(|d| format!("The {d} document"))
+        .unwrap_or_else(|| "The re-vendored document".into());
     let mut entry = String::new();
     let _ = writeln!(entry, "- id: {}", restoration_id(&operation.id));
     let _ = writeln!(entry, "  restores: true");
