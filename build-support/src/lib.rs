@@ -50,6 +50,7 @@ pub mod patches;
 pub mod request_policy;
 pub mod response_policy;
 pub mod revendor;
+pub mod still_served;
 pub mod surface;
 pub mod tag_features;
 pub mod tags;
@@ -306,15 +307,18 @@ impl Pipeline {
         }
     }
 
-    /// The generator fixes, then the live corrections.
+    /// The live corrections that restore what the vendor's document dropped, the generator fixes, then the other
+    /// live corrections.
     fn patch_sets(&self) -> Result<Vec<PatchSet>, PipelineError> {
-        let mut sets = Vec::new();
+        let (restorations, corrections) = match &self.live_corrections {
+            Some(path) => PatchSet::load_live_corrections(path)?.split_restorations(),
+            None => Default::default(),
+        };
+        let mut sets = vec![restorations];
         if let Some(path) = &self.patches {
             sets.push(PatchSet::load(path)?);
         }
-        if let Some(path) = &self.live_corrections {
-            sets.push(PatchSet::load_live_corrections(path)?);
-        }
+        sets.push(corrections);
         Ok(sets)
     }
 

@@ -32,6 +32,11 @@ pub struct RecordedPatch {
     /// a docs page, that shows what the live service sends).
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// For a live correction that re-adds what a re-vendored document dropped while the live service still serves
+    /// it (written by `codegen revendor`, see [`crate::still_served`]): applied before the generator fixes, to the
+    /// vendor's document as it came, so the fixes recorded for what it re-adds apply as they did.
+    #[serde(default)]
+    pub restores: bool,
     /// The RFC 6902 operations.
     pub operations: json_patch::Patch,
 }
@@ -95,6 +100,13 @@ impl PatchSet {
             });
         }
         Ok(set)
+    }
+
+    /// Splits off the entries that restore what a re-vendored document dropped ([`RecordedPatch::restores`]):
+    /// `(restorations, the rest)`, each in file order.
+    pub fn split_restorations(self) -> (Self, Self) {
+        let (restores, rest) = self.patches.into_iter().partition(|p| p.restores);
+        (Self { patches: restores }, Self { patches: rest })
     }
 
     /// Applies every entry that applies and returns the ones that do not, instead of stopping at the first.

@@ -717,6 +717,8 @@ pub enum Outcome {
     StalePatches(Vec<PipelineError>),
     /// Everything was refreshed.
     Done {
+        /// The operations the new document drops: kept (still served, re-added by a live correction) or removed.
+        dropped: crate::still_served::Dropped,
         /// The surface changes.
         changes: SurfaceChanges,
         /// cargo-semver-checks' report, when it ran.
@@ -901,12 +903,17 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
         .map(|prepared| prepared.tags())
         .unwrap_or_default();
 
+    // The previous document as it came, to tell what the new one drops.
+    let old_document = std::fs::read(&vendored)
+        .ok()
+        .and_then(|bytes| crate::document::parse(&vendored, &bytes).ok());
+
     // 1. The document, unchanged, and its digest.
     let bytes = std::fs::read(&options.document).map_err(|source| RevendorError::Io {
         path: options.document.clone(),
         source,
     })?;
-    crate::document::parse(&options.document, &bytes)?;
+    let new_document = crate::document::parse(&options.document, &bytes)?;
     let sha256 = crate::document::sha256_hex(&bytes);
     write(&vendored, &bytes)?;
     write(&digest_file, format!("{sha256}  bronto-openapi.yaml\n"))?;
@@ -915,6 +922,19 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
         options.document.display(),
         vendored.display()
     );
+
+    let document_date = options
+        .document_date
+        .clone()
+        .or_else(|| date_in_file_name(&options.document));
+
+    // 1b. What the new document drops: what is still served is kept by a live correction.
+    let dropped = keep_what_is_served(
+        root,
+        old_document.as_ref(),
+        &new_document,
+        document_date.as_deref(),
+    )?;
 
     // 2. Rehearse every patch.
     let (_, stale) = crate::clients::bronto_candidate(root, &vendored).rehearse()?;
@@ -969,10 +989,6 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
     println!("\n== Tags (cargo features)\n{}", tags.report());
 
     // 4c. The semver verdict.
-    let document_date = options
-        .document_date
-        .clone()
-        .or_else(|| date_in_file_name(&options.document));
     let mut semver: Option<SemverReport> = None;
     if matches!(options.baseline, Baseline::Skip) {
         println!("\n== cargo-semver-checks: skipped");
@@ -1032,6 +1048,7 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
             semver: semver.clone(),
         },
     );
+    let entry = entry + &dropped.changelog_section();
     println!("\n== CHANGELOG.md draft\n{entry}");
     if options.write_changelog {
         let path = root.join("CHANGELOG.md");
@@ -1040,8 +1057,66 @@ pub fn run(options: &Options) -> Result<Outcome, RevendorError> {
         println!("drafted into {}", path.display());
     }
     Ok(Outcome::Done {
+        dropped,
         changes,
         semver,
         version,
     })
+}
+
+/// Step 1b of [`run`]: drops the restorations the new document makes redundant, writes one for every dropped
+/// operation the corpus shows still served (see [`crate::still_served`]), and prints what was kept and removed.
+fn keep_what_is_served(
+    root: &Path,
+    old_document: Option<&serde_json::Value>,
+    new_document: &serde_json::Value,
+    document_date: Option<&str>,
+) -> Result<crate::still_served::Dropped, RevendorError> {
+    use crate::still_served::{
+        Dropped, dropped_operations, redundant_restorations, restoration, restoration_id,
+        served_evidence,
+    };
+    let path = root.join("openapi/bronto/live-corrections.yaml");
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    let existing = crate::patches::PatchSet::parse(&path, text.as_bytes()).unwrap_or_default();
+    let redundant = redundant_restorations(&existing, new_document);
+    if !redundant.is_empty() {
+        let ids: Vec<String> = redundant.iter().map(|(id, _)| id.clone()).collect();
+        text = drop_patch_entries(&text, &ids);
+        for (id, operations) in &redundant {
+            println!(
+                "dropped the restoration `{id}`: the new document declares {} again",
+                operations.join(", ")
+            );
+        }
+    }
+    let dropped = match old_document {
+        Some(old) => Dropped::split(
+            dropped_operations(old, new_document),
+            &served_evidence(&root.join("tests/live-shapes/bronto")),
+        ),
+        None => Dropped::default(),
+    };
+    let known: BTreeSet<&str> = existing.patches.iter().map(|p| p.id.as_str()).collect();
+    for (operation, evidence) in &dropped.kept {
+        if known.contains(restoration_id(&operation.id).as_str()) {
+            continue;
+        }
+        if let Some(old) = old_document
+            && let Some(entry) = restoration(operation, evidence, old, new_document, document_date)
+        {
+            if !text.ends_with("\n\n") {
+                text.push('\n');
+            }
+            text.push_str(&entry);
+        }
+    }
+    if !redundant.is_empty() || !dropped.kept.is_empty() {
+        write(&path, &text)?;
+    }
+    println!(
+        "\n== Operations the new document drops\n{}",
+        dropped.report()
+    );
+    Ok(dropped)
 }

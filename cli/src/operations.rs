@@ -106,7 +106,7 @@ pub fn command_name(operation_id: &str, reserved: &[&str]) -> String {
     }
 }
 
-/// progenitor puts an operation's summary and description into one `about`, which a tool's listing of 130
+/// progenitor puts an operation's summary and description into one `about`, which a tool's listing of 145
 /// commands would print whole: the listing (and `-h`) gets the first line, `--help` the whole text.
 fn one_line_about(command: clap::Command) -> clap::Command {
     let Some(text) = command.get_about().map(ToString::to_string) else {

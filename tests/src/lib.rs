@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod blubracket;
+pub mod corpus_guard;
 pub mod coverage;
 pub mod live_shapes;
 pub mod loopback;

@@ -73,5 +73,5 @@ fn the_default_build_compiles_every_operation() {
         .expect("the Bronto document prepares")
         .operations();
     assert_eq!(bronto_client::operations::ALL.len(), operations.len());
-    assert_eq!(operations.len(), 130);
+    assert_eq!(operations.len(), 145);
 }

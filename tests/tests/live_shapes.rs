@@ -77,14 +77,7 @@ fn reserialise<T: serde::Serialize>(value: T) -> Value {
 /// Calls the operation of `shape` through the SDK's typed call and returns the decoded body re-serialised.
 async fn call(sdk: &Sdk, shape: &Shape) -> Result<Value, sdk::Error> {
     let bronto = sdk.bronto().expect("bronto");
-    let operation = shape
-        .operation
-        .as_deref()
-        .unwrap_or(match shape.path.as_str() {
-            "/search/status/{statusId}" => "getSearchStatus",
-            "/organizations" => "listOrganizations",
-            _ => "raw",
-        });
+    let operation = shape.operation.as_deref().unwrap_or("raw");
     let value = match operation {
         "listApiKeys" => reserialise(bronto.call(bronto.list_api_keys().send()).await?),
         "createApiKey" => reserialise(
@@ -171,6 +164,75 @@ async fn call(sdk: &Sdk, shape: &Shape) -> Result<Value, sdk::Error> {
         "getUsage" => reserialise(bronto.call(bronto.get_usage().send()).await?),
         "listUsers" => reserialise(bronto.call(bronto.list_users().send()).await?),
         "listOrganizations" => reserialise(bronto.call(bronto.list_organizations().send()).await?),
+        "listGroupsForMember" => reserialise(
+            bronto
+                .call(bronto.list_groups_for_member().user_id(ID).send())
+                .await?,
+        ),
+        "listRoles" => reserialise(bronto.call(bronto.list_roles().send()).await?),
+        "createRole" => reserialise(
+            bronto
+                .call(
+                    bronto
+                        .create_role()
+                        .body(typed_body::<types::CreateRoleRequest>(
+                            "roles-create-request.json",
+                        ))
+                        .send(),
+                )
+                .await?,
+        ),
+        "listPermissions" => reserialise(bronto.call(bronto.list_permissions().send()).await?),
+        "listMetrics" => reserialise(bronto.call(bronto.list_metrics().send()).await?),
+        "getDatasetParser" => reserialise(
+            bronto
+                .call(bronto.get_dataset_parser().dataset_id(ID).send())
+                .await?,
+        ),
+        "listMetricDefinitions" => {
+            reserialise(bronto.call(bronto.list_metric_definitions().send()).await?)
+        }
+        "createMetricDefinition" => reserialise(
+            bronto
+                .call(
+                    bronto
+                        .create_metric_definition()
+                        .body(typed_body::<types::MetricDefinition>(
+                            "metrics-definitions-create-request.json",
+                        ))
+                        .send(),
+                )
+                .await?,
+        ),
+        "getMetricDefinition" => reserialise(
+            bronto
+                .call(
+                    bronto
+                        .get_metric_definition()
+                        .metric_definition_id(ID)
+                        .send(),
+                )
+                .await?,
+        ),
+        "createWidget" => reserialise(
+            bronto
+                .call(
+                    bronto
+                        .create_widget()
+                        .body(typed_body::<types::WidgetRequest>(
+                            "widgets-create-request.json",
+                        ))
+                        .send(),
+                )
+                .await?,
+        ),
+        "getErrorAnalytics" => reserialise(bronto.call(bronto.get_error_analytics().send()).await?),
+        "listLimits" => reserialise(bronto.call(bronto.list_limits().send()).await?),
+        "getSavedSearch" => reserialise(
+            bronto
+                .call(bronto.get_saved_search().saved_search_id(ID).send())
+                .await?,
+        ),
         "raw" => {
             // Served but not declared, and no typed operation for it: the raw escape hatch.
             bronto.get::<Value>(&shape.concrete_path(ID)).await?
@@ -243,7 +305,7 @@ async fn every_successful_response_shape_decodes_and_keeps_every_member() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(decoded >= 30, "only {decoded} success shapes decoded");
+    assert!(decoded >= 40, "only {decoded} success shapes decoded");
 }
 
 #[tokio::test]
@@ -284,7 +346,7 @@ async fn every_error_shape_is_a_typed_error_with_what_the_body_said() {
         let display = error.to_string();
         assert!(!display.contains(KEY), "{name}: the key leaked: {display}");
     }
-    assert!(checked >= 7, "only {checked} error shapes");
+    assert!(checked >= 10, "only {checked} error shapes");
 }
 
 #[tokio::test]
@@ -460,6 +522,14 @@ fn every_recorded_request_body_round_trips_through_its_type() {
             "createApiKey" => typed_round_trip::<types::CreateApiKeyRequest>(&shape.body),
             "createExport" => typed_round_trip::<types::CreateExportRequest>(&shape.body),
             "createMonitor" => typed_round_trip::<types::CreateMonitorRequest>(&shape.body),
+            "createRole" => typed_round_trip::<types::CreateRoleRequest>(&shape.body),
+            "assignDatasetParser" => {
+                typed_round_trip::<types::AssignDatasetParserBody>(&shape.body)
+            }
+            "addGroupMembers" => typed_round_trip::<types::AddGroupMembersBody>(&shape.body),
+            "createMetricDefinition" => typed_round_trip::<types::MetricDefinition>(&shape.body),
+            "createWidget" => typed_round_trip::<types::WidgetRequest>(&shape.body),
+            "createSavedSearch" => typed_round_trip::<types::CreateSavedSearchRequest>(&shape.body),
             // An endpoint the document does not declare: sent through the raw escape hatch as recorded.
             "" => continue,
             other => panic!("{name}: no request type for {other}; add one here"),
@@ -476,7 +546,7 @@ fn every_recorded_request_body_round_trips_through_its_type() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(checked >= 8, "only {checked} request shapes");
+    assert!(checked >= 15, "only {checked} request shapes");
 }
 
 fn typed_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
@@ -520,4 +590,98 @@ fn recorded_api_key_and_export_requests_are_built_by_the_typed_builders() {
         .try_into()
         .expect("an export request");
     assert_eq!(reserialise(&built), recorded);
+}
+
+#[tokio::test]
+async fn a_users_groups_are_the_recorded_bare_ids() {
+    let server = MockServer::start_async().await;
+    let shape = shape("users-groups-bare-ids.json");
+    serve(&server, &shape);
+    let sdk = sdk_for(&server);
+    let bronto = sdk.bronto().expect("bronto");
+    let answer = bronto
+        .call(bronto.list_groups_for_member().user_id(ID).send())
+        .await
+        .expect("bare group ids decode");
+    let recorded: Vec<String> = shape.body["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    assert!(!recorded.is_empty());
+    assert_eq!(answer.groups, recorded);
+}
+
+#[tokio::test]
+async fn a_system_role_keeps_its_name_as_id() {
+    let value = decode_ok("roles-list-system-role-id.json").await;
+    assert_eq!(value["roles"][0]["role_id"], "Admin");
+    let created = decode_ok("roles-create-response.json").await;
+    assert_eq!(
+        created["role_id"],
+        shape("roles-create-response.json").body["role_id"]
+    );
+}
+
+#[tokio::test]
+async fn top_keys_without_the_requested_id_are_an_empty_lookup() {
+    let server = MockServer::start_async().await;
+    let shape = shape("top-keys-omits-requested-id.json");
+    serve(&server, &shape);
+    let sdk = sdk_for(&server);
+    let bronto = sdk.bronto().expect("bronto");
+    let keys = bronto
+        .call(
+            bronto
+                .get_top_keys_by_id()
+                .log_id("log-without-keys".to_string())
+                .send(),
+        )
+        .await
+        .expect("decodes");
+    assert!(!keys.contains_key("log-without-keys"));
+    assert_eq!(keys.len(), shape.body.as_object().map_or(0, |o| o.len()));
+}
+
+#[tokio::test]
+async fn a_ui_saved_search_keeps_its_camel_case_details() {
+    let recorded = shape("saved-searches-get-ui-camelcase.json").body;
+    let value = decode_ok("saved-searches-get-ui-camelcase.json").await;
+    assert_eq!(
+        value["search_details"]["logIds"],
+        recorded["search_details"]["logIds"]
+    );
+    assert_eq!(
+        value["search_details"]["timeRange"],
+        recorded["search_details"]["timeRange"]
+    );
+    assert_eq!(value["search_details"]["select"], "count(*)");
+}
+
+#[test]
+fn a_monitor_create_body_carries_type_beside_monitor_type() {
+    let recorded = shape("monitors-create-request-type-and-monitor-type.json").body;
+    let request: types::CreateMonitorRequest =
+        serde_json::from_value(recorded.clone()).expect("the MCP server's body");
+    assert_eq!(request.type_.as_deref(), recorded["type"].as_str());
+    let sent = reserialise(&request);
+    assert_eq!(sent["type"], recorded["type"]);
+    assert_eq!(sent["monitor_type"], recorded["monitor_type"]);
+}
+
+#[tokio::test]
+async fn an_error_body_with_only_code_and_details_gives_its_text() {
+    for name in [
+        "errors-404-code-and-details.json",
+        "errors-400-syntax-details.json",
+    ] {
+        let shape = shape(name);
+        let error = decode(&shape).await.expect_err("an error status");
+        let details = shape.body["details"].as_str().expect("details");
+        assert_eq!(error.details(), Some(details), "{name}");
+        assert!(error.to_string().contains(details), "{name}: {error}");
+        assert_eq!(error.correlation_id(), Some("header-correlation-5be1"));
+    }
 }

@@ -238,6 +238,7 @@ pub(crate) fn users(
             if !account.users.iter().any(|user| user["id"] == *id) {
                 return Some(missing("user"));
             }
+            // As live (bronto-cli internal/cli/access.go, 2026-10-02): the bare group ids, not group objects.
             let groups: Vec<&Value> = account
                 .groups
                 .iter()
@@ -248,6 +249,7 @@ pub(crate) fn users(
                         .get(group_id)
                         .is_some_and(|members| members.iter().any(|m| m["member_id"] == *id))
                 })
+                .map(|group| &group["group_id"])
                 .collect();
             reply::json(200, &json!({ "groups": groups }))
         }

@@ -19,8 +19,8 @@ fn bronto_has_a_command_for_every_operation_of_its_document_plus_the_workflows()
     let operations = bronto_client::operations::ALL;
     assert_eq!(
         operations.len(),
-        130,
-        "127 from the vendor's document + 3 live corrections"
+        145,
+        "127 from the vendor's document + 18 live corrections"
     );
     assert_eq!(
         cli::operations::BrontoOperations::operation_ids().len(),
