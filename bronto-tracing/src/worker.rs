@@ -169,15 +169,20 @@ impl Worker {
                 Some(Command::Flush { deadline, reply }) => {
                     let target = self.queue.queued();
                     self.drain(target, deadline).await;
-                    self.notice();
                     let _ = tokio::time::timeout_at(deadline, self.ingestor.flush()).await;
                     self.settle();
+                    if self.notice() {
+                        let _ = tokio::time::timeout_at(deadline, self.ingestor.flush()).await;
+                        self.settle();
+                    }
                     reply.send();
                 }
                 Some(Command::Shutdown { deadline, reply }) => {
                     self.queue.close();
                     let target = self.queue.queued();
                     self.drain(target, deadline).await;
+                    let _ = tokio::time::timeout_at(deadline, self.ingestor.flush()).await;
+                    self.settle();
                     self.notice();
                     let _ = tokio::time::timeout_at(deadline, self.ingestor.close()).await;
                     self.settle();
@@ -292,11 +297,12 @@ impl Worker {
         }
     }
 
-    /// Once there is room again, ships one event saying how many were dropped since the last notice.
-    fn notice(&mut self) {
+    /// Once there is room again, ships one event saying how many were dropped since the last notice; `true`
+    /// when it did.
+    fn notice(&mut self) -> bool {
         let dropped = self.queue.dropped();
         if dropped == self.dropped_reported || self.carry.is_some() {
-            return;
+            return false;
         }
         let new = dropped - self.dropped_reported;
         let event = Event::new(format!(
@@ -312,15 +318,19 @@ impl Worker {
         .field("dropped_total", dropped);
         let size = 256 + LINE_OVERHEAD;
         if !self.queue.charge(size) {
-            return;
+            return false;
         }
         match self.ingestor.try_send(event) {
             Ok(()) => {
                 self.in_ingestor.push_back(size);
                 self.dropped_reported = dropped;
                 self.state.notices.fetch_add(1, Ordering::Relaxed);
+                true
             }
-            Err(_) => self.queue.release(size),
+            Err(_) => {
+                self.queue.release(size);
+                false
+            }
         }
     }
 }
