@@ -79,6 +79,24 @@ impl LayerBuilder {
         }
     }
 
+    /// The dataset (`x-bronto-dataset`), on the ingestion configuration.
+    pub fn dataset(mut self, dataset: impl Into<String>) -> Self {
+        self.ingest = self.ingest.dataset(dataset);
+        self
+    }
+
+    /// The collection (`x-bronto-collection`), on the ingestion configuration.
+    pub fn collection(mut self, collection: impl Into<String>) -> Self {
+        self.ingest = self.ingest.collection(collection);
+        self
+    }
+
+    /// A tag (`x-bronto-tags`), on the ingestion configuration.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.ingest = self.ingest.tag(key, value);
+        self
+    }
+
     /// The most bytes of encoded events held at once, in the queue and in the ingestor until acknowledged (each
     /// event is charged its JSON line plus 64 bytes). Beyond it, events are dropped and counted.
     pub fn queue_bytes(mut self, bytes: usize) -> Self {

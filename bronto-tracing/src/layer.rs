@@ -222,4 +222,3 @@ fn panicked_fragment(prefix: &str) -> Vec<u8> {
     object.string(PANICKED);
     object.into_fragment()
 }
-

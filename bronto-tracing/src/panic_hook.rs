@@ -10,7 +10,12 @@ use crate::guard::Control;
 pub(crate) fn install(control: Control, timeout: Duration) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info: &PanicHookInfo<'_>| {
-        if !feedback::quiet() && !control.state.finished.load(std::sync::atomic::Ordering::Acquire) {
+        if !feedback::quiet()
+            && !control
+                .state
+                .finished
+                .load(std::sync::atomic::Ordering::Acquire)
+        {
             ship(info);
             let _ = control.call_blocking(timeout, false);
         }
@@ -27,9 +32,14 @@ fn ship(info: &PanicHookInfo<'_>) {
         .unwrap_or("Box<dyn Any>");
     let thread = std::thread::current();
     let thread = thread.name().unwrap_or("<unnamed>");
-    let location = info
-        .location()
-        .map(|location| format!("{}:{}:{}", location.file(), location.line(), location.column()));
+    let location = info.location().map(|location| {
+        format!(
+            "{}:{}:{}",
+            location.file(),
+            location.line(),
+            location.column()
+        )
+    });
     tracing::error!(
         target: "panic",
         panic_location = location.as_deref().unwrap_or("unknown"),

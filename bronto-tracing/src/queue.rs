@@ -72,7 +72,8 @@ impl Queue {
         }
         let size = line.len() + LINE_OVERHEAD;
         if line.len() > self.line_hint.load(Ordering::Relaxed) {
-            self.line_hint.store(line.len().next_power_of_two(), Ordering::Relaxed);
+            self.line_hint
+                .store(line.len().next_power_of_two(), Ordering::Relaxed);
         }
         if !self.charge(size) {
             self.dropped_full.fetch_add(1, Ordering::Relaxed);

@@ -18,15 +18,9 @@ use crate::queue::{LINE_OVERHEAD, Queue};
 /// What the guard asks of the worker.
 pub(crate) enum Command {
     /// Deliver what was queued before this command, then answer (by `deadline` at the latest).
-    Flush {
-        deadline: Instant,
-        reply: Reply,
-    },
+    Flush { deadline: Instant, reply: Reply },
     /// Stop accepting, deliver everything, close the ingestor, answer and stop.
-    Shutdown {
-        deadline: Instant,
-        reply: Reply,
-    },
+    Shutdown { deadline: Instant, reply: Reply },
 }
 
 /// Where the worker answers: a blocking caller or an async one.

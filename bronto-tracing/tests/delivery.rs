@@ -41,18 +41,22 @@ fn a_full_queue_drops_counts_and_reports_once_room_returns() {
     assert_eq!(report.pending(), 0, "{report}");
     assert_eq!(report.notices, 1, "{report}");
     assert_eq!(report.dropped, report.dropped_full, "{report}");
-    assert_eq!(report.sent + report.dropped, report.emitted + report.notices, "{report}");
+    assert_eq!(
+        report.sent + report.dropped,
+        report.emitted + report.notices,
+        "{report}"
+    );
     let events = receiver.events();
     assert_eq!(events.len() as u64, report.sent);
-    let notices: Vec<_> = events.iter().filter(|e| e["target"] == "bronto_tracing").collect();
+    let notices: Vec<_> = events
+        .iter()
+        .filter(|e| e["target"] == "bronto_tracing")
+        .collect();
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(notices[0]["dropped"], json!(report.dropped_full));
     assert_eq!(notices[0]["level"], json!("WARN"));
     // The events that made it are the first ones, in order.
-    let indexes: Vec<u64> = events
-        .iter()
-        .filter_map(|e| e["index"].as_u64())
-        .collect();
+    let indexes: Vec<u64> = events.iter().filter_map(|e| e["index"].as_u64()).collect();
     assert_eq!(indexes, (0..indexes.len() as u64).collect::<Vec<_>>());
 }
 
@@ -97,10 +101,17 @@ fn an_outage_ends_with_every_event_sent_failed_or_dropped() {
         report.sent + report.failed + report.dropped,
         "{report}"
     );
-    assert!(receiver.refused.load(std::sync::atomic::Ordering::SeqCst) > 0, "the outage happened");
+    assert!(
+        receiver.refused.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the outage happened"
+    );
     assert_eq!(
         report.failed,
-        report.failed_by_reason.get("retries exhausted").copied().unwrap_or(0),
+        report
+            .failed_by_reason
+            .get("retries exhausted")
+            .copied()
+            .unwrap_or(0),
         "{report}"
     );
     assert!(peak <= BOUND as u64, "peak {peak}");

@@ -16,7 +16,10 @@ fn message_timestamp_level_target_file_and_line() {
     let stamp = e["timestamp"].as_str().expect("a string timestamp");
     // RFC 3339, UTC, milliseconds, `Z`: `2026-12-02T07:21:09.512Z`.
     assert_eq!(stamp.len(), 24, "{stamp}");
-    assert!(stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.', "{stamp}");
+    assert!(
+        stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.',
+        "{stamp}"
+    );
     let parsed = chrono::DateTime::parse_from_rfc3339(stamp).expect("RFC 3339");
     assert_eq!(parsed.offset().local_minus_utc(), 0);
     assert_eq!(e["level"], json!("WARN"));
@@ -74,7 +77,10 @@ fn integers_are_exact_over_the_whole_range() {
     assert_eq!(e["small_u128"], json!(7));
     // Beyond 64 bits: the decimal digits as a string.
     assert_eq!(e["i128_min"], json!(i128::MIN.to_string()));
-    assert_eq!(e["u128_max"], json!("340282366920938463463374607431768211455"));
+    assert_eq!(
+        e["u128_max"],
+        json!("340282366920938463463374607431768211455")
+    );
 }
 
 #[derive(Debug)]
@@ -94,7 +100,10 @@ impl fmt::Display for Money {
 
 #[test]
 fn fields_keep_their_json_type() {
-    let order = Order { id: 3, items: vec!["a\"b", "c\nd"] };
+    let order = Order {
+        id: 3,
+        items: vec!["a\"b", "c\nd"],
+    };
     let events = capture(|| {
         tracing::info!(
             ok = true,
@@ -139,7 +148,10 @@ fn errors_carry_their_source_chain() {
         message: "payment failed",
         source: Some(Box::new(Layered {
             message: "card declined",
-            source: Some(Box::new(Layered { message: "issuer said no", source: None })),
+            source: Some(Box::new(Layered {
+                message: "issuer said no",
+                source: None,
+            })),
         })),
     };
     let events = capture(|| {
@@ -155,7 +167,12 @@ fn errors_carry_their_source_chain() {
 #[test]
 fn span_fields_root_to_leaf_with_the_innermost_winning() {
     let events = capture(|| {
-        let request = tracing::info_span!("request", request_id = "r-7", method = "POST", user = tracing::field::Empty);
+        let request = tracing::info_span!(
+            "request",
+            request_id = "r-7",
+            method = "POST",
+            user = tracing::field::Empty
+        );
         let _r = request.enter();
         request.record("user", 42);
         let charge = tracing::info_span!("charge", attempt = 1);
@@ -170,7 +187,11 @@ fn span_fields_root_to_leaf_with_the_innermost_winning() {
     assert_eq!(e["span.request.request_id"], json!("r-7"));
     assert_eq!(e["span.request.user"], json!(42), "recorded later");
     assert_eq!(e["span.charge.attempt"], json!(2), "the later record wins");
-    assert_eq!(e["span.request.method"], json!("GET"), "the innermost same-named span wins");
+    assert_eq!(
+        e["span.request.method"],
+        json!("GET"),
+        "the innermost same-named span wins"
+    );
     assert_eq!(e["amount"], json!(5));
 }
 
@@ -257,7 +278,10 @@ fn an_event_without_a_message_gets_its_callsite_name() {
     let events = capture(|| tracing::info!(order = 1));
     assert_eq!(events.len(), 1);
     let message = events[0]["message"].as_str().expect("a string message");
-    assert!(message.starts_with("event ") && message.contains(file!()), "{message}");
+    assert!(
+        message.starts_with("event ") && message.contains(file!()),
+        "{message}"
+    );
     assert_eq!(events[0]["order"], json!(1));
 }
 
@@ -296,7 +320,13 @@ fn a_panicking_debug_does_not_take_the_service_down() {
     assert_eq!(e["fine"], json!(2));
     assert_eq!(e["span.request.bad"], placeholder);
     assert_eq!(e["span.request.good"], json!(1));
-    assert_eq!(events.iter().filter(|e| e["message"] == placeholder).count(), 1);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["message"] == placeholder)
+            .count(),
+        1
+    );
     event(&events, "after");
 }
 
@@ -319,9 +349,10 @@ fn two_layers_send_to_two_datasets_with_their_own_filters() {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::layer::SubscriberExt as _;
     let (audit_rx, app_rx) = (support::Receiver::start(), support::Receiver::start());
-    let (audit, audit_guard) = bronto_tracing::LayerBuilder::new(support::ingest(&audit_rx).dataset("audit"))
-        .build()
-        .expect("builds");
+    let (audit, audit_guard) =
+        bronto_tracing::LayerBuilder::new(support::ingest(&audit_rx).dataset("audit"))
+            .build()
+            .expect("builds");
     let (app, app_guard) = support::layer(&app_rx);
     let subscriber = tracing_subscriber::registry()
         .with(audit.with_filter(Targets::new().with_target("audit", LevelFilter::INFO)))
@@ -340,12 +371,21 @@ fn two_layers_send_to_two_datasets_with_their_own_filters() {
     app_guard.shutdown(std::time::Duration::from_secs(10));
     let (audit_events, app_events) = (audit_rx.events(), app_rx.events());
     let messages = |events: &[Value]| -> Vec<String> {
-        events.iter().map(|e| e["message"].as_str().unwrap_or_default().to_string()).collect()
+        events
+            .iter()
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
     };
     assert_eq!(messages(&audit_events), ["login"]);
     assert_eq!(messages(&app_events), ["slow"]);
     assert_eq!(audit_events[0]["span.request.id"], json!(3));
     assert_eq!(app_events[0]["span.request.id"], json!(3));
-    assert_eq!(app_events[0]["spans"], json!("request"), "an INFO span is filtered out of the WARN layer");
-    assert!(audit_rx.requests()[0].contains(&("x-bronto-dataset".to_string(), "audit".to_string())));
+    assert_eq!(
+        app_events[0]["spans"],
+        json!("request"),
+        "an INFO span is filtered out of the WARN layer"
+    );
+    assert!(
+        audit_rx.requests()[0].contains(&("x-bronto-dataset".to_string(), "audit".to_string()))
+    );
 }

@@ -18,7 +18,10 @@ struct Seen(Arc<Mutex<Vec<(String, String)>>>);
 impl Seen {
     fn note(&self, target: &str) {
         let thread = std::thread::current().name().unwrap_or("").to_string();
-        self.0.lock().expect("lock").push((target.to_string(), thread));
+        self.0
+            .lock()
+            .expect("lock")
+            .push((target.to_string(), thread));
     }
 }
 
@@ -26,7 +29,12 @@ impl<S: Subscriber> Layer<S> for Seen {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
         self.note(event.metadata().target());
     }
-    fn on_new_span(&self, attrs: &tracing::span::Attributes<'_>, _: &tracing::span::Id, _: Context<'_, S>) {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: Context<'_, S>,
+    ) {
         self.note(attrs.metadata().target());
     }
 }
@@ -65,9 +73,19 @@ fn nothing_the_shipper_emits_is_shipped() {
         .filter(|(_, thread)| thread.starts_with("bronto-tracing"))
         .cloned()
         .collect();
-    assert!(!shipper.is_empty(), "the shipper emits events and spans (so this test means something)");
+    assert!(
+        !shipper.is_empty(),
+        "the shipper emits events and spans (so this test means something)"
+    );
     let events = receiver.events();
     assert_eq!(events.len(), 5, "{events:#?}");
-    assert!(events.iter().all(|e| e["message"] == "app event"), "{events:#?}");
-    assert_eq!((report.emitted, report.sent, report.dropped), (5, 5, 0), "{report}");
+    assert!(
+        events.iter().all(|e| e["message"] == "app event"),
+        "{events:#?}"
+    );
+    assert_eq!(
+        (report.emitted, report.sent, report.dropped),
+        (5, 5, 0),
+        "{report}"
+    );
 }

@@ -45,7 +45,12 @@ fn a_panic_is_shipped_with_its_spans_and_flushed() {
     assert_eq!(panic["level"], json!("ERROR"));
     assert_eq!(panic["span.job.id"], json!(9));
     assert_eq!(panic["panic_thread"], json!("job-runner"));
-    assert!(panic["panic_location"].as_str().is_some_and(|l| l.contains("panic_hook.rs")), "{panic}");
+    assert!(
+        panic["panic_location"]
+            .as_str()
+            .is_some_and(|l| l.contains("panic_hook.rs")),
+        "{panic}"
+    );
     assert!(events.iter().any(|e| e["message"] == "with a bomb"));
     let report = guard.shutdown(Duration::from_secs(10));
     assert_eq!((report.sent, report.pending()), (2, 0), "{report}");

@@ -83,7 +83,11 @@ fn after_the_applications_runtime_has_shut_down() {
     runtime.shutdown_timeout(Duration::from_secs(1));
     tracing::info!("after the runtime");
     let report = guard.shutdown(Duration::from_secs(10));
-    assert_eq!((report.sent, report.pending(), report.dropped), (2, 0, 0), "{report}");
+    assert_eq!(
+        (report.sent, report.pending(), report.dropped),
+        (2, 0, 0),
+        "{report}"
+    );
     assert_eq!(messages(&receiver), ["after the runtime", "from a task"]);
 }
 
@@ -91,7 +95,8 @@ fn after_the_applications_runtime_has_shut_down() {
 fn the_guard_flushes_when_dropped_and_later_events_are_counted_as_dropped() {
     let receiver = support::Receiver::start();
     let (layer, guard) = support::layer(&receiver);
-    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(layer.clone()));
+    let _default =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(layer.clone()));
     tracing::info!("before drop");
     let control = format!("{guard:?}");
     assert!(!control.contains("test-ingestion-key"), "{control}");
@@ -112,7 +117,11 @@ fn shutdown_twice_and_events_after_shutdown() {
     let flushed = guard.flush(Duration::from_secs(1));
     assert_eq!((first.sent, first.pending()), (1, 0), "{first}");
     assert!(second.finished);
-    assert_eq!((second.emitted, second.sent, second.dropped_closed), (2, 1, 1), "{second}");
+    assert_eq!(
+        (second.emitted, second.sent, second.dropped_closed),
+        (2, 1, 1),
+        "{second}"
+    );
     assert_eq!(second.pending(), 0);
     assert_eq!(flushed, second);
     assert_eq!(messages(&receiver), ["one"]);
@@ -121,8 +130,13 @@ fn shutdown_twice_and_events_after_shutdown() {
 #[test]
 fn a_bad_configuration_is_an_error_at_build() {
     let config = bronto_ingest::IngestConfig::base_url("http://127.0.0.1:9").dataset("x");
-    let error = bronto_tracing::LayerBuilder::new(config).build().expect_err("no credential");
-    assert!(matches!(error, bronto_tracing::BuildError::Ingest(_)), "{error}");
+    let error = bronto_tracing::LayerBuilder::new(config)
+        .build()
+        .expect_err("no credential");
+    assert!(
+        matches!(error, bronto_tracing::BuildError::Ingest(_)),
+        "{error}"
+    );
     let config = bronto_ingest::IngestConfig::region("eu").api_key("secret-key-value");
     let error = bronto_tracing::LayerBuilder::new(config)
         .queue_bytes(10)

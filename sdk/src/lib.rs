@@ -96,6 +96,8 @@ mod config;
 pub mod cookbook {}
 #[cfg(feature = "bronto-exports")]
 mod export;
+#[cfg(feature = "tracing-layer")]
+mod log_layer;
 pub mod query;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -122,6 +124,10 @@ pub use bronto_client as bronto_api;
 /// Bronto's ingestion client (`sdk.ingestion()?...build()?`): batched, compressed, back-pressured NDJSON delivery.
 #[cfg(feature = "ingest")]
 pub use bronto_ingest as ingest;
+
+/// The `tracing` layer that ships the service's own logs into Bronto (`sdk.log_layer()?...build()?`).
+#[cfg(feature = "tracing-layer")]
+pub use bronto_tracing as tracing_layer;
 
 /// The SDK: one handle per configured API, sharing one runtime policy.
 #[derive(Debug, Clone)]

@@ -7,12 +7,15 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// The headers of one request, names in lowercase.
+pub type Headers = Vec<(String, String)>;
+
 /// A running receiver; it lives until the test process ends.
 #[derive(Clone)]
 pub struct Receiver {
     pub url: String,
     events: Arc<Mutex<Vec<serde_json::Value>>>,
-    requests: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    requests: Arc<Mutex<Vec<Headers>>>,
     down: Arc<AtomicBool>,
     /// Requests answered 503 while down.
     pub refused: Arc<AtomicU64>,
@@ -54,7 +57,7 @@ impl Receiver {
     }
 
     /// The headers of each accepted request (lowercase names).
-    pub fn requests(&self) -> Vec<Vec<(String, String)>> {
+    pub fn requests(&self) -> Vec<Headers> {
         self.requests.lock().expect("lock").clone()
     }
 
@@ -81,7 +84,8 @@ impl Receiver {
                     break;
                 }
                 if let Some((name, value)) = header.split_once(':') {
-                    let (name, value) = (name.trim().to_ascii_lowercase(), value.trim().to_string());
+                    let (name, value) =
+                        (name.trim().to_ascii_lowercase(), value.trim().to_string());
                     if name == "content-length" {
                         length = value.parse().unwrap_or(0);
                     }
