@@ -39,6 +39,7 @@ pub struct LayerBuilder {
     file: bool,
     line: bool,
     thread: bool,
+    trace_ids: bool,
     interval: Duration,
     drop_timeout: Duration,
 }
@@ -74,6 +75,7 @@ impl LayerBuilder {
             file: true,
             line: true,
             thread: false,
+            trace_ids: true,
             interval: Duration::from_millis(100),
             drop_timeout: Duration::from_secs(5),
         }
@@ -147,6 +149,13 @@ impl LayerBuilder {
         self
     }
 
+    /// Writes `trace_id` and `span_id` of the enclosing OpenTelemetry span (from `tracing-opentelemetry`) on
+    /// each event (default on; only with the `otlp` feature, else ignored).
+    pub fn with_trace_ids(mut self, on: bool) -> Self {
+        self.trace_ids = on;
+        self
+    }
+
     /// How often the worker wakes to move queued events into the ingestor (default 100 ms; it also wakes once
     /// when the queue passes half its bound).
     pub fn interval(mut self, interval: Duration) -> Self {
@@ -187,11 +196,14 @@ impl LayerBuilder {
             file: self.file,
             line: self.line,
             thread: self.thread,
+            trace_ids: self.trace_ids,
             identity: self.identity(),
         });
         let layer = BrontoLayer {
             queue: Arc::clone(&queue),
             options,
+            #[cfg(feature = "otlp")]
+            dispatch: Arc::default(),
         };
         let guard = Guard {
             control: Control {

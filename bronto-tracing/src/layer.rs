@@ -24,6 +24,9 @@ pub(crate) struct Options {
     pub(crate) file: bool,
     pub(crate) line: bool,
     pub(crate) thread: bool,
+    /// Write `trace_id`/`span_id` of the enclosing OpenTelemetry span (feature `otlp`).
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+    pub(crate) trace_ids: bool,
     /// The service identity members, encoded once (`"service.name":"checkout",...`).
     pub(crate) identity: Vec<u8>,
 }
@@ -44,6 +47,9 @@ struct SpanFields(Vec<u8>);
 pub struct BrontoLayer {
     pub(crate) queue: Arc<Queue>,
     pub(crate) options: Arc<Options>,
+    /// The subscriber this layer is part of, to ask `tracing-opentelemetry` for a span's context.
+    #[cfg(feature = "otlp")]
+    pub(crate) dispatch: Arc<std::sync::OnceLock<tracing::dispatcher::WeakDispatch>>,
 }
 
 impl fmt::Debug for BrontoLayer {
@@ -58,6 +64,11 @@ impl<S> Layer<S> for BrontoLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    #[cfg(feature = "otlp")]
+    fn on_register_dispatch(&self, subscriber: &tracing::Dispatch) {
+        let _ = self.dispatch.set(subscriber.downgrade());
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if feedback::quiet() {
             return;
@@ -162,6 +173,10 @@ impl BrontoLayer {
                 None => object.formatted(|out| write!(out, "{:?}", thread.id())),
             }
         }
+        #[cfg(feature = "otlp")]
+        if self.options.trace_ids {
+            self.trace_ids(event, ctx, &mut object);
+        }
         if let Some(scope) = ctx.event_scope(event) {
             let mut names = String::new();
             for span in scope.from_root() {
@@ -203,6 +218,34 @@ impl BrontoLayer {
             object.string(metadata.name());
         }
         object.finish()
+    }
+}
+
+#[cfg(feature = "otlp")]
+impl BrontoLayer {
+    /// `trace_id` and `span_id` of the event's span, as OpenTelemetry sees it (lowercase hex).
+    fn trace_ids<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>, object: &mut Object)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        use opentelemetry::trace::TraceContextExt as _;
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        let Some(dispatch) = self.dispatch.get().and_then(|weak| weak.upgrade()) else {
+            return;
+        };
+        let Some(otel) = tracing_opentelemetry::get_otel_context(&span.id(), &dispatch) else {
+            return;
+        };
+        let otel_span = otel.span();
+        let context = otel_span.span_context();
+        if context.is_valid() {
+            object.key("", "trace_id");
+            object.string(&context.trace_id().to_string());
+            object.key("", "span_id");
+            object.string(&context.span_id().to_string());
+        }
     }
 }
 

@@ -98,7 +98,10 @@
 //! 8. **Dotted keys**: nested values are written as flat dotted keys (`span.request.method`,
 //!    `error.sources.0`, `service.name`), the form Bronto flattens nested JSON into, so every value is
 //!    searchable by the key shown here. A field named with dots (`info!(http.method = "GET")`) keeps its name.
-//! 9. **Service identity**: `service.name`, `service.version`, `service.environment`, `host.name` on every
+//! 9. **Trace context** (feature `otlp`): inside a span that `tracing-opentelemetry` tracks, `trace_id` (32
+//!    lowercase hex digits) and `span_id` (16), the ids OpenTelemetry exports, so a log line leads to its trace
+//!    in Bronto ([`LayerBuilder::with_trace_ids`]).
+//! 10. **Service identity**: `service.name`, `service.version`, `service.environment`, `host.name` on every
 //!    event, from [`LayerBuilder::service`], [`LayerBuilder::environment`], [`LayerBuilder::host`]; dataset,
 //!    collection and `x-bronto-tags` come from the `IngestConfig`.
 //!
@@ -119,6 +122,8 @@ mod feedback;
 mod guard;
 mod json;
 mod layer;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 mod panic_hook;
 mod queue;
 mod report;

@@ -10,12 +10,21 @@ use std::sync::{Arc, Mutex};
 /// The headers of one request, names in lowercase.
 pub type Headers = Vec<(String, String)>;
 
+/// One OTLP request (`/v1/...`), kept as it came.
+#[derive(Clone, Debug)]
+pub struct Otlp {
+    pub path: String,
+    pub headers: Headers,
+    pub body: Vec<u8>,
+}
+
 /// A running receiver; it lives until the test process ends.
 #[derive(Clone)]
 pub struct Receiver {
     pub url: String,
     events: Arc<Mutex<Vec<serde_json::Value>>>,
     requests: Arc<Mutex<Vec<Headers>>>,
+    otlp: Arc<Mutex<Vec<Otlp>>>,
     down: Arc<AtomicBool>,
     /// Requests answered 503 while down.
     pub refused: Arc<AtomicU64>,
@@ -30,6 +39,7 @@ impl Receiver {
             url,
             events: Arc::default(),
             requests: Arc::default(),
+            otlp: Arc::default(),
             down: Arc::default(),
             refused: Arc::default(),
         };
@@ -54,6 +64,11 @@ impl Receiver {
     /// The events accepted so far.
     pub fn events(&self) -> Vec<serde_json::Value> {
         self.events.lock().expect("lock").clone()
+    }
+
+    /// The OTLP requests received so far.
+    pub fn otlp(&self) -> Vec<Otlp> {
+        self.otlp.lock().expect("lock").clone()
     }
 
     /// The headers of each accepted request (lowercase names).
@@ -94,7 +109,15 @@ impl Receiver {
             }
             let mut body = vec![0u8; length];
             reader.read_exact(&mut body)?;
-            let status = if self.down.load(Ordering::SeqCst) {
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let status = if path.starts_with("/v1/") {
+                self.otlp.lock().expect("lock").push(Otlp {
+                    path,
+                    headers,
+                    body,
+                });
+                200
+            } else if self.down.load(Ordering::SeqCst) {
                 self.refused.fetch_add(1, Ordering::SeqCst);
                 503
             } else {
