@@ -102,8 +102,8 @@
 //!    lowercase hex digits) and `span_id` (16), the ids OpenTelemetry exports, so a log line leads to its trace
 //!    in Bronto ([`LayerBuilder::with_trace_ids`]).
 //! 10. **Service identity**: `service.name`, `service.version`, `service.environment`, `host.name` on every
-//!    event, from [`LayerBuilder::service`], [`LayerBuilder::environment`], [`LayerBuilder::host`]; dataset,
-//!    collection and `x-bronto-tags` come from the `IngestConfig`.
+//!     event, from [`LayerBuilder::service`], [`LayerBuilder::environment`], [`LayerBuilder::host`]; dataset,
+//!     collection and `x-bronto-tags` come from the `IngestConfig`.
 //!
 //! # Composing
 //! The layer is an ordinary `Layer`: filter it with `with_filter` (`tracing_subscriber::filter::Targets`,
