@@ -3,6 +3,10 @@
 //! sink, and of a filtered-out event against a bare registry; events per second end to end into a loopback
 //! receiver against `bronto-ingest` fed the same events directly; and (in a child process, `--child
 //! layer-outage`, for a clean RSS) the memory and accounting of an outage under a fixed event rate.
+//!
+//! Written against `bronto-tracing` and `bronto-ingest` alone (and `crate::{BoxError, progress, thousands,
+//! stats::median}`), so that `bronto-tracing`'s own bench (`cargo bench -p bronto-tracing --bench layer`) runs the
+//! same figures in release without building the generated clients.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -10,8 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use sdk::ingest::{Event, IngestConfig};
-use sdk::tracing_layer::LayerBuilder;
+use bronto_ingest::{Event, IngestConfig};
+use bronto_tracing::LayerBuilder;
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
