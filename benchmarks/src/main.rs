@@ -3,7 +3,7 @@
 //! ```text
 //! bash benchmarks/run.sh                      # everything, release profile: prints BENCHMARKS.md's table
 //! cargo run -p benchmarks -- --smoke          # a few iterations on tiny sizes (CI, debug profile)
-//! cargo run --release -p benchmarks -- [--only typed,decode,export,codegen] [--ingest] [--incremental-build]
+//! cargo run --release -p benchmarks -- [--only typed,decode,export,layer,codegen] [--ingest] [--incremental-build]
 //! ```
 //!
 //! Figures, each against a baseline run in the same process (or, for the export, in sibling processes), so that
@@ -43,6 +43,7 @@ mod codegen;
 mod export;
 mod fixtures;
 mod ingest;
+mod layer;
 mod server;
 mod stats;
 
@@ -72,7 +73,7 @@ struct Options {
     export_mib: Option<u64>,
 }
 
-const USAGE: &str = "usage: benchmarks [--smoke] [--only typed,decode,export,codegen] [--export-mib N] [--ingest] [--incremental-build]\n\
+const USAGE: &str = "usage: benchmarks [--smoke] [--only typed,decode,export,layer,codegen] [--export-mib N] [--ingest] [--incremental-build]\n\
                      \x20      benchmarks --child export-facade|export-raw --url URL --bytes N";
 
 impl Options {
@@ -412,6 +413,20 @@ fn run(options: &Options) -> Result<Vec<Row>, BoxError> {
         }
     }
 
+    if options.runs("layer") {
+        for row in layer::run(options.smoke)? {
+            rows.push(Row {
+                figure: row.figure,
+                goal: row.goal,
+                measured: row.measured,
+                ratio: row.ratio,
+                verdict: match row.met {
+                    Some(met) => verdict(options.smoke, met),
+                    None => "reported".into(),
+                },
+            });
+        }
+    }
     if options.runs("codegen") {
         // In the debug profile (the smoke run) generation takes far longer than it does in a build script, which
         // builds build-support with opt-level 3: the smoke run only prepares the document.
@@ -488,6 +503,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if options.child.as_deref() == Some("layer-outage") {
+        if let Err(error) = layer::outage_child(options.smoke) {
+            eprintln!("child layer-outage: {error}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Some(side) = &options.child {
         let (Some(url), Some(bytes)) = (&options.url, options.bytes) else {
             eprintln!("--child needs --url and --bytes\n{USAGE}");

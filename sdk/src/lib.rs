@@ -98,6 +98,8 @@ mod poll;
 pub mod cookbook {}
 #[cfg(feature = "bronto-exports")]
 mod export;
+#[cfg(feature = "tracing-layer")]
+mod log_layer;
 pub mod query;
 #[cfg(feature = "bronto-search")]
 mod search;
@@ -133,6 +135,10 @@ pub use bronto_client as bronto_api;
 #[cfg(feature = "ingest")]
 #[doc(inline)]
 pub use bronto_ingest as ingest;
+
+/// The `tracing` layer that ships the service's own logs into Bronto (`sdk.log_layer()?...build()?`).
+#[cfg(feature = "tracing-layer")]
+pub use bronto_tracing as tracing_layer;
 
 /// The SDK: one handle per configured API, sharing one runtime policy.
 #[derive(Debug, Clone)]
