@@ -278,9 +278,21 @@ fn re_vendoring_without_usage_keeps_get_usage_and_changes_no_surface() {
     assert_eq!(kept, ["getUsage"]);
     assert!(dropped.removed.is_empty(), "{:?}", dropped.removed);
     assert!(changes.is_empty(), "{changes:?}");
+    // The operations and types are unchanged; the pipeline's pass counts at the end of the summary follow the
+    // document the passes ran on, so they are left out of the comparison.
+    let api_part = |surface: &str| {
+        surface
+            .split("\n## Pipeline")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
     assert_eq!(
-        std::fs::read_to_string(workspace.join("openapi/bronto/api-surface.txt")).expect("surface"),
-        surface_before
+        api_part(
+            &std::fs::read_to_string(workspace.join("openapi/bronto/api-surface.txt"))
+                .expect("surface")
+        ),
+        api_part(&surface_before)
     );
     let corrections =
         std::fs::read_to_string(workspace.join("openapi/bronto/live-corrections.yaml"))
