@@ -184,6 +184,28 @@ fn name_required_members_fails_loudly_without_typify_defaults() {
 }
 
 #[test]
+fn name_required_members_expects_nothing_of_union_branches_written_inline() {
+    // The response policy keeps the `required` lists that tell a union's branches apart; an inline branch becomes
+    // an enum variant, which has no builder, so a document whose only required lists are such branches (the Bronto
+    // document's `metrics` tag alone) implies no change. A named object inside a branch still does.
+    let branches = json!({"components": {"schemas": {"Unit": {"oneOf": [
+        {"type": "object", "required": ["input"], "properties": {"input": {"type": "string"}}},
+        {"type": "object", "required": ["value"], "properties": {"value": {"type": "string"}}}
+    ]}}}});
+    let mut items = types_items("pub mod builder {}");
+    let count = name_required_members::run(&mut items, &branches).expect("no change implied");
+    assert_eq!(count.changed, 0);
+    let nested = json!({"components": {"schemas": {"Unit": {"anyOf": [
+        {"type": "object", "properties": {"range": {"type": "object", "required": ["from"], "properties": {"from": {}}}}}
+    ]}}}});
+    let mut items = types_items("pub mod builder {}");
+    expect_failure(
+        name_required_members::run(&mut items, &nested),
+        "name_required_members",
+    );
+}
+
+#[test]
 fn plain_value_setters_fails_loudly_when_setters_have_another_shape() {
     let mut items = types_items(
         "pub mod builder { impl A { pub fn x(mut self, value: impl Into<Option<String>>) -> Self { self.x = Ok(value.into()); self } } }",

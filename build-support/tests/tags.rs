@@ -361,7 +361,9 @@ fn each_tag_of_the_bronto_document_alone_generates_the_very_types_of_the_whole_c
             .keep_tags(&BTreeSet::from([tag.clone()]))
             .expect("filter");
         assert!(!report.kept_operations.is_empty(), "{tag}: no operation");
-        let output = pipeline.generate_from(&filtered).expect("one-tag client");
+        let output = pipeline
+            .generate_from(&filtered)
+            .unwrap_or_else(|error| panic!("{tag}: one-tag client: {error}"));
         let items = types(&output.source);
         assert!(items.len() < whole.len(), "{tag}: nothing dropped");
         for (name, item) in &items {

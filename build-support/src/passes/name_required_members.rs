@@ -6,7 +6,8 @@
 //!
 //! **What it expects.** `impl Default for X` blocks in `types::builder` whose field initialisers hold the string
 //! literal `"no value supplied for <member>"`. The document implies at least one change when any object schema
-//! still lists `required` members after the response policy (request types).
+//! still lists `required` members after the response policy (request types), not counting the branches written
+//! inline in a `oneOf`/`anyOf`, which become enum variants without a builder.
 
 use syn::visit_mut::VisitMut;
 
@@ -22,19 +23,36 @@ pub const PASS: Pass = Pass {
 
 const PREFIX: &str = "no value supplied for ";
 
+/// Whether some object schema of `node` still lists required members and gets a builder. A branch written inline
+/// in a `oneOf`/`anyOf` keeps its `required` list (the response policy keeps what tells the branches apart) but
+/// becomes an enum variant, which has no builder: it implies nothing, while what the branch holds still may.
 fn has_required(node: &serde_json::Value) -> bool {
     match node {
         serde_json::Value::Object(fields) => {
-            let listed = fields
-                .get("required")
-                .and_then(serde_json::Value::as_array)
-                .is_some_and(|required| !required.is_empty())
-                && fields.get("properties").is_some();
-            listed || fields.values().any(has_required)
+            lists_required(fields)
+                || fields.iter().any(|(key, value)| match (key.as_str(), value) {
+                    ("oneOf" | "anyOf", serde_json::Value::Array(branches)) => {
+                        branches.iter().any(|branch| match branch {
+                            serde_json::Value::Object(members) => {
+                                members.values().any(has_required)
+                            }
+                            other => has_required(other),
+                        })
+                    }
+                    _ => has_required(value),
+                })
         }
         serde_json::Value::Array(items) => items.iter().any(has_required),
         _ => false,
     }
+}
+
+fn lists_required(fields: &serde_json::Map<String, serde_json::Value>) -> bool {
+    fields
+        .get("required")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|required| !required.is_empty())
+        && fields.get("properties").is_some()
 }
 
 struct Namer<'a> {
