@@ -30,17 +30,19 @@ fn has_required(node: &serde_json::Value) -> bool {
     match node {
         serde_json::Value::Object(fields) => {
             lists_required(fields)
-                || fields.iter().any(|(key, value)| match (key.as_str(), value) {
-                    ("oneOf" | "anyOf", serde_json::Value::Array(branches)) => {
-                        branches.iter().any(|branch| match branch {
-                            serde_json::Value::Object(members) => {
-                                members.values().any(has_required)
-                            }
-                            other => has_required(other),
-                        })
-                    }
-                    _ => has_required(value),
-                })
+                || fields
+                    .iter()
+                    .any(|(key, value)| match (key.as_str(), value) {
+                        ("oneOf" | "anyOf", serde_json::Value::Array(branches)) => {
+                            branches.iter().any(|branch| match branch {
+                                serde_json::Value::Object(members) => {
+                                    members.values().any(has_required)
+                                }
+                                other => has_required(other),
+                            })
+                        }
+                        _ => has_required(value),
+                    })
         }
         serde_json::Value::Array(items) => items.iter().any(has_required),
         _ => false,
