@@ -13,15 +13,31 @@
 //!    at or below the caller's [`PacingPolicy::reserve`]. The call waits for the reset, or, when that would pass
 //!    its operation deadline, fails at once (not sent) with the wait named.
 //! 4. **Others are spending it**: between two answers of one window, the count fell by more than this process
-//!    spent; the difference over the time between the answers is the rate at which other users of the key spend.
-//!    When, at that rate, nothing above the reserve is left, the call waits (at most
-//!    [`PacingPolicy::max_predicted_wait`], never past the reset) and then sends one probe that refreshes the
-//!    view. A prediction never fails a call.
+//!    spent; the difference over the time between the answers is the rate at which other users of the key spend,
+//!    and the ratio of their spending to this process's is the crowd it shares the window with. The others are
+//!    predicted to have spent, since the view, what that rate gives, but never more than their share of what the
+//!    view left (`(crowd - 1) / crowd` of it): every process of a fleet predicts the others, and without that
+//!    bound all of them would wait on each other and leave the window's end unspent. When the prediction leaves
+//!    less than the margin above the reserve, the call waits (at most [`PacingPolicy::max_predicted_wait`], never
+//!    past the reset) and then sends one probe that refreshes the view. A prediction never fails a call.
+//!    The margin starts at one request; a refusal (429) raises it by two, for that window's first refusal, and
+//!    each window that passes without one lowers it by a tenth, down to one: a fleet whose views lag more than
+//!    the prediction assumes (busy machines, slow answers) settles where refusals are rare, and one whose views
+//!    are fresh spends its windows to the end.
 //! 5. **Spread the rest**: below [`PacingPolicy::spread_below`] of the limit, this process spaces its requests so
 //!    that what is left above the reserve lasts until the reset.
 //!
 //! A reserve leaves room for the other services on the key: with `reserve(20)` this client never spends the
 //! last 20 requests of a window.
+//!
+//! What lives where: the policy a caller sets ([`PacingPolicy`], `policy.rs`), the view an answer's headers give
+//! (`window.rs`), and here the tenant's state and the rules above.
+
+mod policy;
+mod window;
+
+pub use policy::PacingPolicy;
+use window::{Window, same_window, window_from};
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -29,88 +45,12 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-/// How the rate governor paces a tenant's requests (see [`crate::stack`] for where it sits).
-///
-/// ```
-/// use std::time::Duration;
-/// use client_runtime::PacingPolicy;
-///
-/// // Leave 10 requests of every window to the other services that share the key.
-/// let policy = PacingPolicy::default().reserve(10);
-/// assert_eq!(policy.reserve_requests(), 10);
-/// assert!(!PacingPolicy::off().is_enabled());
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct PacingPolicy {
-    enabled: bool,
-    reserve: u64,
-    spread_below: f64,
-    max_predicted_wait: Duration,
-}
-
-impl Default for PacingPolicy {
-    /// On, no reserve, spreading below half of the window's limit, predictions waited on for at most 5 s.
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            reserve: 0,
-            spread_below: 0.5,
-            max_predicted_wait: Duration::from_secs(5),
-        }
-    }
-}
-
-impl PacingPolicy {
-    /// No pacing: every request is sent and the server's refusals are left to the retry policy.
-    pub fn off() -> Self {
-        Self {
-            enabled: false,
-            ..Self::default()
-        }
-    }
-
-    /// Requests of each window this client leaves unspent, for the other services sharing the key (default 0).
-    pub fn reserve(mut self, requests: u64) -> Self {
-        self.reserve = requests;
-        self
-    }
-
-    /// Below this fraction of the window's limit (default 0.5; 0 never spreads), requests are spaced so that
-    /// what is left lasts until the reset.
-    pub fn spread_below(mut self, fraction: f64) -> Self {
-        self.spread_below = if fraction.is_finite() {
-            fraction.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        self
-    }
-
-    /// The longest wait on a prediction that other users have spent the window (default 5 s).
-    pub fn max_predicted_wait(mut self, wait: Duration) -> Self {
-        self.max_predicted_wait = wait;
-        self
-    }
-
-    /// `true` unless built with [`PacingPolicy::off`].
-    pub fn is_enabled(&self) -> bool {
-        self.enabled
-    }
-
-    /// The reserve, in requests.
-    pub fn reserve_requests(&self) -> u64 {
-        self.reserve
-    }
-}
-
-/// What the server last said about the window.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    limit: Option<u64>,
-    remaining: u64,
-    reset_at: Instant,
-    observed_at: Instant,
-}
+/// What a refusal adds to the margin the prediction must leave ([`State::margin`]).
+const MARGIN_STEP_UP: f64 = 2.0;
+/// What a window without a refusal takes off it again.
+const MARGIN_STEP_DOWN: f64 = 0.1;
+/// The largest margin.
+const MARGIN_MAX: f64 = 9.0;
 
 /// What the governor knows of the server's headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +81,12 @@ struct State {
     /// How many spend the window at this process's pace (1 when it is alone), from the latest measure; kept
     /// across windows, while the rates start again with each window.
     crowd: f64,
+    /// How many requests above the reserve the prediction must leave for a request to go (1 to start with): raised
+    /// by [`MARGIN_STEP_UP`] on the first refusal of a window, lowered by [`MARGIN_STEP_DOWN`] for each window
+    /// that passed without one.
+    margin: f64,
+    /// Whether the current window refused one of this process's requests.
+    refused_in_window: bool,
     /// The earliest next send while spreading.
     next_send: Option<Instant>,
 }
@@ -196,6 +142,8 @@ impl Governor {
                 probing: false,
                 others_rate: 0.0,
                 crowd: 1.0,
+                margin: 1.0,
+                refused_in_window: false,
                 next_send: None,
             }),
             changed: tokio::sync::Notify::new(),
@@ -313,14 +261,16 @@ impl Governor {
         let elapsed = now
             .saturating_duration_since(window.observed_at)
             .as_secs_f64();
-        let predicted = hard as f64 - state.others_rate * elapsed;
-        let above = predicted - policy.reserve as f64;
-        // How many spend at this process's pace: with others on the key, the last few requests of a window would
-        // be raced for by processes acting on views the others have already spent, so they are left unspent.
+        // How many spend at this process's pace (1 when it is alone).
         let crowd = state.crowd;
-        // With others on the key, the last requests of a window go to whoever acts on the freshest view: keep a quarter
-        // of a request per other process back, so a process does not send on a view the others have spent.
-        if above < 1.0 + (crowd - 1.0) / 4.0 {
+        // What the others are predicted to have spent since the view, at their measured rate; never more than
+        // their share of what the view left (a crowd that spends at one pace shares what is left evenly). Without
+        // that bound every process predicts the others are spending while all of them wait, and the window's end
+        // goes unspent.
+        let others_share = hard as f64 * (1.0 - 1.0 / crowd);
+        let predicted = hard as f64 - (state.others_rate * elapsed).min(others_share);
+        let above = predicted - policy.reserve as f64;
+        if above < state.margin {
             let until = window
                 .reset_at
                 .min(window.observed_at + policy.max_predicted_wait);
@@ -370,6 +320,11 @@ impl Governor {
         if probe {
             state.probing = false;
         }
+        let refused = status == StatusCode::TOO_MANY_REQUESTS;
+        if refused && !state.refused_in_window {
+            state.refused_in_window = true;
+            state.margin = (state.margin + MARGIN_STEP_UP).min(MARGIN_MAX);
+        }
         match window_from(status, headers, now) {
             None => {
                 if state.knowledge == Knowledge::Nothing {
@@ -400,6 +355,12 @@ impl Governor {
                             && window.reset_at + Duration::from_millis(1500) < old.reset_at
                             && status != StatusCode::TOO_MANY_REQUESTS => {}
                     _ => {
+                        if !refused {
+                            if !state.refused_in_window {
+                                state.margin = (state.margin - MARGIN_STEP_DOWN).max(1.0);
+                            }
+                            state.refused_in_window = false;
+                        }
                         state.window = Some(window);
                         state.first_view = Some((window.remaining, now));
                         state.answered_in_window = 0;
@@ -463,43 +424,6 @@ impl State {
     }
 }
 
-/// Two views of one window: their resets agree to within the header's one-second resolution.
-fn same_window(old: &Window, new: &Window) -> bool {
-    let (early, late) = if old.reset_at <= new.reset_at {
-        (old.reset_at, new.reset_at)
-    } else {
-        (new.reset_at, old.reset_at)
-    };
-    late.saturating_duration_since(early) <= Duration::from_millis(1500)
-}
-
-/// The window an answer describes. A 429 says the window is spent whatever its headers claim, until the later of
-/// its `Retry-After` and `RateLimit-Reset`. An answer without a count says nothing.
-fn window_from(status: StatusCode, headers: &HeaderMap, now: Instant) -> Option<Window> {
-    let limit = crate::rate_headers::count(headers, "ratelimit-limit");
-    let reset = crate::rate_headers::reset(headers);
-    let refused = status == StatusCode::TOO_MANY_REQUESTS;
-    let (remaining, reset) = if refused {
-        let hint = crate::rate_headers::retry_after(headers);
-        let wait = match (reset, hint) {
-            (Some(a), Some(b)) => a.max(b),
-            (a, b) => a.or(b)?,
-        };
-        (0, wait)
-    } else {
-        let remaining = crate::rate_headers::count(headers, "ratelimit-remaining")?;
-        // Without a reset the view is good for a second: enough to pace a burst, never a long wait.
-        (remaining, reset.unwrap_or(Duration::from_secs(1)))
-    };
-    let remaining = limit.map_or(remaining, |limit| remaining.min(limit));
-    Some(Window {
-        limit,
-        remaining,
-        reset_at: now + crate::saturate(reset),
-        observed_at: now,
-    })
-}
-
 impl Ticket {
     /// The answer came: its headers refresh the tenant's view.
     pub(crate) fn observe(mut self, status: StatusCode, headers: &HeaderMap) {
@@ -517,173 +441,4 @@ impl Drop for Ticket {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::HeaderValue;
-
-    fn answer(limit: u64, remaining: u64, reset: u64) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert("ratelimit-limit", HeaderValue::from(limit));
-        headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
-        headers.insert("ratelimit-reset", HeaderValue::from(reset));
-        headers
-    }
-
-    fn far() -> Instant {
-        Instant::now() + Duration::from_secs(3600)
-    }
-
-    #[tokio::test]
-    async fn the_first_request_goes_alone_and_an_api_without_headers_is_not_paced() {
-        let governor = Arc::new(Governor::new(PacingPolicy::default()));
-        let (first, _) = governor.admit(far()).await.expect("the first");
-        let soon = Instant::now() + Duration::from_millis(100);
-        assert!(
-            governor.admit(soon).await.is_err(),
-            "a second request waits for the first answer"
-        );
-        first.observe(StatusCode::OK, &HeaderMap::new());
-        let tickets: Vec<_> = futures_admit(&governor, 5).await;
-        assert_eq!(tickets.len(), 5, "no headers: nothing to pace by");
-    }
-
-    async fn futures_admit(governor: &Arc<Governor>, n: usize) -> Vec<Ticket> {
-        let mut tickets = Vec::new();
-        for _ in 0..n {
-            tickets.push(governor.admit(far()).await.expect("admitted").0);
-        }
-        tickets
-    }
-
-    #[tokio::test]
-    async fn a_spent_window_refuses_a_call_whose_deadline_comes_first() {
-        let governor = Arc::new(Governor::new(PacingPolicy::default()));
-        let (ticket, _) = governor.admit(far()).await.expect("first");
-        ticket.observe(StatusCode::OK, &answer(100, 0, 40));
-        let refusal = governor
-            .admit(Instant::now() + Duration::from_secs(5))
-            .await
-            .expect_err("spent");
-        assert!(
-            refusal.wait > Duration::from_secs(38) && refusal.wait <= Duration::from_secs(40),
-            "{refusal:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn the_reserve_is_left_unspent() {
-        let governor = Arc::new(Governor::new(
-            PacingPolicy::default().reserve(3).spread_below(0.0),
-        ));
-        let (ticket, _) = governor.admit(far()).await.expect("first");
-        ticket.observe(StatusCode::OK, &answer(100, 5, 60));
-        let deadline = Instant::now() + Duration::from_secs(1);
-        let first = governor.admit(deadline).await.expect("5 - 0 > 3");
-        let second = governor.admit(deadline).await.expect("5 - 1 > 3");
-        assert!(
-            governor.admit(deadline).await.is_err(),
-            "5 - 2 unanswered = 3: the reserve"
-        );
-        drop((first, second));
-    }
-
-    #[tokio::test]
-    async fn a_429_spends_the_window_until_its_hint() {
-        let governor = Arc::new(Governor::new(PacingPolicy::default()));
-        let (ticket, _) = governor.admit(far()).await.expect("first");
-        let mut headers = answer(100, 50, 1);
-        headers.insert("retry-after", HeaderValue::from(30u64));
-        ticket.observe(StatusCode::TOO_MANY_REQUESTS, &headers);
-        let refusal = governor
-            .admit(Instant::now() + Duration::from_secs(2))
-            .await
-            .expect_err("a 429 spends the window whatever Remaining says");
-        assert!(refusal.wait > Duration::from_secs(28), "{refusal:?}");
-    }
-
-    #[tokio::test]
-    async fn after_the_reset_one_probe_goes_out_and_the_rest_wait_for_its_answer() {
-        let governor = Arc::new(Governor::new(PacingPolicy::default()));
-        let (ticket, _) = governor.admit(far()).await.expect("first");
-        ticket.observe(StatusCode::OK, &answer(10, 0, 0));
-        let (probe, _) = governor.admit(far()).await.expect("the probe");
-        let waiting = {
-            let governor = governor.clone();
-            tokio::spawn(async move { governor.admit(far()).await })
-        };
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(
-            !waiting.is_finished(),
-            "a second caller waits for the probe's answer"
-        );
-        probe.observe(StatusCode::OK, &answer(10, 9, 60));
-        let (second, paced) = waiting
-            .await
-            .expect("task")
-            .expect("admitted after the probe");
-        assert!(paced >= Duration::from_millis(40), "{paced:?}");
-        drop(second);
-    }
-
-    #[tokio::test]
-    async fn spending_by_others_is_predicted_and_a_prediction_never_refuses() {
-        let governor = Arc::new(Governor::new(
-            PacingPolicy::default()
-                .spread_below(0.0)
-                .max_predicted_wait(Duration::from_millis(200)),
-        ));
-        let (ticket, _) = governor.admit(far()).await.expect("first");
-        ticket.observe(StatusCode::OK, &answer(100, 50, 60));
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let (ticket, _) = governor.admit(far()).await.expect("second");
-        // 49 of the 50 went elsewhere in 0.1 s: others spend about 490 a second.
-        ticket.observe(StatusCode::OK, &answer(100, 1, 60));
-        let (probe, paced) = governor
-            .admit(Instant::now() + Duration::from_millis(50))
-            .await
-            .expect("a prediction past the deadline sends a probe instead of refusing");
-        assert!(paced < Duration::from_millis(40), "{paced:?}");
-        drop(probe);
-        let (_, paced) = governor
-            .admit(far())
-            .await
-            .expect("after the predicted wait");
-        assert!(
-            paced >= Duration::from_millis(50),
-            "waited on the prediction: {paced:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn the_rest_of_a_window_is_spread_until_its_reset() {
-        let governor = Arc::new(Governor::new(PacingPolicy::default()));
-        let (ticket, _) = governor.admit(far()).await.expect("first");
-        // 4 left of 10, 2 s to go: about one request every 0.5 s.
-        ticket.observe(StatusCode::OK, &answer(10, 4, 2));
-        let (a, paced_a) = governor.admit(far()).await.expect("a");
-        a.observe(StatusCode::OK, &answer(10, 3, 2));
-        let (_b, paced_b) = governor.admit(far()).await.expect("b");
-        assert!(paced_a < Duration::from_millis(100), "{paced_a:?}");
-        assert!(paced_b >= Duration::from_millis(300), "spaced: {paced_b:?}");
-    }
-
-    #[test]
-    fn hostile_headers_give_no_view_or_a_clamped_one() {
-        let now = Instant::now();
-        let mut headers = HeaderMap::new();
-        headers.insert("ratelimit-remaining", HeaderValue::from_static("lots"));
-        assert!(window_from(StatusCode::OK, &headers, now).is_none());
-        let window = window_from(StatusCode::OK, &answer(10, 500, 5), now).expect("a view");
-        assert_eq!(
-            window.remaining, 10,
-            "remaining above the limit is clamped to it"
-        );
-        headers.insert("ratelimit-remaining", HeaderValue::from_static("3"));
-        headers.insert(
-            "ratelimit-reset",
-            HeaderValue::from_static("99999999999999999999"),
-        );
-        let window = window_from(StatusCode::OK, &headers, now).expect("a view");
-        assert!(window.reset_at <= now + crate::LONGEST_WAIT);
-    }
-}
+mod tests;

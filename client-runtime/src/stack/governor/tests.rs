@@ -1,0 +1,196 @@
+//! The governor's rules, one test each, on answers built by hand.
+
+use super::*;
+use reqwest::header::HeaderValue;
+
+fn answer(limit: u64, remaining: u64, reset: u64) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("ratelimit-limit", HeaderValue::from(limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(reset));
+    headers
+}
+
+fn far() -> Instant {
+    Instant::now() + Duration::from_secs(3600)
+}
+
+#[tokio::test]
+async fn the_first_request_goes_alone_and_an_api_without_headers_is_not_paced() {
+    let governor = Arc::new(Governor::new(PacingPolicy::default()));
+    let (first, _) = governor.admit(far()).await.expect("the first");
+    let soon = Instant::now() + Duration::from_millis(100);
+    assert!(
+        governor.admit(soon).await.is_err(),
+        "a second request waits for the first answer"
+    );
+    first.observe(StatusCode::OK, &HeaderMap::new());
+    let tickets: Vec<_> = futures_admit(&governor, 5).await;
+    assert_eq!(tickets.len(), 5, "no headers: nothing to pace by");
+}
+
+async fn futures_admit(governor: &Arc<Governor>, n: usize) -> Vec<Ticket> {
+    let mut tickets = Vec::new();
+    for _ in 0..n {
+        tickets.push(governor.admit(far()).await.expect("admitted").0);
+    }
+    tickets
+}
+
+#[tokio::test]
+async fn a_spent_window_refuses_a_call_whose_deadline_comes_first() {
+    let governor = Arc::new(Governor::new(PacingPolicy::default()));
+    let (ticket, _) = governor.admit(far()).await.expect("first");
+    ticket.observe(StatusCode::OK, &answer(100, 0, 40));
+    let refusal = governor
+        .admit(Instant::now() + Duration::from_secs(5))
+        .await
+        .expect_err("spent");
+    assert!(
+        refusal.wait > Duration::from_secs(38) && refusal.wait <= Duration::from_secs(40),
+        "{refusal:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_reserve_is_left_unspent() {
+    let governor = Arc::new(Governor::new(
+        PacingPolicy::default().reserve(3).spread_below(0.0),
+    ));
+    let (ticket, _) = governor.admit(far()).await.expect("first");
+    ticket.observe(StatusCode::OK, &answer(100, 5, 60));
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let first = governor.admit(deadline).await.expect("5 - 0 > 3");
+    let second = governor.admit(deadline).await.expect("5 - 1 > 3");
+    assert!(
+        governor.admit(deadline).await.is_err(),
+        "5 - 2 unanswered = 3: the reserve"
+    );
+    drop((first, second));
+}
+
+#[tokio::test]
+async fn a_429_spends_the_window_until_its_hint() {
+    let governor = Arc::new(Governor::new(PacingPolicy::default()));
+    let (ticket, _) = governor.admit(far()).await.expect("first");
+    let mut headers = answer(100, 50, 1);
+    headers.insert("retry-after", HeaderValue::from(30u64));
+    ticket.observe(StatusCode::TOO_MANY_REQUESTS, &headers);
+    let refusal = governor
+        .admit(Instant::now() + Duration::from_secs(2))
+        .await
+        .expect_err("a 429 spends the window whatever Remaining says");
+    assert!(refusal.wait > Duration::from_secs(28), "{refusal:?}");
+}
+
+#[tokio::test]
+async fn after_the_reset_one_probe_goes_out_and_the_rest_wait_for_its_answer() {
+    let governor = Arc::new(Governor::new(PacingPolicy::default()));
+    let (ticket, _) = governor.admit(far()).await.expect("first");
+    ticket.observe(StatusCode::OK, &answer(10, 0, 0));
+    let (probe, _) = governor.admit(far()).await.expect("the probe");
+    let waiting = {
+        let governor = governor.clone();
+        tokio::spawn(async move { governor.admit(far()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a second caller waits for the probe's answer"
+    );
+    probe.observe(StatusCode::OK, &answer(10, 9, 60));
+    let (second, paced) = waiting
+        .await
+        .expect("task")
+        .expect("admitted after the probe");
+    assert!(paced >= Duration::from_millis(40), "{paced:?}");
+    drop(second);
+}
+
+#[tokio::test]
+async fn spending_by_others_is_predicted_and_a_prediction_never_refuses() {
+    let governor = Arc::new(Governor::new(
+        PacingPolicy::default()
+            .spread_below(0.0)
+            .max_predicted_wait(Duration::from_millis(200)),
+    ));
+    let (ticket, _) = governor.admit(far()).await.expect("first");
+    ticket.observe(StatusCode::OK, &answer(100, 50, 60));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (ticket, _) = governor.admit(far()).await.expect("second");
+    // 49 of the 50 went elsewhere in 0.1 s: others spend about 490 a second.
+    ticket.observe(StatusCode::OK, &answer(100, 1, 60));
+    let (probe, paced) = governor
+        .admit(Instant::now() + Duration::from_millis(50))
+        .await
+        .expect("a prediction past the deadline sends a probe instead of refusing");
+    assert!(paced < Duration::from_millis(40), "{paced:?}");
+    drop(probe);
+    let (_, paced) = governor
+        .admit(far())
+        .await
+        .expect("after the predicted wait");
+    assert!(
+        paced >= Duration::from_millis(50),
+        "waited on the prediction: {paced:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_rest_of_a_window_is_spread_until_its_reset() {
+    let governor = Arc::new(Governor::new(PacingPolicy::default()));
+    let (ticket, _) = governor.admit(far()).await.expect("first");
+    // 4 left of 10, 2 s to go: about one request every 0.5 s.
+    ticket.observe(StatusCode::OK, &answer(10, 4, 2));
+    let (a, paced_a) = governor.admit(far()).await.expect("a");
+    a.observe(StatusCode::OK, &answer(10, 3, 2));
+    let (_b, paced_b) = governor.admit(far()).await.expect("b");
+    assert!(paced_a < Duration::from_millis(100), "{paced_a:?}");
+    assert!(paced_b >= Duration::from_millis(300), "spaced: {paced_b:?}");
+}
+
+#[tokio::test]
+async fn a_refusal_widens_the_margin_and_windows_without_one_narrow_it_again() {
+    let governor = Arc::new(Governor::new(PacingPolicy::default().spread_below(0.0)));
+    let margin = |governor: &Arc<Governor>| governor.lock().margin;
+    assert_eq!(margin(&governor), 1.0);
+    // A 429 whose window is over at once (Retry-After: 0): the margin grows, once per window.
+    let (ticket, _) = governor.admit(far()).await.expect("first");
+    let mut refused = answer(10, 0, 0);
+    refused.insert("retry-after", HeaderValue::from(0u64));
+    ticket.observe(StatusCode::TOO_MANY_REQUESTS, &refused);
+    assert_eq!(margin(&governor), 1.0 + MARGIN_STEP_UP);
+    // The next window's first answer: the window that refused does not narrow it.
+    let (probe, _) = governor.admit(far()).await.expect("the probe");
+    probe.observe(StatusCode::OK, &answer(10, 2, 0));
+    assert_eq!(margin(&governor), 1.0 + MARGIN_STEP_UP);
+    // Each window without a refusal narrows it, down to one request.
+    for _ in 0..40 {
+        let (probe, _) = governor.admit(far()).await.expect("a probe");
+        probe.observe(StatusCode::OK, &answer(10, 9, 0));
+    }
+    assert!(
+        (margin(&governor) - 1.0).abs() < 1e-9,
+        "{}",
+        margin(&governor)
+    );
+}
+
+#[tokio::test]
+async fn with_a_wide_margin_the_last_requests_of_a_window_wait_on_the_prediction() {
+    let policy = PacingPolicy::default()
+        .spread_below(0.0)
+        .max_predicted_wait(Duration::from_millis(150));
+    let governor = Arc::new(Governor::new(policy));
+    let (ticket, _) = governor.admit(far()).await.expect("first");
+    ticket.observe(StatusCode::OK, &answer(10, 2, 60));
+    let (second, paced) = governor.admit(far()).await.expect("2 left, margin 1");
+    assert!(paced < Duration::from_millis(100), "{paced:?}");
+    drop(second);
+    governor.lock().margin = 1.0 + MARGIN_STEP_UP;
+    let (_, paced) = governor
+        .admit(far())
+        .await
+        .expect("2 left, margin 3: sent after the predicted wait");
+    assert!(paced >= Duration::from_millis(100), "{paced:?}");
+}
