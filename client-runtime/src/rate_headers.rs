@@ -55,18 +55,19 @@ pub(crate) fn reset(headers: &HeaderMap) -> Option<Duration> {
     seconds(text(headers, "ratelimit-reset")?)
 }
 
+/// A header map of `(name, value)` pairs, for the tests of the modules that read these headers.
+#[cfg(test)]
+pub(crate) fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        map.insert(*name, reqwest::header::HeaderValue::from_static(value));
+    }
+    map
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_static(value));
-        }
-        map
-    }
 
     #[test]
     fn retry_after_takes_seconds_and_dates() {
@@ -88,7 +89,10 @@ mod tests {
         );
         let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(90));
         let mut map = HeaderMap::new();
-        map.insert("retry-after", HeaderValue::from_str(&soon).expect("date"));
+        map.insert(
+            "retry-after",
+            reqwest::header::HeaderValue::from_str(&soon).expect("date"),
+        );
         let delay = retry_after(&map).expect("a date");
         assert!(
             delay > Duration::from_secs(85) && delay <= Duration::from_secs(90),

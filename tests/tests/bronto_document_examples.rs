@@ -23,8 +23,9 @@ fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
 
 /// The example the document gives for `schema`, as a mock server serving the document (Prism) composes it: the
 /// schema's own `example` verbatim where it has one, otherwise an object of its members' examples (a member
-/// without any example is left out: response members are optional), a list of its item's example, a union's
-/// first branch. `None` when nothing under the schema has an example.
+/// without any example is left out, response members being optional, unless the schema requires it: then its
+/// `default` or first `enum` value, as Prism fills it), a list of its item's example, a union's first branch.
+/// `None` when nothing under the schema has an example.
 fn document_example(document: &Value, schema: &Value, depth: usize) -> Option<Value> {
     if depth > 12 {
         return None;
@@ -52,7 +53,9 @@ fn document_example(document: &Value, schema: &Value, depth: usize) -> Option<Va
         .into_iter()
         .flatten()
     {
-        if let Some(example) = document_example(document, member, depth + 1) {
+        if let Some(example) = document_example(document, member, depth + 1)
+            .or_else(|| required_filler(document, schema, name, member))
+        {
             object.insert(name.clone(), example);
         }
     }
@@ -68,6 +71,26 @@ fn document_example(document: &Value, schema: &Value, depth: usize) -> Option<Va
         return document_example(document, item, depth + 1).map(|item| Value::Array(vec![item]));
     }
     (!object.is_empty()).then_some(Value::Object(object))
+}
+
+/// What Prism puts for a member `schema` requires and that has no example: its `default`, else its first `enum`
+/// value (a union's branch keeps its required members, so its example must have them: `QueryUnitConfig`'s
+/// `{"type": "data_size", "input": "bytes"}`).
+fn required_filler(document: &Value, schema: &Value, name: &str, member: &Value) -> Option<Value> {
+    let required = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|required| required.iter().any(|r| r.as_str() == Some(name)));
+    if !required {
+        return None;
+    }
+    let member = resolve(document, member);
+    member.get("default").cloned().or_else(|| {
+        member
+            .get("enum")
+            .and_then(Value::as_array)
+            .and_then(|values| values.first().cloned())
+    })
 }
 
 /// `(operationId, status, example)` of every success response the document gives an example for.

@@ -107,19 +107,21 @@ mod tests {
 
     const BACKOFF: Duration = Duration::from_millis(200);
 
+    /// A retry after `wait` at the cost of an ordinary retry.
+    fn retry(wait: Duration) -> Verdict {
+        Verdict::Retry {
+            wait,
+            cost: RETRY_COST,
+        }
+    }
+
     #[test]
     fn a_far_reset_on_a_503_with_budget_left_waits_the_backoff() {
         let outcome = answer(
             503,
             &[("ratelimit-remaining", "97"), ("ratelimit-reset", "240")],
         );
-        assert_eq!(
-            classify(&policy(), &outcome, true, BACKOFF),
-            Verdict::Retry {
-                wait: BACKOFF,
-                cost: RETRY_COST
-            }
-        );
+        assert_eq!(classify(&policy(), &outcome, true, BACKOFF), retry(BACKOFF));
     }
 
     #[test]
@@ -128,13 +130,7 @@ mod tests {
             429,
             &[("ratelimit-remaining", "0"), ("ratelimit-reset", "0")],
         );
-        assert_eq!(
-            classify(&policy(), &outcome, true, BACKOFF),
-            Verdict::Retry {
-                wait: BACKOFF,
-                cost: RETRY_COST
-            }
-        );
+        assert_eq!(classify(&policy(), &outcome, true, BACKOFF), retry(BACKOFF));
     }
 
     #[test]
@@ -148,10 +144,7 @@ mod tests {
         ] {
             assert_eq!(
                 classify(&policy(), &answer(status, &headers), true, BACKOFF),
-                Verdict::Retry {
-                    wait: Duration::from_secs(3),
-                    cost: RETRY_COST
-                },
+                retry(Duration::from_secs(3)),
                 "{status}"
             );
         }
@@ -162,10 +155,7 @@ mod tests {
         let outcome = answer(503, &[("retry-after", "2"), ("ratelimit-remaining", "50")]);
         assert_eq!(
             classify(&policy(), &outcome, true, BACKOFF),
-            Verdict::Retry {
-                wait: Duration::from_secs(2),
-                cost: RETRY_COST
-            }
+            retry(Duration::from_secs(2))
         );
         let far = answer(429, &[("retry-after", "3600")]);
         assert_eq!(classify(&policy(), &far, true, BACKOFF), Verdict::Done);
@@ -177,10 +167,7 @@ mod tests {
             let outcome = answer(429, &[("retry-after", value), ("ratelimit-reset", value)]);
             assert_eq!(
                 classify(&policy(), &outcome, true, BACKOFF),
-                Verdict::Retry {
-                    wait: BACKOFF,
-                    cost: RETRY_COST
-                },
+                retry(BACKOFF),
                 "{value}"
             );
         }

@@ -194,3 +194,23 @@ async fn with_a_wide_margin_the_last_requests_of_a_window_wait_on_the_prediction
         .expect("2 left, margin 3: sent after the predicted wait");
     assert!(paced >= Duration::from_millis(100), "{paced:?}");
 }
+
+#[test]
+fn hostile_headers_give_no_view_or_a_clamped_one() {
+    let now = Instant::now();
+    let mut headers = HeaderMap::new();
+    headers.insert("ratelimit-remaining", HeaderValue::from_static("lots"));
+    assert!(window_from(StatusCode::OK, &headers, now).is_none());
+    let window = window_from(StatusCode::OK, &answer(10, 500, 5), now).expect("a view");
+    assert_eq!(
+        window.remaining, 10,
+        "remaining above the limit is clamped to it"
+    );
+    headers.insert("ratelimit-remaining", HeaderValue::from_static("3"));
+    headers.insert(
+        "ratelimit-reset",
+        HeaderValue::from_static("99999999999999999999"),
+    );
+    let window = window_from(StatusCode::OK, &headers, now).expect("a view");
+    assert!(window.reset_at <= now + crate::LONGEST_WAIT);
+}

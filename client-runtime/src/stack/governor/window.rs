@@ -50,37 +50,3 @@ pub(super) fn window_from(status: StatusCode, headers: &HeaderMap, now: Instant)
         observed_at: now,
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::HeaderValue;
-
-    fn answer(limit: u64, remaining: u64, reset: u64) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert("ratelimit-limit", HeaderValue::from(limit));
-        headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
-        headers.insert("ratelimit-reset", HeaderValue::from(reset));
-        headers
-    }
-
-    #[test]
-    fn hostile_headers_give_no_view_or_a_clamped_one() {
-        let now = Instant::now();
-        let mut headers = HeaderMap::new();
-        headers.insert("ratelimit-remaining", HeaderValue::from_static("lots"));
-        assert!(window_from(StatusCode::OK, &headers, now).is_none());
-        let window = window_from(StatusCode::OK, &answer(10, 500, 5), now).expect("a view");
-        assert_eq!(
-            window.remaining, 10,
-            "remaining above the limit is clamped to it"
-        );
-        headers.insert("ratelimit-remaining", HeaderValue::from_static("3"));
-        headers.insert(
-            "ratelimit-reset",
-            HeaderValue::from_static("99999999999999999999"),
-        );
-        let window = window_from(StatusCode::OK, &headers, now).expect("a view");
-        assert!(window.reset_at <= now + crate::LONGEST_WAIT);
-    }
-}
