@@ -75,6 +75,28 @@ impl Server {
         Self { base_url, seen }
     }
 
+    /// A server whose first answer is an error of `status` with `headers`, and every later one a 200 with
+    /// `then`: the conversation most retry findings need.
+    async fn first_then(
+        status: u16,
+        headers: &[(&'static str, &'static str)],
+        then: &'static str,
+    ) -> Self {
+        let headers: Vec<(&str, String)> = headers
+            .iter()
+            .map(|(name, value)| (*name, value.to_string()))
+            .collect();
+        let answered = AtomicUsize::new(0);
+        Self::start(move |_| {
+            if answered.fetch_add(1, Ordering::SeqCst) == 0 {
+                answer(status, ERROR, &headers)
+            } else {
+                answer(200, then, &[])
+            }
+        })
+        .await
+    }
+
     fn seen(&self) -> Vec<Seen> {
         self.seen.lock().expect("lock").clone()
     }
@@ -261,22 +283,11 @@ async fn a_fleet_of_four_sharing_one_key_stays_inside_the_accounts_budget() {
 
 #[tokio::test]
 async fn a_503_with_a_far_reset_and_budget_left_is_retried_after_the_backoff() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let count = calls.clone();
-    let server = Server::start(move |_| {
-        if count.fetch_add(1, Ordering::SeqCst) == 0 {
-            answer(
-                503,
-                ERROR,
-                &[
-                    ("ratelimit-remaining", "97".into()),
-                    ("ratelimit-reset", "240".into()),
-                ],
-            )
-        } else {
-            answer(200, KEYS, &[])
-        }
-    })
+    let server = Server::first_then(
+        503,
+        &[("ratelimit-remaining", "97"), ("ratelimit-reset", "240")],
+        KEYS,
+    )
     .await;
     let sdk = sdk_at(&server.base_url, |b| b);
     let bronto = sdk.bronto().expect("bronto");
@@ -285,7 +296,7 @@ async fn a_503_with_a_far_reset_and_budget_left_is_retried_after_the_backoff() {
         .call(bronto.list_api_keys().send())
         .await
         .expect("retried after the backoff, not the window's reset");
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(server.seen().len(), 2);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
@@ -295,22 +306,11 @@ async fn a_503_with_a_far_reset_and_budget_left_is_retried_after_the_backoff() {
 
 #[tokio::test]
 async fn a_zero_reset_does_not_cut_the_backoff() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let count = calls.clone();
-    let server = Server::start(move |_| {
-        if count.fetch_add(1, Ordering::SeqCst) == 0 {
-            answer(
-                503,
-                ERROR,
-                &[
-                    ("ratelimit-remaining", "5".into()),
-                    ("ratelimit-reset", "0".into()),
-                ],
-            )
-        } else {
-            answer(200, KEYS, &[])
-        }
-    })
+    let server = Server::first_then(
+        503,
+        &[("ratelimit-remaining", "5"), ("ratelimit-reset", "0")],
+        KEYS,
+    )
     .await;
     let sdk = sdk_at(&server.base_url, |b| {
         b.retry_policy(
@@ -819,15 +819,11 @@ async fn an_asynchronous_search_is_not_submitted_twice_after_a_504() {
 
 #[tokio::test]
 async fn a_429_on_submit_is_retried_since_the_server_did_nothing() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let count = calls.clone();
-    let server = Server::start(move |_| {
-        if count.fetch_add(1, Ordering::SeqCst) == 0 {
-            answer(429, ERROR, &[("retry-after", "0".into())])
-        } else {
-            answer(200, r#"{"events": [], "status": "COMPLETED"}"#, &[])
-        }
-    })
+    let server = Server::first_then(
+        429,
+        &[("retry-after", "0")],
+        r#"{"events": [], "status": "COMPLETED"}"#,
+    )
     .await;
     let sdk = sdk_at(&server.base_url, |b| b);
     let bronto = sdk.bronto().expect("bronto");
@@ -839,7 +835,7 @@ async fn a_429_on_submit_is_retried_since_the_server_did_nothing() {
         .submit_search(request)
         .await
         .expect("the retry after a 429");
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(server.seen().len(), 2);
 }
 
 #[derive(Debug)]
@@ -880,16 +876,7 @@ impl Interceptor for Observer {
 
 #[tokio::test]
 async fn interceptors_add_a_traceparent_and_observe_every_attempt() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let count = calls.clone();
-    let server = Server::start(move |_| {
-        if count.fetch_add(1, Ordering::SeqCst) == 0 {
-            answer(503, ERROR, &[])
-        } else {
-            answer(200, KEYS, &[])
-        }
-    })
-    .await;
+    let server = Server::first_then(503, &[], KEYS).await;
     let observer = Arc::new(Observer::default());
     let tag = tower::util::MapRequestLayer::new(|mut attempt: sdk::stack::Attempt| {
         attempt

@@ -20,10 +20,10 @@
 //!    bound all of them would wait on each other and leave the window's end unspent. When the prediction leaves
 //!    less than the margin above the reserve, the call waits (at most [`PacingPolicy::max_predicted_wait`], never
 //!    past the reset) and then sends one probe that refreshes the view. A prediction never fails a call.
-//!    The margin starts at one request; a refusal (429) raises it by two, for that window's first refusal, and
-//!    each window that passes without one lowers it by a tenth, down to one: a fleet whose views lag more than
-//!    the prediction assumes (busy machines, slow answers) settles where refusals are rare, and one whose views
-//!    are fresh spends its windows to the end.
+//!    The margin is one request. A refusal (429) says this process's views lag more than the prediction assumes
+//!    (busy machines, slow answers): for the next eight windows without one, the others are predicted at their
+//!    full rate, without the bound, and a quarter of a request per other process is kept back, so a process
+//!    that was refused leaves the window's last requests to the others rather than race them again.
 //! 5. **Spread the rest**: below [`PacingPolicy::spread_below`] of the limit, this process spaces its requests so
 //!    that what is left above the reserve lasts until the reset.
 //!
@@ -45,12 +45,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-/// What a refusal adds to the margin the prediction must leave ([`State::margin`]).
-const MARGIN_STEP_UP: f64 = 2.0;
-/// What a window without a refusal takes off it again.
-const MARGIN_STEP_DOWN: f64 = 0.1;
-/// The largest margin.
-const MARGIN_MAX: f64 = 9.0;
+/// How many windows a refusal keeps the prediction cautious ([`State::caution`]).
+const CAUTIOUS_WINDOWS: u32 = 8;
 
 /// What the governor knows of the server's headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,10 +77,9 @@ struct State {
     /// How many spend the window at this process's pace (1 when it is alone), from the latest measure; kept
     /// across windows, while the rates start again with each window.
     crowd: f64,
-    /// How many requests above the reserve the prediction must leave for a request to go (1 to start with): raised
-    /// by [`MARGIN_STEP_UP`] on the first refusal of a window, lowered by [`MARGIN_STEP_DOWN`] for each window
-    /// that passed without one.
-    margin: f64,
+    /// For how many more windows the prediction is made without the others' share as its bound (and with a wider
+    /// margin): [`CAUTIOUS_WINDOWS`] after a refusal, one less for each window that passes without one.
+    caution: u32,
     /// Whether the current window refused one of this process's requests.
     refused_in_window: bool,
     /// The earliest next send while spreading.
@@ -142,7 +137,7 @@ impl Governor {
                 probing: false,
                 others_rate: 0.0,
                 crowd: 1.0,
-                margin: 1.0,
+                caution: 0,
                 refused_in_window: false,
                 next_send: None,
             }),
@@ -267,10 +262,16 @@ impl Governor {
         // their share of what the view left (a crowd that spends at one pace shares what is left evenly). Without
         // that bound every process predicts the others are spending while all of them wait, and the window's end
         // goes unspent.
-        let others_share = hard as f64 * (1.0 - 1.0 / crowd);
+        // After a refusal, for a while: the others at their full rate, and a quarter of a request per other
+        // process kept back, so this process does not send on a view the others have spent.
+        let (others_share, margin) = if state.caution == 0 {
+            (hard as f64 * (1.0 - 1.0 / crowd), 1.0)
+        } else {
+            (f64::INFINITY, 1.0 + (crowd - 1.0) / 4.0)
+        };
         let predicted = hard as f64 - (state.others_rate * elapsed).min(others_share);
         let above = predicted - policy.reserve as f64;
-        if above < state.margin {
+        if above < margin {
             let until = window
                 .reset_at
                 .min(window.observed_at + policy.max_predicted_wait);
@@ -323,7 +324,7 @@ impl Governor {
         let refused = status == StatusCode::TOO_MANY_REQUESTS;
         if refused && !state.refused_in_window {
             state.refused_in_window = true;
-            state.margin = (state.margin + MARGIN_STEP_UP).min(MARGIN_MAX);
+            state.caution = CAUTIOUS_WINDOWS;
         }
         match window_from(status, headers, now) {
             None => {
@@ -357,7 +358,7 @@ impl Governor {
                     _ => {
                         if !refused {
                             if !state.refused_in_window {
-                                state.margin = (state.margin - MARGIN_STEP_DOWN).max(1.0);
+                                state.caution = state.caution.saturating_sub(1);
                             }
                             state.refused_in_window = false;
                         }

@@ -150,49 +150,56 @@ async fn the_rest_of_a_window_is_spread_until_its_reset() {
 }
 
 #[tokio::test]
-async fn a_refusal_widens_the_margin_and_windows_without_one_narrow_it_again() {
+async fn a_refusal_makes_the_prediction_cautious_for_eight_windows_without_one() {
     let governor = Arc::new(Governor::new(PacingPolicy::default().spread_below(0.0)));
-    let margin = |governor: &Arc<Governor>| governor.lock().margin;
-    assert_eq!(margin(&governor), 1.0);
-    // A 429 whose window is over at once (Retry-After: 0): the margin grows, once per window.
+    let caution = |governor: &Arc<Governor>| governor.lock().caution;
+    assert_eq!(caution(&governor), 0);
+    // A 429 whose window is over at once (Retry-After: 0).
     let (ticket, _) = governor.admit(far()).await.expect("first");
     let mut refused = answer(10, 0, 0);
     refused.insert("retry-after", HeaderValue::from(0u64));
     ticket.observe(StatusCode::TOO_MANY_REQUESTS, &refused);
-    assert_eq!(margin(&governor), 1.0 + MARGIN_STEP_UP);
-    // The next window's first answer: the window that refused does not narrow it.
+    assert_eq!(caution(&governor), CAUTIOUS_WINDOWS);
+    // The next window's first answer: the window that refused does not count.
     let (probe, _) = governor.admit(far()).await.expect("the probe");
     probe.observe(StatusCode::OK, &answer(10, 2, 0));
-    assert_eq!(margin(&governor), 1.0 + MARGIN_STEP_UP);
-    // Each window without a refusal narrows it, down to one request.
-    for _ in 0..40 {
+    assert_eq!(caution(&governor), CAUTIOUS_WINDOWS);
+    // Each window without a refusal counts one down.
+    for left in (0..CAUTIOUS_WINDOWS).rev() {
         let (probe, _) = governor.admit(far()).await.expect("a probe");
         probe.observe(StatusCode::OK, &answer(10, 9, 0));
+        assert_eq!(caution(&governor), left);
     }
-    assert!(
-        (margin(&governor) - 1.0).abs() < 1e-9,
-        "{}",
-        margin(&governor)
-    );
 }
 
 #[tokio::test]
-async fn with_a_wide_margin_the_last_requests_of_a_window_wait_on_the_prediction() {
+async fn the_others_are_predicted_to_spend_no_more_than_their_share_unless_cautious() {
     let policy = PacingPolicy::default()
         .spread_below(0.0)
-        .max_predicted_wait(Duration::from_millis(150));
+        .max_predicted_wait(Duration::from_secs(1));
     let governor = Arc::new(Governor::new(policy));
+    // The others spent 4 for each of ours in 0.1 s: a crowd of 5, the others spending 40 a second.
     let (ticket, _) = governor.admit(far()).await.expect("first");
-    ticket.observe(StatusCode::OK, &answer(10, 2, 60));
-    let (second, paced) = governor.admit(far()).await.expect("2 left, margin 1");
+    ticket.observe(StatusCode::OK, &answer(100, 10, 60));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (ticket, _) = governor.admit(far()).await.expect("second");
+    ticket.observe(StatusCode::OK, &answer(100, 5, 60));
+    let crowd = governor.lock().crowd;
+    assert!((crowd - 5.0).abs() < 0.5, "{crowd}");
+    // 5 left, the view 0.3 s old: at their rate the others would have spent 12, but their share of 5 is 4, so
+    // one is this process's: it goes at once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (next, paced) = governor.admit(far()).await.expect("its share");
     assert!(paced < Duration::from_millis(100), "{paced:?}");
-    drop(second);
-    governor.lock().margin = 1.0 + MARGIN_STEP_UP;
+    drop(next);
+    // Cautious (after a refusal), the others' full rate counts: nothing is left for this process until the
+    // predicted wait (1 s after the view) is over.
+    governor.lock().caution = CAUTIOUS_WINDOWS;
     let (_, paced) = governor
         .admit(far())
         .await
-        .expect("2 left, margin 3: sent after the predicted wait");
-    assert!(paced >= Duration::from_millis(100), "{paced:?}");
+        .expect("sent after the predicted wait");
+    assert!(paced >= Duration::from_millis(400), "{paced:?}");
 }
 
 #[test]
