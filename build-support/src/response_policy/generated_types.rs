@@ -111,12 +111,12 @@ fn tolerate_field(owner: &str, field: &mut syn::Field, wrappers: &mut Vec<syn::I
         "::std::num::NonZeroU32",
     ];
     let helper = if optional && formatted {
-        "::client_runtime::tolerant::empty_as_none".to_string()
+        "::client_runtime::__private::empty_as_none".to_string()
     } else if NUMBERS
         .iter()
         .any(|number| text == format!("::std::option::Option<{number}>"))
     {
-        "::client_runtime::tolerant::number_or_numeric_string".to_string()
+        "::client_runtime::__private::number_or_numeric_string".to_string()
     } else if optional {
         // `null` is already `None`.
         return false;
@@ -125,7 +125,7 @@ fn tolerate_field(owner: &str, field: &mut syn::Field, wrappers: &mut Vec<syn::I
             // A member with a default (an empty list or map, `false`, the schema's default value): `null` is the
             // default too.
             Some(path) if path.is_empty() => {
-                "::client_runtime::tolerant::null_as_default".to_string()
+                "::client_runtime::__private::null_as_default".to_string()
             }
             Some(path) => {
                 let member = field
