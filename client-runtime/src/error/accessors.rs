@@ -71,7 +71,7 @@ impl Error {
         &self.inner.headers
     }
 
-    /// The response body, at most [`MAX_ERROR_BODY`] bytes.
+    /// The response body, at most [`MAX_ERROR_BODY`](super::MAX_ERROR_BODY) bytes.
     pub fn body_bytes(&self) -> Option<&Bytes> {
         self.inner.body.as_ref()
     }

@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+#[cfg(doc)]
+use super::Error;
+
 /// What kind of failure an [`Error`] is, each with an example of what its `Display` reads like (the operation
 /// first, and for a workflow the step before it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
