@@ -493,3 +493,80 @@ fn forwarded_features_must_mirror_the_tags() {
     );
     assert!(problems.contains("`bronto-all` lacks"), "{problems}");
 }
+
+const MANIFEST: &str = "\
+[features]
+## Everything.
+default = [\"bronto-all\"]
+## BEGIN generated tag features (codegen features): bronto-all
+bronto-all = [
+    \"bronto-client/all-tags\",
+    \"bronto-api-keys\",
+]
+## END generated tag features
+ingest = [\"dep:bronto-ingest\"]
+## BEGIN generated tag features (codegen features): bronto-tags
+bronto-api-keys = [\"bronto-client/api-keys\"]
+bronto-exports = [\"bronto-client/exports\", \"dep:async-compression\"]
+## END generated tag features
+## BEGIN generated tag features (codegen features): all-tags
+## END generated tag features
+## BEGIN generated tag features (codegen features): tags
+## END generated tag features
+";
+
+#[test]
+fn codegen_features_rewrites_only_the_generated_blocks_and_keeps_what_a_tag_feature_also_enables() {
+    let written =
+        tag_features::manifests::rewrite(MANIFEST, &set(&["exports", "users"])).expect("rewrites");
+    let expected = "\
+[features]
+## Everything.
+default = [\"bronto-all\"]
+## BEGIN generated tag features (codegen features): bronto-all
+bronto-all = [
+    \"bronto-client/all-tags\",
+    \"bronto-exports\",
+    \"bronto-users\",
+]
+## END generated tag features
+ingest = [\"dep:bronto-ingest\"]
+## BEGIN generated tag features (codegen features): bronto-tags
+bronto-exports = [\"bronto-client/exports\", \"dep:async-compression\"]
+bronto-users = [\"bronto-client/users\"]
+## END generated tag features
+## BEGIN generated tag features (codegen features): all-tags
+all-tags = [
+    \"exports\",
+    \"users\",
+]
+## END generated tag features
+## BEGIN generated tag features (codegen features): tags
+exports = []
+users = []
+## END generated tag features
+";
+    assert_eq!(written, expected);
+    // Written again from its own output, nothing changes.
+    assert_eq!(
+        tag_features::manifests::rewrite(&written, &set(&["exports", "users"])).expect("rewrites"),
+        written
+    );
+}
+
+#[test]
+fn codegen_features_refuses_an_unclosed_or_unknown_block() {
+    let unclosed = "## BEGIN generated tag features (codegen features): tags\napi-keys = []\n";
+    let error =
+        tag_features::manifests::rewrite(unclosed, &set(&["api-keys"])).expect_err("no END line");
+    assert!(error.to_string().contains("no `## END"), "{error}");
+    let unknown = "## BEGIN generated tag features (codegen features): widgets\n## END generated tag features\n";
+    let error =
+        tag_features::manifests::rewrite(unknown, &set(&["api-keys"])).expect_err("unknown block");
+    assert!(
+        error
+            .to_string()
+            .contains("unknown generated block `widgets`"),
+        "{error}"
+    );
+}

@@ -33,21 +33,31 @@ mod runtime;
 mod setters;
 pub mod stack;
 pub mod tls;
-pub mod tolerant;
+mod tolerant;
 
 pub use credential::{AuthScheme, Credential};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit, TimeLimit};
 pub use hooks::RuntimeClient;
 pub use http_client::{BaseUrl, BaseUrlError, is_region_slug};
-pub use options::{
-    CallRecord, InvalidHeader, RequestOptions, ResponseMeta, note_operation, record,
-};
+pub use options::{CallRecord, InvalidHeader, RequestOptions, ResponseMeta, record};
 pub use paging::PagingLimits;
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use runtime::{CredentialMode, Runtime, RuntimeBuilder, Timeouts};
-pub use setters::{IntoOptional, IntoOptionalMember, IntoOptionalStrings, IntoStrings, form};
 pub use stack::governor::PacingPolicy;
 pub use stack::interceptor::{AttemptOutcome, BeforeAttempt, Interceptor};
+
+/// What only the generated code calls: the setters' conversions (the `plain_value_setters` pass), the response
+/// policy's deserializers (its code half) and the operation note every `send()` makes first (`note_operations`).
+/// Public so the generated clients reach them, hidden from the documentation (serde's convention): not part of the
+/// API, and it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::options::note_operation;
+    pub use crate::setters::{
+        IntoOptional, IntoOptionalMember, IntoOptionalStrings, IntoStrings, form,
+    };
+    pub use crate::tolerant::{empty_as_none, null_as_default, number_or_numeric_string};
+}
 
 /// The longest duration handed to the HTTP client or the clock: a year. Longer settings (`Duration::MAX` for "no
 /// limit") are saturated to it rather than overflowing an `Instant` (which panics).

@@ -4,7 +4,7 @@
 /// A value for an optional member: the value itself (`&str`, `String`, ...), `Some(value)`, or `None`.
 ///
 /// ```
-/// use client_runtime::IntoOptional;
+/// use client_runtime::__private::IntoOptional;
 /// let plain: Option<String> = "Last 24 hours".into_optional();
 /// assert_eq!(plain.as_deref(), Some("Last 24 hours"));
 /// let unset: Option<String> = None::<String>.into_optional();
@@ -48,7 +48,7 @@ impl IntoOptional<String> for Option<&str> {
 /// A list of strings from any iterable of string-like items: `["a", "b"]`, `vec!["a".to_string()]`, ...
 ///
 /// ```
-/// use client_runtime::IntoStrings;
+/// use client_runtime::__private::IntoStrings;
 /// assert_eq!(["a", "b"].into_strings(), vec!["a".to_string(), "b".to_string()]);
 /// ```
 pub trait IntoStrings {
@@ -82,7 +82,7 @@ pub mod form {
 /// either. A value that does not convert makes the builder's `try_into()` fail, naming the member and why.
 ///
 /// ```
-/// use client_runtime::IntoOptionalMember;
+/// use client_runtime::__private::IntoOptionalMember;
 /// #[derive(Debug, PartialEq)]
 /// struct Name(String);
 /// impl TryFrom<&str> for Name {
@@ -125,7 +125,7 @@ where
 /// list (`None::<Vec<String>>` leaves it unset).
 ///
 /// ```
-/// use client_runtime::IntoOptionalStrings;
+/// use client_runtime::__private::IntoOptionalStrings;
 /// assert_eq!(IntoOptionalStrings::<_>::into_optional_strings(["a"]), Some(vec!["a".to_string()]));
 /// assert_eq!(IntoOptionalStrings::<_>::into_optional_strings(None::<Vec<String>>), None);
 /// ```

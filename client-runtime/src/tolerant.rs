@@ -9,7 +9,7 @@ use serde::de::{Deserialize, Deserializer, IntoDeserializer as _};
 /// ```
 /// #[derive(serde::Deserialize)]
 /// struct Dataset {
-///     #[serde(default, deserialize_with = "client_runtime::tolerant::empty_as_none")]
+///     #[serde(default, deserialize_with = "client_runtime::__private::empty_as_none")]
 ///     parser_id: Option<uuid::Uuid>,
 /// }
 /// let dataset: Dataset = serde_json::from_str(r#"{"parser_id": ""}"#).unwrap();
@@ -38,7 +38,7 @@ where
 /// ```
 /// #[derive(serde::Deserialize)]
 /// struct Page {
-///     #[serde(default, deserialize_with = "client_runtime::tolerant::null_as_default")]
+///     #[serde(default, deserialize_with = "client_runtime::__private::null_as_default")]
 ///     events: Vec<String>,
 /// }
 /// let page: Page = serde_json::from_str(r#"{"events": null}"#).unwrap();
@@ -59,7 +59,7 @@ where
 /// ```
 /// #[derive(serde::Deserialize)]
 /// struct Point {
-///     #[serde(default, deserialize_with = "client_runtime::tolerant::number_or_numeric_string")]
+///     #[serde(default, deserialize_with = "client_runtime::__private::number_or_numeric_string")]
 ///     count: Option<i64>,
 /// }
 /// let point: Point = serde_json::from_str(r#"{"count": "6"}"#).unwrap();

@@ -91,22 +91,22 @@ mod bronto;
 mod call;
 mod components;
 mod config;
-mod poll;
 /// Recipes: the tasks a service does most, each a compiled and tested program.
 #[cfg(all(feature = "bronto-all", feature = "blubracket", feature = "ingest"))]
 #[doc = include_str!("cookbook.md")]
 pub mod cookbook {}
-#[cfg(feature = "bronto-exports")]
-mod export;
 #[cfg(feature = "tracing-layer")]
 mod log_layer;
 pub mod query;
-#[cfg(feature = "bronto-search")]
-mod search;
 
 #[cfg(feature = "blubracket")]
 pub use blubracket::BluBracket;
 pub use bronto::Bronto;
+pub use bronto::PollSchedule;
+#[cfg(feature = "bronto-search")]
+pub use bronto::{AsyncSearch, AsyncSearchOptions};
+#[cfg(feature = "bronto-exports")]
+pub use bronto::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
 /// The runtime's stack of components, for a service that adds its own ([`ConfigBuilder::layer`]).
 pub use client_runtime::stack;
 pub use client_runtime::{
@@ -115,11 +115,6 @@ pub use client_runtime::{
 };
 pub use client_runtime::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit, TimeLimit};
 pub use config::{Config, ConfigBuilder, env};
-#[cfg(feature = "bronto-exports")]
-pub use export::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
-pub use poll::PollSchedule;
-#[cfg(feature = "bronto-search")]
-pub use search::{AsyncSearch, AsyncSearchOptions};
 
 /// The generated BluBracket client and its types (`sdk::blubracket_api::types::Alert`, ...).
 /// Inlined, so `cargo doc --no-deps -p sdk` shows every request and response type.

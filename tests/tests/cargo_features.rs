@@ -75,3 +75,21 @@ fn the_default_build_compiles_every_operation() {
     assert_eq!(bronto_client::operations::ALL.len(), operations.len());
     assert_eq!(operations.len(), 145);
 }
+
+#[test]
+fn the_committed_tag_features_are_what_codegen_features_writes() {
+    let manifests = tag_features::manifests::regenerate(&repo_path(""), &document_tags())
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (path, committed, regenerated) in manifests {
+        assert!(
+            committed == regenerated,
+            "{} is not current: {}\n{}",
+            path.display(),
+            tag_features::manifests::REGENERATE,
+            similar::TextDiff::from_lines(&committed, &regenerated)
+                .unified_diff()
+                .context_radius(1)
+                .header("committed", "regenerated")
+        );
+    }
+}

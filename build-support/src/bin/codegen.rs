@@ -19,6 +19,15 @@
 //! cargo-semver-checks' verdict on `bronto-client` against `HEAD` (when the tool is installed), and drafts a
 //! `CHANGELOG.md` entry. Exit status: 0 when done, 1 on an error, 3 when patches are stale.
 //!
+//! Writing the tag features of `bronto-client/Cargo.toml` and `sdk/Cargo.toml` from the Bronto document's tags
+//! (the blocks between the `## BEGIN generated tag features` and `## END` comments; see
+//! [`build_support::tag_features::manifests`]):
+//!
+//! ```text
+//! cargo run -p build-support --bin codegen -- features [--root DIR] [--check]
+//! ```
+//! With `--check`, nothing is written and the exit status is 1 when a manifest is not current.
+//!
 //! Deriving a document (for rehearsals: a synthetic document made from the vendored one by a JSON Patch file in
 //! the `patches.yaml` format):
 //!
@@ -29,12 +38,58 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use build_support::Pipeline;
 use build_support::revendor::{self, Baseline, Outcome};
+use build_support::{Pipeline, tag_features};
 
 fn usage_error(message: &str) -> ! {
     eprintln!("{message}");
     std::process::exit(2)
+}
+
+/// `codegen features [--root DIR] [--check]`.
+fn features_command(mut args: impl Iterator<Item = String>) -> ! {
+    let mut root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let mut check = false;
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--root" => {
+                root = PathBuf::from(
+                    args.next()
+                        .unwrap_or_else(|| usage_error("--root needs a value")),
+                )
+            }
+            "--check" => check = true,
+            other => usage_error(&format!(
+                "unknown flag {other}; usage: codegen features [--root DIR] [--check]"
+            )),
+        }
+    }
+    let manifests = build_support::clients::bronto(&root)
+        .prepare()
+        .map(|prepared| prepared.tags())
+        .and_then(|tags| tag_features::manifests::regenerate(&root, &tags));
+    let manifests = match manifests {
+        Ok(manifests) => manifests,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::exit(1)
+        }
+    };
+    let mut stale = false;
+    for (path, current, regenerated) in manifests {
+        if current == regenerated {
+            println!("{}: current", path.display());
+        } else if check {
+            stale = true;
+            println!("{}: not current", path.display());
+        } else if let Err(error) = std::fs::write(&path, regenerated) {
+            eprintln!("error: {}: {error}", path.display());
+            std::process::exit(1)
+        } else {
+            println!("{}: written", path.display());
+        }
+    }
+    std::process::exit(i32::from(stale))
 }
 
 /// `codegen revendor ...`.
@@ -135,6 +190,10 @@ fn main() {
         Some("revendor") => {
             args.next();
             revendor_command(args)
+        }
+        Some("features") => {
+            args.next();
+            features_command(args)
         }
         Some("derive") => {
             args.next();

@@ -1,5 +1,5 @@
 //! `note_operations`: every builder's `send()` first tells the runtime which operation it runs
-//! (`::client_runtime::note_operation("...")`), so that an error raised before any request is sent (a builder
+//! (`::client_runtime::__private::note_operation("...")`), so that an error raised before any request is sent (a builder
 //! value that does not convert) still names its operation.
 //!
 //! **What it expects.** In the `builder` module, `send()` methods whose body builds progenitor's `OperationInfo {
@@ -53,7 +53,7 @@ impl VisitMut for Rewriter {
         };
         function.block.stmts.insert(
             0,
-            syn::parse_quote!(::client_runtime::note_operation(#operation);),
+            syn::parse_quote!(::client_runtime::__private::note_operation(#operation);),
         );
         self.0 += 1;
     }

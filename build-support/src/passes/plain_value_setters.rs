@@ -3,11 +3,11 @@
 //! typify's setters are bounded `T: TryInto<Member>`, so an optional member (`Option<String>`, `Option<i64>`, an
 //! optional enum) refused `.id("m-1")`, `.limit(5)` or `.status(MonitorStatus::Ok)` where the compiler could not
 //! turn the value into an `Option`. After this pass:
-//! - `Option<String>` takes `&str`, `String` or an `Option` of either (`client_runtime::IntoOptional`);
-//! - `Vec<String>` takes any iterable of string-like items (`client_runtime::IntoStrings`), and
-//!   `Option<Vec<String>>` the same or an `Option` of a list (`client_runtime::IntoOptionalStrings`);
+//! - `Option<String>` takes `&str`, `String` or an `Option` of either (`client_runtime::__private::IntoOptional`);
+//! - `Vec<String>` takes any iterable of string-like items (`client_runtime::__private::IntoStrings`), and
+//!   `Option<Vec<String>>` the same or an `Option` of a list (`client_runtime::__private::IntoOptionalStrings`);
 //! - any other `Option<X>` (numbers, booleans, enums, constrained strings, objects, timestamps) takes the value,
-//!   anything that converts into it, or an `Option` of either (`client_runtime::IntoOptionalMember`), keeping
+//!   anything that converts into it, or an `Option` of either (`client_runtime::__private::IntoOptionalMember`), keeping
 //!   typify's error text for a value that does not convert.
 //!
 //! Run after `opaque_identifiers` (which turns uuids into strings), so that identifiers take `&str` too.
@@ -88,27 +88,29 @@ impl VisitMut for Rewriter {
         let optional = is_wrapper(&target, "Option");
         if optional.is_some_and(|inner| is_plain(inner, "String")) {
             *assign.right = syn::parse_quote!(::std::result::Result::Ok(
-                ::client_runtime::IntoOptional::into_optional(value)
+                ::client_runtime::__private::IntoOptional::into_optional(value)
             ));
             function.sig.generics.where_clause = Some(syn::parse_quote!(
-                where T: ::client_runtime::IntoOptional<::std::string::String>
+                where T: ::client_runtime::__private::IntoOptional<::std::string::String>
             ));
         } else if is_wrapper(&target, "Vec").is_some_and(|inner| is_plain(inner, "String")) {
             *assign.right = syn::parse_quote!(::std::result::Result::Ok(
-                ::client_runtime::IntoStrings::into_strings(value)
+                ::client_runtime::__private::IntoStrings::into_strings(value)
             ));
             function.sig.generics.where_clause =
-                Some(syn::parse_quote!(where T: ::client_runtime::IntoStrings));
+                Some(syn::parse_quote!(where T: ::client_runtime::__private::IntoStrings));
         } else if optional
             .and_then(|inner| is_wrapper(inner, "Vec"))
             .is_some_and(|inner| is_plain(inner, "String"))
         {
             *assign.right = syn::parse_quote!(::std::result::Result::Ok(
-                ::client_runtime::IntoOptionalStrings::<Form>::into_optional_strings(value)
+                ::client_runtime::__private::IntoOptionalStrings::<Form>::into_optional_strings(
+                    value
+                )
             ));
             function.sig.generics.params.push(syn::parse_quote!(Form));
             function.sig.generics.where_clause = Some(syn::parse_quote!(
-                where T: ::client_runtime::IntoOptionalStrings<Form>
+                where T: ::client_runtime::__private::IntoOptionalStrings<Form>
             ));
         } else if let Some(member) = optional {
             // `self.member = value.try_into().map_err(...)`: keep typify's error text.
@@ -120,11 +122,11 @@ impl VisitMut for Rewriter {
             }
             let member = member.clone();
             *map_err.receiver = syn::parse_quote!(
-                ::client_runtime::IntoOptionalMember::<#member, Form>::into_optional_member(value)
+                ::client_runtime::__private::IntoOptionalMember::<#member, Form>::into_optional_member(value)
             );
             function.sig.generics.params.push(syn::parse_quote!(Form));
             function.sig.generics.where_clause = Some(syn::parse_quote!(
-                where T: ::client_runtime::IntoOptionalMember<#member, Form>
+                where T: ::client_runtime::__private::IntoOptionalMember<#member, Form>
             ));
         } else {
             // A required member keeps `TryInto`: its value cannot be left out.

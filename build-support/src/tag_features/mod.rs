@@ -9,11 +9,16 @@
 //! The crate's manifest and the document must agree: [`check_declared`] (run by a test and by `codegen
 //! revendor`) lists every tag without its feature and every feature without its tag, and the build script fails
 //! when an enabled feature names no tag, so a re-vendored document that adds or drops a tag fails loudly.
+//!
+//! The tag features are written, not typed: `codegen features` rewrites the generated blocks of both manifests
+//! from the document's tags ([`manifests`]), and a test fails when the committed manifests are not current.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::PipelineError;
+
+pub mod manifests;
 
 /// The feature that keeps the whole document.
 pub const ALL_TAGS: &str = "all-tags";
