@@ -5,17 +5,17 @@
 //! | # | component | once per | what it does |
 //! |---|---|---|---|
 //! | 1 | credential | call | the handle's extra headers; the credential, only to the configured origin, marked sensitive |
-//! | 2 | retry | call | attempts under the [`RetryPolicy`](crate::RetryPolicy): the classifier, the back-off, the tenant's retry tokens, the operation deadline |
+//! | 2 | retry | call | attempts under the [`RetryPolicy`]: the classifier, the back-off, the tenant's retry tokens, the operation deadline |
 //! | 3 | rate governor | attempt | paces from the tenant's `RateLimit-*` view; waits for a spent window's reset, or refuses at once (not sent) when the wait would pass the deadline ([`PacingPolicy`](crate::PacingPolicy)) |
 //! | 4 | the caller's layers | attempt | [`RuntimeBuilder::layer`](crate::RuntimeBuilder::layer), in the order added (a service's own limiter, say) |
 //! | 5 | in-flight slot | attempt | the tenant's share and the client's bound; held until the response body is read or dropped |
-//! | 6 | the caller's interceptors | attempt | [`Interceptor`]: headers computed at send time, then an observer of the outcome |
+//! | 6 | the caller's interceptors | attempt | [`Interceptor`](crate::Interceptor): headers computed at send time, then an observer of the outcome |
 //! | 7 | attempt | attempt | the attempt timeout (cut to the deadline), the `api.request` span, the HTTP client |
 //!
 //! Why `tower` layers rather than a bespoke hook list: a layer is the shape Rust HTTP middleware already has
 //! (kube-client builds its client stack the same way), so a service brings its own component as a layer it may
 //! already have (`tower::limit::ConcurrencyLimitLayer` works on [`Attempt`] as on any request), each component
-//! is a small type tested alone, and the order is one visible list ([`Stack::build`]). The interceptors on top
+//! is a small type tested alone, and the order is one visible list (`Stack::build`, in this module). The interceptors on top
 //! give the common cases (a header, a metric) without writing a `Service`.
 //!
 //! Per-call state (the operation, its deadline, the tenant) travels in the [`Attempt`] as a value, never in a
