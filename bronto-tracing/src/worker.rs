@@ -260,12 +260,20 @@ impl Worker {
         loop {
             let line = self.rx.try_recv().ok()?;
             self.queue.taken();
-            let size = line.len() + LINE_OVERHEAD;
+            let size = line.capacity() + LINE_OVERHEAD;
             let encoded = String::from_utf8(line)
                 .ok()
                 .and_then(|line| EncodedEvent::from_line(line).ok());
             match encoded {
-                Some(encoded) => return Some((encoded, size)),
+                Some(encoded) => {
+                    // The encoded event holds exactly its text: the allocation's slack goes back to the budget.
+                    let held = encoded.len() + LINE_OVERHEAD;
+                    if held < size {
+                        self.queue.release(size - held);
+                        return Some((encoded, held));
+                    }
+                    return Some((encoded, size));
+                }
                 None => self.refused(size),
             }
         }
