@@ -355,49 +355,54 @@ pub(crate) fn outage_child(smoke: bool) -> Result<(), BoxError> {
         .build()?;
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
     let start_rss = rss_bytes();
-    let peak = Arc::new(std::sync::atomic::AtomicU64::new(start_rss));
-    let sampling = Arc::new(AtomicBool::new(true));
-    let sampler = {
-        let (peak, sampling) = (Arc::clone(&peak), Arc::clone(&sampling));
-        std::thread::spawn(move || {
-            while sampling.load(Ordering::Relaxed) {
-                peak.fetch_max(rss_bytes(), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
+    let sampling = AtomicBool::new(true);
     let (seconds, rate) = if smoke {
         (1.0, 2_000.0)
     } else {
         (6.0, 20_000.0)
     };
     let total = (seconds * rate) as u64;
-    let begin = Instant::now();
-    tracing::dispatcher::with_default(&dispatch, || {
-        let mut emitted = 0u64;
-        emit_in_spans(total, |log| {
-            let at = begin.elapsed().as_secs_f64();
-            receiver.down.store(
-                at >= seconds / 6.0 && at < seconds * 4.0 / 6.0,
-                Ordering::Relaxed,
-            );
-            let due = Duration::from_secs_f64(emitted as f64 / rate);
-            if let Some(wait) = due.checked_sub(begin.elapsed()) {
-                std::thread::sleep(wait);
+    let (report, (peak_rss, charged_at_peak, max_charged)) = std::thread::scope(|scope| {
+        // The peak RSS, the bytes charged against the bound at that moment, and the most ever charged.
+        let sampler = scope.spawn(|| {
+            let mut peak = (start_rss, 0_u64, 0_u64);
+            while sampling.load(Ordering::Relaxed) {
+                let (rss, charged) = (rss_bytes(), guard.stats().queued_bytes);
+                if rss > peak.0 {
+                    (peak.0, peak.1) = (rss, charged);
+                }
+                peak.2 = peak.2.max(charged);
+                std::thread::sleep(Duration::from_millis(5));
             }
-            log();
-            emitted += 1;
+            peak
         });
+        let begin = Instant::now();
+        tracing::dispatcher::with_default(&dispatch, || {
+            let mut emitted = 0u64;
+            emit_in_spans(total, |log| {
+                let at = begin.elapsed().as_secs_f64();
+                receiver.down.store(
+                    at >= seconds / 6.0 && at < seconds * 4.0 / 6.0,
+                    Ordering::Relaxed,
+                );
+                let due = Duration::from_secs_f64(emitted as f64 / rate);
+                if let Some(wait) = due.checked_sub(begin.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+                log();
+                emitted += 1;
+            });
+        });
+        receiver.down.store(false, Ordering::Relaxed);
+        let report = guard.shutdown(Duration::from_secs(120));
+        sampling.store(false, Ordering::Relaxed);
+        (report, sampler.join().unwrap_or_default())
     });
-    receiver.down.store(false, Ordering::Relaxed);
-    let report = guard.shutdown(Duration::from_secs(120));
-    sampling.store(false, Ordering::Relaxed);
-    let _ = sampler.join();
     let exact = report.emitted + report.notices == report.sent + report.failed + report.dropped
         && report.pending() == 0;
     println!(
-        "peak_above_start={} bound={BOUND} exact={exact} report={}",
-        peak.load(Ordering::Relaxed).saturating_sub(start_rss),
+        "peak_above_start={} charged_at_peak={charged_at_peak} max_charged={max_charged} bound={BOUND} exact={exact} report={}",
+        peak_rss.saturating_sub(start_rss),
         report.to_string().replace(' ', "_")
     );
     Ok(())

@@ -85,18 +85,23 @@ impl Event {
         let mut line = serde_json::to_string(&self.fields)
             .map_err(|e| EventError::Serialize(e.to_string()))?;
         if !self.fields.contains_key("timestamp") {
-            // The map is not empty (it has a message), so the text ends with `}` after at least one entry:
-            // append the timestamp as a last entry without cloning the map.
-            let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-            line.pop();
-            line.push_str(",\"timestamp\":\"");
-            line.push_str(&now);
-            line.push_str("\"}");
+            // The map is not empty (it has a message), so the text ends with `}` after at least one entry.
+            append_timestamp(&mut line);
         }
         Ok(EncodedEvent {
             line: line.into_boxed_str(),
         })
     }
+}
+
+/// Appends `"timestamp":"<now>"` as the last member of `line`, a compact JSON object with at least one member
+/// (so it ends with `}` after one): no re-serialization.
+fn append_timestamp(line: &mut String) {
+    let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    line.pop();
+    line.push_str(",\"timestamp\":\"");
+    line.push_str(&now);
+    line.push_str("\"}");
 }
 
 impl From<Map<String, Value>> for Event {
@@ -141,6 +146,54 @@ pub struct EncodedEvent {
 }
 
 impl EncodedEvent {
+    /// An event encoded elsewhere (by a logging layer, read from a dead-letter file), checked and taken as it is:
+    /// what [`crate::Ingestor::try_send_encoded`] and [`crate::Ingestor::send_encoded`] queue without parsing it
+    /// into an [`Event`] and serializing it again.
+    ///
+    /// The check reads the line once, without building its values: it must be exactly one JSON object (nothing
+    /// after it but whitespace), with a string `message` (Bronto requires one), and no raw line break (`\n` or
+    /// `\r`, which would split it in NDJSON; escaped ones inside strings are fine). Duplicate `message` or
+    /// `timestamp` members are refused (readers disagree on which one wins). Spaces and tabs around the object
+    /// are removed; otherwise the text is kept byte for byte, members in their order, except that a line without
+    /// a `timestamp` member gets one, as [`Event::encode`] adds it: the current time (RFC 3339, UTC,
+    /// milliseconds, `Z`) appended as the last member. A `timestamp` that is there, of any type, is kept.
+    ///
+    /// The size limit of a batch is checked when the event is queued ([`EventError::TooLarge`]).
+    ///
+    /// ```
+    /// use bronto_ingest::{EncodedEvent, EventError};
+    ///
+    /// let line = r#"{"timestamp":"2026-12-02T07:21:09.512Z","message":"payment accepted","order":42}"#;
+    /// let event = EncodedEvent::from_line(line.to_string()).expect("valid");
+    /// assert_eq!(event.as_str(), line);
+    ///
+    /// let stamped = EncodedEvent::from_line(r#"{"message":"m"}"#.to_string()).expect("valid");
+    /// assert!(stamped.as_str().starts_with(r#"{"message":"m","timestamp":"20"#));
+    ///
+    /// assert_eq!(EncodedEvent::from_line(r#"{"msg":"m"}"#.to_string()), Err(EventError::MissingMessage));
+    /// assert_eq!(
+    ///     EncodedEvent::from_line("{\"message\":\"m\",\n\"n\":1}".to_string()),
+    ///     Err(EventError::NotOneLine)
+    /// );
+    /// ```
+    pub fn from_line(line: String) -> Result<Self, EventError> {
+        let mut line = line;
+        let end = line.trim_end_matches([' ', '\t']).len();
+        line.truncate(end);
+        let start = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if start > 0 {
+            line.drain(..start);
+        }
+        let checked = crate::line::check(&line)?;
+        if !checked.has_timestamp {
+            // A valid object with a `message` ends with `}` after at least one member.
+            append_timestamp(&mut line);
+        }
+        Ok(Self {
+            line: line.into_boxed_str(),
+        })
+    }
+
     /// The JSON text.
     pub fn as_str(&self) -> &str {
         &self.line
@@ -212,6 +265,14 @@ pub enum EventError {
         /// The configured batch limit in bytes (at most 10 MiB).
         limit: usize,
     },
+    /// A pre-encoded line ([`EncodedEvent::from_line`]) is not valid JSON, or has more than one JSON value. The
+    /// text says where (line and column), never what the line holds.
+    #[error("the line is not one valid JSON object: {0}")]
+    InvalidJson(String),
+    /// A pre-encoded line ([`EncodedEvent::from_line`]) contains a raw line break (`\n` or `\r`), so it would not
+    /// be one NDJSON line.
+    #[error("an encoded event must be one line, without a raw line break")]
+    NotOneLine,
     /// The value could not be serialized to JSON (a map with non-string keys, a failing `Serialize` impl).
     #[error("the event could not be serialized: {0}")]
     Serialize(String),
@@ -259,6 +320,123 @@ mod tests {
             Event::from_serialize(&[1, 2]),
             Err(EventError::NotAnObject { found: "an array" })
         ));
+    }
+
+    fn line(text: &str) -> Result<EncodedEvent, EventError> {
+        EncodedEvent::from_line(text.to_string())
+    }
+
+    #[test]
+    fn a_line_with_a_timestamp_is_kept_byte_for_byte() {
+        let text = r#"{"timestamp":"2026-12-02T07:21:09.512Z","message":"m\n\u00e9","z":{"a":[1,2.5,null,"x"]},"b":true}"#;
+        let encoded = line(text).expect("valid");
+        assert_eq!(encoded.as_str(), text);
+        // A timestamp of another type is there all the same, and kept.
+        let text = r#"{"message":"m","timestamp":null}"#;
+        assert_eq!(line(text).expect("valid").as_str(), text);
+        // Spaces and tabs around the object go; spaces inside stay.
+        assert_eq!(
+            line(" \t{ \"message\" : \"m\" , \"timestamp\":1 }\t ")
+                .expect("valid")
+                .as_str(),
+            r#"{ "message" : "m" , "timestamp":1 }"#
+        );
+    }
+
+    #[test]
+    fn a_line_without_a_timestamp_gets_one_as_encode_adds_it() {
+        let encoded = line(r#"{"message":"m","n":1}"#).expect("valid");
+        let text = encoded.as_str();
+        let stamp = text
+            .strip_prefix(r#"{"message":"m","n":1,"timestamp":""#)
+            .and_then(|rest| rest.strip_suffix(r#""}"#))
+            .expect("the timestamp appended as the last member");
+        let parsed = chrono::DateTime::parse_from_rfc3339(stamp).expect("RFC 3339");
+        assert_eq!(parsed.offset().local_minus_utc(), 0, "{stamp}");
+        assert!(stamp.ends_with('Z') && stamp.len() == 24, "{stamp}");
+        let event = encoded.to_event().expect("parses");
+        assert_eq!(event.fields()["n"], json!(1));
+    }
+
+    #[test]
+    fn a_line_must_be_one_valid_json_object() {
+        for (text, found) in [
+            ("[1,2]", "an array"),
+            (r#""message""#, "a string"),
+            ("42", "a number"),
+            ("-1", "a number"),
+            ("true", "a boolean"),
+            ("null", "null"),
+        ] {
+            assert_eq!(line(text), Err(EventError::NotAnObject { found }), "{text}");
+        }
+        for text in [
+            "",
+            "   ",
+            r#"{"message":"m""#,
+            r#"{"message":"m","#,
+            r#"{"message":"m","n":}"#,
+            r#"{"message":"m"} {"message":"n"}"#,
+            r#"{"message":"m"}x"#,
+            r#"{message:"m"}"#,
+            r#"{"message":"m",}"#,
+            r#"{"message":"unterminated}"#,
+            "{\"message\":\"m\",\"n\":01}",
+            "x",
+        ] {
+            assert!(
+                matches!(line(text), Err(EventError::InvalidJson(_))),
+                "{text:?}: {:?}",
+                line(text)
+            );
+        }
+        // The error says where, not what the line holds.
+        let Err(EventError::InvalidJson(why)) = line(r#"{"message":"secret-value","n":}"#) else {
+            panic!("refused");
+        };
+        assert!(!why.contains("secret-value"), "{why}");
+        assert!(why.contains("column"), "{why}");
+    }
+
+    #[test]
+    fn a_line_needs_a_string_message_once() {
+        assert_eq!(line(r#"{"msg":"m"}"#), Err(EventError::MissingMessage));
+        assert_eq!(line("{}"), Err(EventError::MissingMessage));
+        assert_eq!(line(r#"{"message":null}"#), Err(EventError::MissingMessage));
+        for value in ["1", "true", "[\"m\"]", r#"{"text":"m"}"#, "1.5"] {
+            assert_eq!(
+                line(&format!(r#"{{"message":{value}}}"#)),
+                Err(EventError::MessageNotString),
+                "{value}"
+            );
+        }
+        // A nested `message` is not the event's.
+        assert_eq!(
+            line(r#"{"inner":{"message":"m"}}"#),
+            Err(EventError::MissingMessage)
+        );
+        // An escaped key is the same key to any reader.
+        assert!(line(r#"{"messag\u0065":"m"}"#).is_ok());
+        assert!(matches!(
+            line(r#"{"message":"a","message":"b"}"#),
+            Err(EventError::InvalidJson(_))
+        ));
+        assert!(matches!(
+            line(r#"{"message":"a","timestamp":1,"timestamp":2}"#),
+            Err(EventError::InvalidJson(_))
+        ));
+    }
+
+    #[test]
+    fn a_line_with_a_raw_line_break_is_refused() {
+        assert_eq!(
+            line("{\"message\":\"m\",\n\"n\":1}"),
+            Err(EventError::NotOneLine)
+        );
+        assert_eq!(line("{\"message\":\"m\"}\r\n"), Err(EventError::NotOneLine));
+        assert_eq!(line("{\"message\":\"m\"}\n"), Err(EventError::NotOneLine));
+        // Escaped line breaks inside strings are fine.
+        assert!(line(r#"{"message":"a\nb\r"}"#).is_ok());
     }
 
     #[test]

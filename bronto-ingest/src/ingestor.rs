@@ -137,8 +137,11 @@ impl Ingestor {
         Ok(())
     }
 
-    /// Queues an event handed back in a [`FailedBatch`](crate::FailedBatch) again, as it is (its timestamp is kept).
-    pub async fn resend(&self, event: EncodedEvent) -> Result<(), SendError<EncodedEvent>> {
+    /// Queues an event already encoded ([`EncodedEvent::from_line`], or handed back in a
+    /// [`FailedBatch`](crate::FailedBatch)), waiting while the queue is full. It goes out byte for byte as it is;
+    /// one larger than the batch limit is refused with [`SendError::Rejected`] ([`EventError::TooLarge`]). Counted
+    /// like any other event (`accepted`, then `sent` or `failed`).
+    pub async fn send_encoded(&self, event: EncodedEvent) -> Result<(), SendError<EncodedEvent>> {
         if let Err(error) = self.check_size(&event) {
             return Err(SendError::Rejected { event, error });
         }
@@ -148,6 +151,45 @@ impl Ingestor {
         self.shared.accepted(event.len() as u64 + 1);
         permit.send(Command::Event(event));
         Ok(())
+    }
+
+    /// Queues an already encoded event if there is room now; otherwise gives it back ([`TrySendError::Full`]).
+    /// As [`Ingestor::send_encoded`]: byte for byte, the batch limit checked, counted like any other event. This
+    /// is the way for a producer that encodes its own lines (a logging layer) to skip the [`Event`] map.
+    ///
+    /// ```no_run
+    /// use bronto_ingest::{EncodedEvent, IngestConfig, TrySendError};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ingestor = IngestConfig::region("eu").api_key("key").dataset("checkout").build()?;
+    /// let event = EncodedEvent::from_line(r#"{"message":"payment accepted","order":42}"#.to_string())?;
+    /// match ingestor.try_send_encoded(event) {
+    ///     Ok(()) => {}
+    ///     Err(TrySendError::Full(event)) => ingestor.send_encoded(event).await?,
+    ///     Err(other) => return Err(other.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn try_send_encoded(&self, event: EncodedEvent) -> Result<(), TrySendError<EncodedEvent>> {
+        if let Err(error) = self.check_size(&event) {
+            return Err(TrySendError::Rejected { event, error });
+        }
+        let permit = match self.tx.try_reserve() {
+            Ok(permit) => permit,
+            Err(mpsc::error::TrySendError::Full(())) => return Err(TrySendError::Full(event)),
+            Err(mpsc::error::TrySendError::Closed(())) => {
+                return Err(TrySendError::Closed(event));
+            }
+        };
+        self.shared.accepted(event.len() as u64 + 1);
+        permit.send(Command::Event(event));
+        Ok(())
+    }
+
+    /// Queues an event handed back in a [`FailedBatch`](crate::FailedBatch) again, as it is (its timestamp is
+    /// kept): [`Ingestor::send_encoded`].
+    pub async fn resend(&self, event: EncodedEvent) -> Result<(), SendError<EncodedEvent>> {
+        self.send_encoded(event).await
     }
 
     /// Sends the open batch now and waits until every event accepted before this call is acknowledged or

@@ -79,6 +79,7 @@ mod error;
 mod event;
 mod failures;
 mod ingestor;
+mod line;
 mod report;
 mod retry;
 mod worker;

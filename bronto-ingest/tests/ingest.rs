@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bronto_ingest::{
-    Compression, DeliveryReport, Event, EventError, FailureReason, IngestConfig, IngestError,
-    Ingestor, RetryPolicy, SendError, TrySendError,
+    Compression, DeliveryReport, EncodedEvent, Event, EventError, FailureReason, IngestConfig,
+    IngestError, Ingestor, RetryPolicy, SendError, TrySendError,
 };
 use httpmock::prelude::*;
 use httpmock::{HttpMockRequest, HttpMockResponse};
@@ -576,6 +576,69 @@ async fn failures_reach_a_receiver_and_can_be_resent() {
         lines,
         "resent byte for byte, timestamps kept"
     );
+}
+
+#[tokio::test]
+async fn pre_encoded_lines_go_out_byte_for_byte_and_are_counted() {
+    let captured = Captured::default();
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.respond_with(captured.responder(200));
+        })
+        .await;
+    let ingestor = build(config(&server.base_url()).max_batch_bytes(200));
+    // Key order, spacing inside the object, escapes and number forms are the caller's: nothing is re-encoded.
+    let lines = [
+        r#"{"timestamp":"2026-12-02T07:21:09.512Z","message":"first","z":1,"a":1.50,"big":18446744073709551615}"#,
+        r#"{"message":"second \u00e9\n", "timestamp":"2026-12-02T07:21:09.513Z" , "nested":{"k":[1,"x"]}}"#,
+    ];
+    for line in &lines {
+        let event = EncodedEvent::from_line(line.to_string()).expect("valid");
+        ingestor.try_send_encoded(event).expect("room in the queue");
+    }
+    let third = EncodedEvent::from_line(
+        r#"{"timestamp":"2026-12-02T07:21:09.514Z","message":"third"}"#.to_string(),
+    )
+    .expect("valid");
+    ingestor
+        .send_encoded(third.clone())
+        .await
+        .expect("accepted");
+    // Larger than a batch: refused, given back, not counted.
+    let big = EncodedEvent::from_line(format!(r#"{{"message":"{}"}}"#, "x".repeat(300)))
+        .expect("valid JSON");
+    match ingestor.try_send_encoded(big.clone()) {
+        Err(TrySendError::Rejected { event, error }) => {
+            assert_eq!(event, big);
+            assert!(
+                matches!(error, EventError::TooLarge { limit: 200, .. }),
+                "{error:?}"
+            );
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    assert!(matches!(
+        ingestor.send_encoded(big).await,
+        Err(SendError::Rejected { .. })
+    ));
+    let report = ingestor.close().await;
+    assert_eq!(
+        (report.accepted, report.sent, report.failed),
+        (3, 3, 0),
+        "{report}"
+    );
+    let sent: Vec<String> = captured
+        .take()
+        .iter()
+        .flat_map(|request| request.lines())
+        .collect();
+    assert_eq!(sent, [lines[0], lines[1], third.as_str()]);
+    assert!(matches!(
+        ingestor.try_send_encoded(third),
+        Err(TrySendError::Closed(_))
+    ));
 }
 
 #[tokio::test]

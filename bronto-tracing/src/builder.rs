@@ -100,7 +100,8 @@ impl LayerBuilder {
     }
 
     /// The most bytes of encoded events held at once, in the queue and in the ingestor until acknowledged (each
-    /// event is charged its JSON line plus 64 bytes). Beyond it, events are dropped and counted.
+    /// event is charged the memory its line takes plus 64 bytes: its allocation while queued, its exact length
+    /// once handed to the ingestor). Beyond it, events are dropped and counted.
     pub fn queue_bytes(mut self, bytes: usize) -> Self {
         self.queue_bytes = bytes;
         self

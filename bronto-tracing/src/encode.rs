@@ -45,6 +45,8 @@ pub(crate) struct FieldWriter<'a> {
     pub(crate) span_prefix: Option<&'a str>,
     /// Set when the event's `message` was written.
     pub(crate) message_seen: bool,
+    /// For a span: where each field's member starts in the object (before its separating comma), by field name.
+    starts: Option<&'a mut Vec<(&'static str, usize)>>,
 }
 
 impl<'a> FieldWriter<'a> {
@@ -54,15 +56,22 @@ impl<'a> FieldWriter<'a> {
             object,
             span_prefix: None,
             message_seen: false,
+            starts: None,
         }
     }
 
-    /// Writes a span's fields under `prefix` (`span.<name>.`).
-    pub(crate) fn span(object: &'a mut Object, prefix: &'a str) -> Self {
+    /// Writes a span's fields under `prefix` (`span.<name>.`), noting in `starts` where each field's member
+    /// starts (an error's sources belong to its field's member).
+    pub(crate) fn span(
+        object: &'a mut Object,
+        prefix: &'a str,
+        starts: &'a mut Vec<(&'static str, usize)>,
+    ) -> Self {
         Self {
             object,
             span_prefix: Some(prefix),
             message_seen: false,
+            starts: Some(starts),
         }
     }
 
@@ -72,6 +81,9 @@ impl<'a> FieldWriter<'a> {
         let name = field.name();
         match self.span_prefix {
             Some(prefix) => {
+                if let Some(starts) = self.starts.as_mut() {
+                    starts.push((name, self.object.len()));
+                }
                 self.object.key(prefix, name);
                 Key::Value
             }

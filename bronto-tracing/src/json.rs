@@ -7,8 +7,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 /// What a field's value is written as when its `Debug` or `Display` implementation panicked.
 pub(crate) const PANICKED: &str = "<formatting this value panicked>";
 
-/// One JSON object being written: `{"k":v,...}`. Duplicate keys may be written; the last one wins when the line
-/// is parsed (the worker parses every line before it is sent, so the wire never carries a duplicate).
+/// One JSON object being written: `{"k":v,...}`. The writer does not check keys: the layer avoids writing one
+/// twice (a span's later `record` replaces its member, and the innermost of two same-named spans wins, see
+/// `crate::layer`), since the line goes out as it is written.
 pub(crate) struct Object {
     buf: Vec<u8>,
     empty: bool,
@@ -28,6 +29,22 @@ impl Object {
             buf: Vec::new(),
             empty: true,
         }
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Where the object stands now, to [`Object::rewind`] to.
+    pub(crate) fn mark(&self) -> (usize, bool) {
+        (self.buf.len(), self.empty)
+    }
+
+    /// Forgets every member written since `mark`.
+    pub(crate) fn rewind(&mut self, mark: (usize, bool)) {
+        self.buf.truncate(mark.0);
+        self.empty = mark.1;
     }
 
     /// Writes `"prefix.name":` (the prefix as it is, already a valid key start, or empty).

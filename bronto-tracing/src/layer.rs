@@ -31,10 +31,79 @@ pub(crate) struct Options {
     pub(crate) identity: Vec<u8>,
 }
 
-/// A span's fields, encoded once when the span is created (and appended to by `record`), as object members
+/// A span's fields, encoded once when the span is created and updated by `record`, as object members
 /// `"span.<name>.<field>":value`. Shared by every Bronto layer of the subscriber (the encoding does not depend on
 /// a layer's options).
-struct SpanFields(Vec<u8>);
+///
+/// Lines go out as they are written, so no key may be written twice: a field has one member here (a later
+/// `record` of it replaces the member), and when an enclosing span has the same name (`shadows`), the event's
+/// encoding leaves out the outer span's members that an inner one of that name also has (the innermost wins).
+struct SpanFields {
+    /// Each field's member (an error's sources included), by field name, in the order first written.
+    members: Vec<(&'static str, Vec<u8>)>,
+    /// The members joined by commas, ready to splice into an event.
+    joined: Vec<u8>,
+    /// An enclosing span has the same name (the registry fixes a span's parents when it is created).
+    shadows: bool,
+}
+
+impl SpanFields {
+    fn new(shadows: bool) -> Self {
+        Self {
+            members: Vec::new(),
+            joined: Vec::new(),
+            shadows,
+        }
+    }
+
+    /// Sets each member of `members`, replacing the one of the same field name.
+    fn update(&mut self, members: Vec<(&'static str, Vec<u8>)>) {
+        if members.is_empty() {
+            return;
+        }
+        for (name, member) in members {
+            match self.members.iter_mut().find(|(known, _)| *known == name) {
+                Some(slot) => slot.1 = member,
+                None => self.members.push((name, member)),
+            }
+        }
+        self.joined.clear();
+        for (index, (_, member)) in self.members.iter().enumerate() {
+            if index > 0 {
+                self.joined.push(b',');
+            }
+            self.joined.extend_from_slice(member);
+        }
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.members.iter().any(|(known, _)| *known == name)
+    }
+}
+
+/// Encodes span fields (`record` visits them) under `prefix`, one member per field.
+fn span_members(
+    prefix: &str,
+    record: impl FnOnce(&mut FieldWriter<'_>),
+) -> Vec<(&'static str, Vec<u8>)> {
+    let mut object = Object::fragment();
+    let mut starts = Vec::new();
+    let visited = catch_unwind(AssertUnwindSafe(|| {
+        record(&mut FieldWriter::span(&mut object, prefix, &mut starts));
+    }));
+    if visited.is_err() {
+        return vec![("fields", panicked_fragment(prefix))];
+    }
+    let bytes = object.into_fragment();
+    let mut members = Vec::with_capacity(starts.len());
+    for (index, &(name, start)) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).map_or(bytes.len(), |&(_, next)| next);
+        let member = &bytes[start..end];
+        let member = member.strip_prefix(b",").unwrap_or(member);
+        members.push((name, member.to_vec()));
+    }
+    members
+}
 
 /// A `tracing_subscriber::Layer` that ships events to Bronto. Built with [`crate::LayerBuilder`], which also
 /// returns the [`crate::Guard`] that flushes it.
@@ -78,16 +147,13 @@ where
             return; // another Bronto layer encoded it already
         }
         let _encoding = feedback::Encoding::enter();
-        let prefix = span_prefix(attrs.metadata().name());
-        let mut object = Object::fragment();
-        let visited = catch_unwind(AssertUnwindSafe(|| {
-            attrs.record(&mut FieldWriter::span(&mut object, &prefix));
-        }));
-        let fragment = match visited {
-            Ok(()) => object.into_fragment(),
-            Err(_) => panicked_fragment(&prefix),
-        };
-        span.extensions_mut().insert(SpanFields(fragment));
+        let name = attrs.metadata().name();
+        let prefix = span_prefix(name);
+        let members = span_members(&prefix, |writer| attrs.record(writer));
+        let shadows = span.scope().skip(1).any(|ancestor| ancestor.name() == name);
+        let mut fields = SpanFields::new(shadows);
+        fields.update(members);
+        span.extensions_mut().insert(fields);
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
@@ -97,24 +163,20 @@ where
         let Some(span) = ctx.span(id) else { return };
         let _encoding = feedback::Encoding::enter();
         let prefix = span_prefix(span.name());
-        let mut object = Object::fragment();
-        let visited = catch_unwind(AssertUnwindSafe(|| {
-            values.record(&mut FieldWriter::span(&mut object, &prefix));
-        }));
-        let fragment = match visited {
-            Ok(()) => object.into_fragment(),
-            Err(_) => panicked_fragment(&prefix),
-        };
+        let members = span_members(&prefix, |writer| values.record(writer));
         let mut extensions = span.extensions_mut();
         match extensions.get_mut::<SpanFields>() {
-            // Appended: the later value of a field wins when the line is parsed.
-            Some(fields) if !fields.0.is_empty() && !fragment.is_empty() => {
-                fields.0.push(b',');
-                fields.0.extend_from_slice(&fragment);
+            // A field recorded again replaces its member: the later value wins.
+            Some(fields) => fields.update(members),
+            None => {
+                let shadows = span
+                    .scope()
+                    .skip(1)
+                    .any(|ancestor| ancestor.name() == span.name());
+                let mut fields = SpanFields::new(shadows);
+                fields.update(members);
+                extensions.insert(fields);
             }
-            Some(fields) if fields.0.is_empty() => fields.0 = fragment,
-            Some(_) => {}
-            None => extensions.insert(SpanFields(fragment)),
         }
     }
 
@@ -179,13 +241,24 @@ impl BrontoLayer {
         }
         if let Some(scope) = ctx.event_scope(event) {
             let mut names = String::new();
+            let before_spans = object.mark();
+            let mut shadowed = false;
             for span in scope.from_root() {
                 if !names.is_empty() {
                     names.push('>');
                 }
                 names.push_str(span.name());
                 if let Some(fields) = span.extensions().get::<SpanFields>() {
-                    object.members(&fields.0);
+                    shadowed |= fields.shadows;
+                    object.members(&fields.joined);
+                }
+            }
+            if shadowed {
+                // Two enclosing spans share a name, so their keys may collide: write the spans again, leaving
+                // out each member that an inner span of the same name also has.
+                object.rewind(before_spans);
+                if let Some(scope) = ctx.event_scope(event) {
+                    write_shadowed_spans(scope.from_root().collect(), &mut object);
                 }
             }
             if !names.is_empty() {
@@ -245,6 +318,34 @@ impl BrontoLayer {
             object.string(&context.trace_id().to_string());
             object.key("", "span_id");
             object.string(&context.span_id().to_string());
+        }
+    }
+}
+
+/// The spans' members, root to leaf, where a member is left out when an inner span of the same name has the same
+/// field (the innermost wins).
+fn write_shadowed_spans<S>(
+    spans: Vec<tracing_subscriber::registry::SpanRef<'_, S>>,
+    object: &mut Object,
+) where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    for (index, span) in spans.iter().enumerate() {
+        let extensions = span.extensions();
+        let Some(fields) = extensions.get::<SpanFields>() else {
+            continue;
+        };
+        for (name, member) in &fields.members {
+            let overridden = spans[index + 1..].iter().any(|inner| {
+                inner.name() == span.name()
+                    && inner
+                        .extensions()
+                        .get::<SpanFields>()
+                        .is_some_and(|inner| inner.has(name))
+            });
+            if !overridden {
+                object.members(member);
+            }
         }
     }
 }

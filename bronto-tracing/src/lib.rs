@@ -30,8 +30,8 @@
 //!
 //! # What the calling thread does, and what it never does
 //! Each event is encoded on the calling thread into one JSON line and pushed onto a lock-free queue bounded in
-//! bytes ([`LayerBuilder::queue_bytes`], [`DEFAULT_QUEUE_BYTES`] by default; each event is charged its line plus
-//! 64 bytes until the server acknowledges it). No lock, no system call, and the worker is not woken per event
+//! bytes ([`LayerBuilder::queue_bytes`], [`DEFAULT_QUEUE_BYTES`] by default; each event is charged the memory of
+//! its line plus 64 bytes until the server acknowledges it). No lock, no system call, and the worker is not woken per event
 //! (it wakes every 100 ms, and once when the queue passes half its bound). A full queue drops the event and
 //! counts it ([`LayerReport::dropped_full`]); once there is room again, the worker ships one `WARN` event with
 //! target `bronto_tracing` and fields `dropped` and `dropped_total` ([`LayerReport::notices`]).
@@ -66,7 +66,9 @@
 //!  "order":42,"amount_cents":1299,"big":"340282366920938463463374607431768211455","ratio":0.25,"ok":true,
 //!  "error":"card declined","error.sources.0":"issuer said no","message":"payment failed"}
 //! ```
-//! (keys reach the wire in the order `serde_json` writes a map: sorted.)
+//! (keys reach the wire as the layer writes them, each once: its own keys, the spans' fields root to leaf,
+//! `spans`, the service identity, then the event's fields in the callsite's order; the line is checked and sent
+//! as it is, with no second encoding.)
 //!
 //! 1. **`message`**: the event's message (`info!("...")`), always a string; an event without one gets its
 //!    callsite name (`event src/pay.rs:42`), since Bronto requires a message.

@@ -70,10 +70,13 @@ impl Queue {
             self.dropped_closed.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let size = line.len() + LINE_OVERHEAD;
+        // Charged what the line holds (its allocation, which may be larger than the text), not its length.
+        let size = line.capacity() + LINE_OVERHEAD;
         if line.len() > self.line_hint.load(Ordering::Relaxed) {
+            // The next lines start with room for this one, rounded up to 64 bytes (not to a power of two: the
+            // slack would be held, and charged, by every queued line).
             self.line_hint
-                .store(line.len().next_power_of_two(), Ordering::Relaxed);
+                .store(line.len().div_ceil(64) * 64, Ordering::Relaxed);
         }
         if !self.charge(size) {
             self.dropped_full.fetch_add(1, Ordering::Relaxed);

@@ -6,9 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use bronto_ingest::{Event, Failures, IngestConfig, Ingestor, TrySendError};
+use bronto_ingest::{EncodedEvent, Event, Failures, IngestConfig, Ingestor, TrySendError};
 use chrono::{SecondsFormat, Utc};
-use serde_json::{Map, Value};
 use tokio::sync::{mpsc as tokio_mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -61,7 +60,7 @@ pub(crate) struct Worker {
     pub(crate) failures: Option<Failures>,
     pub(crate) interval: Duration,
     /// An event the ingestor's queue had no room for, with its charge.
-    carry: Option<(Event, usize)>,
+    carry: Option<(EncodedEvent, usize)>,
     /// The charges of the lines handed to the ingestor and not yet released, in order.
     in_ingestor: VecDeque<usize>,
     /// How many settled (sent or failed) events have had their charge released.
@@ -206,7 +205,7 @@ impl Worker {
                     None => return,
                 },
             };
-            match self.ingestor.try_send(event) {
+            match self.ingestor.try_send_encoded(event) {
                 Ok(()) => self.in_ingestor.push_back(size),
                 Err(TrySendError::Full(event)) => {
                     self.carry = Some((event, size));
@@ -231,7 +230,7 @@ impl Worker {
             };
             left -= 1;
             loop {
-                match self.ingestor.try_send(event) {
+                match self.ingestor.try_send_encoded(event) {
                     Ok(()) => {
                         self.in_ingestor.push_back(size);
                         break;
@@ -255,15 +254,27 @@ impl Worker {
         }
     }
 
-    /// The next queued line, parsed into an event, with its charge.
-    fn next_line(&mut self) -> Option<(Event, usize)> {
+    /// The next queued line, checked and taken as it is (`EncodedEvent::from_line`: no parse into a map and no
+    /// second serialization), with its charge.
+    fn next_line(&mut self) -> Option<(EncodedEvent, usize)> {
         loop {
             let line = self.rx.try_recv().ok()?;
             self.queue.taken();
-            let size = line.len() + LINE_OVERHEAD;
-            match serde_json::from_slice::<Map<String, Value>>(&line) {
-                Ok(fields) => return Some((Event::from(fields), size)),
-                Err(_) => self.refused(size),
+            let size = line.capacity() + LINE_OVERHEAD;
+            let encoded = String::from_utf8(line)
+                .ok()
+                .and_then(|line| EncodedEvent::from_line(line).ok());
+            match encoded {
+                Some(encoded) => {
+                    // The encoded event holds exactly its text: the allocation's slack goes back to the budget.
+                    let held = encoded.len() + LINE_OVERHEAD;
+                    if held < size {
+                        self.queue.release(size - held);
+                        return Some((encoded, held));
+                    }
+                    return Some((encoded, size));
+                }
+                None => self.refused(size),
             }
         }
     }

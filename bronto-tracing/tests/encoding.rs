@@ -166,7 +166,7 @@ fn errors_carry_their_source_chain() {
 
 #[test]
 fn span_fields_root_to_leaf_with_the_innermost_winning() {
-    let events = capture(|| {
+    let (events, lines) = support::capture_lines(|| {
         let request = tracing::info_span!(
             "request",
             request_id = "r-7",
@@ -193,6 +193,60 @@ fn span_fields_root_to_leaf_with_the_innermost_winning() {
         "the innermost same-named span wins"
     );
     assert_eq!(e["amount"], json!(5));
+    // Resolved before the line is sent: the wire never carries a key twice (readers disagree on which wins).
+    let line = lines
+        .iter()
+        .find(|line| line.contains("\"in spans\""))
+        .expect("the line");
+    for key in [
+        "span.request.request_id",
+        "span.request.user",
+        "span.request.method",
+        "span.charge.attempt",
+    ] {
+        assert_eq!(
+            line.matches(&format!("\"{key}\":")).count(),
+            1,
+            "{key} once in {line}"
+        );
+    }
+}
+
+#[test]
+fn a_span_recorded_again_keeps_its_other_fields_and_order() {
+    let (events, lines) = support::capture_lines(|| {
+        let span = tracing::info_span!(
+            "job",
+            id = 7,
+            state = "queued",
+            error = tracing::field::Empty
+        );
+        let _s = span.enter();
+        tracing::info!("first");
+        span.record("state", "running");
+        let failure = std::io::Error::other("disk full");
+        span.record("error", &failure as &(dyn std::error::Error + 'static));
+        span.record("state", "failed");
+        tracing::info!("second");
+    });
+    let first = event(&events, "first");
+    assert_eq!(first["span.job.state"], json!("queued"));
+    assert!(first.get("span.job.error").is_none());
+    let second = event(&events, "second");
+    assert_eq!(second["span.job.id"], json!(7));
+    assert_eq!(second["span.job.state"], json!("failed"));
+    assert_eq!(second["span.job.error"], json!("disk full"));
+    let line = lines
+        .iter()
+        .find(|line| line.contains("\"second\""))
+        .expect("the line");
+    assert_eq!(line.matches("\"span.job.state\":").count(), 1, "{line}");
+    let (id, state, error) = (
+        line.find("\"span.job.id\"").expect("id"),
+        line.find("\"span.job.state\"").expect("state"),
+        line.find("\"span.job.error\"").expect("error"),
+    );
+    assert!(id < state && state < error, "first-written order: {line}");
 }
 
 #[test]

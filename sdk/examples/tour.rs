@@ -3,7 +3,8 @@
 //! and `BLUBRACKET_INTEGRATION_KEY` set, the same steps talk to those services.
 //!
 //! ```text
-//! cargo run -p sdk --example tour
+//! cargo run -p sdk --example tour                           # every step but the log layer's
+//! cargo run -p sdk --example tour --features tracing-layer  # and the tour ships its own logs (step 7)
 //! ```
 
 use std::time::Duration;
@@ -61,6 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("\nBronto is not configured: skipping its steps.");
     }
     ingestion_step(&sdk, sandbox.as_ref(), live).await?;
+    log_layer_step(&sdk, live).await?;
     if let Ok(blubracket) = sdk.blubracket() {
         blubracket_steps(blubracket).await?;
     } else {
@@ -227,8 +229,93 @@ async fn ingestion_step(
     Ok(())
 }
 
+/// The service's own `tracing` logs into Bronto: the layer from the same configuration, events inside a span,
+/// a flush, and a search by the span's field.
+#[cfg(feature = "tracing-layer")]
+async fn log_layer_step(sdk: &Sdk, live: bool) -> Result<(), Box<dyn std::error::Error>> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    println!("\n7. This service's own logs, through the tracing layer");
+    if live && std::env::var("TOUR_INGEST").as_deref() != Ok("1") {
+        println!("   (not ingesting into a live account; set TOUR_INGEST=1 to do so)");
+        return Ok(());
+    }
+    let (layer, guard) = sdk
+        .log_layer()?
+        .dataset("sdk-tour-logs")
+        .service("sdk-tour", env!("CARGO_PKG_VERSION"))
+        .environment(if live { "live" } else { "sandbox" })
+        .build()?;
+    // Only the tour's own events: on the sandbox its mock server runs in this process and logs too.
+    let own = Targets::new().with_target("tour", LevelFilter::INFO);
+    tracing_subscriber::registry()
+        .with(layer.with_filter(own))
+        .try_init()?;
+    // A run id keeps this run's events apart from an earlier run's on a live account.
+    let run = format!(
+        "tour-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis()
+    );
+    for (step, amount_cents) in [("reserve", 1299_u64), ("charge", 1299), ("receipt", 0)] {
+        let span = tracing::info_span!("checkout", run = run.as_str(), step);
+        let _entered = span.enter();
+        tracing::info!(amount_cents, "checkout step done");
+    }
+    tracing::info!(run = run.as_str(), "outside any span");
+    let report = guard.flush_async(Duration::from_secs(10)).await;
+    println!("   flushed: {report}");
+
+    let clause = format!(
+        "{} = {}",
+        attribute("span.checkout.run"),
+        string_literal(&run)
+    );
+    let search = types::CreateSearchRequest::builder()
+        .select(["@raw", "*"])
+        .from(["sdk-tour-logs"])
+        .where_(&clause)
+        .time_range("Last 15 minutes")
+        .per_page(std::num::NonZeroU64::new(20).ok_or("a page size")?);
+    let found: Vec<_> = sdk
+        .bronto()?
+        .search_events(search.try_into()?)
+        .try_collect()
+        .await?;
+    println!(
+        "   {} events match {clause} (the 3 logged inside the span; the one outside has no span field)",
+        found.len()
+    );
+    if let Some(raw) = found.first().and_then(|event| event.raw.as_deref()) {
+        println!("   the first, as shipped: {raw}");
+    }
+    let report = guard.shutdown_async(Duration::from_secs(10)).await;
+    println!("   shut down: {report}");
+    if !live && found.len() != 3 {
+        return Err(format!(
+            "expected the 3 events logged in the span, found {}",
+            found.len()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "tracing-layer"))]
+async fn log_layer_step(_: &Sdk, _: bool) -> Result<(), Box<dyn std::error::Error>> {
+    println!("\n7. This service's own logs, through the tracing layer");
+    println!(
+        "   (built without the `tracing-layer` feature: run with `--features tracing-layer` for this step)"
+    );
+    Ok(())
+}
+
 async fn blubracket_steps(blubracket: &sdk::BluBracket) -> Result<(), Box<dyn std::error::Error>> {
-    println!("\n7. BluBracket alerts: state = ACTIVE, two per page");
+    println!("\n8. BluBracket alerts: state = ACTIVE, two per page");
     let request =
         SearchRequest::new([Filter::new(FilterId::State, [values::ACTIVE])]).with_limit(2);
     let alerts: Vec<_> = blubracket.alerts(request).try_collect().await?;
@@ -247,7 +334,7 @@ async fn blubracket_steps(blubracket: &sdk::BluBracket) -> Result<(), Box<dyn st
     }
     println!("   {} active alerts", alerts.len());
 
-    println!("\n8. BluBracket events, three per page");
+    println!("\n9. BluBracket events, three per page");
     let request = SearchRequest::new(Vec::<Filter>::new()).with_limit(3);
     let events: Vec<_> = blubracket.events(request).try_collect().await?;
     for event in &events {

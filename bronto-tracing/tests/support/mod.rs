@@ -39,6 +39,11 @@ pub fn builder(receiver: &Receiver) -> LayerBuilder {
 
 /// Runs `f` with the layer as the thread's default subscriber, shuts down and returns what arrived.
 pub fn capture(f: impl FnOnce()) -> Vec<serde_json::Value> {
+    capture_lines(f).0
+}
+
+/// [`capture`], with the NDJSON lines as they came.
+pub fn capture_lines(f: impl FnOnce()) -> (Vec<serde_json::Value>, Vec<String>) {
     use tracing_subscriber::layer::SubscriberExt as _;
     let receiver = Receiver::start();
     let (layer, guard) = layer(&receiver);
@@ -46,7 +51,7 @@ pub fn capture(f: impl FnOnce()) -> Vec<serde_json::Value> {
     let report = guard.shutdown(Duration::from_secs(10));
     assert_eq!(report.pending(), 0, "{report}");
     assert_eq!(report.dropped, 0, "{report}");
-    receiver.events()
+    (receiver.events(), receiver.lines())
 }
 
 /// The one event whose message is `message`.

@@ -23,6 +23,7 @@ pub struct Otlp {
 pub struct Receiver {
     pub url: String,
     events: Arc<Mutex<Vec<serde_json::Value>>>,
+    lines: Arc<Mutex<Vec<String>>>,
     requests: Arc<Mutex<Vec<Headers>>>,
     otlp: Arc<Mutex<Vec<Otlp>>>,
     down: Arc<AtomicBool>,
@@ -38,6 +39,7 @@ impl Receiver {
         let receiver = Self {
             url,
             events: Arc::default(),
+            lines: Arc::default(),
             requests: Arc::default(),
             otlp: Arc::default(),
             down: Arc::default(),
@@ -64,6 +66,11 @@ impl Receiver {
     /// The events accepted so far.
     pub fn events(&self) -> Vec<serde_json::Value> {
         self.events.lock().expect("lock").clone()
+    }
+
+    /// The NDJSON lines accepted so far, as they came.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().expect("lock").clone()
     }
 
     /// The OTLP requests received so far.
@@ -138,8 +145,10 @@ impl Receiver {
                 };
                 let text = String::from_utf8(body).expect("UTF-8 body");
                 let mut events = self.events.lock().expect("lock");
+                let mut lines = self.lines.lock().expect("lock");
                 for line in text.lines() {
                     events.push(serde_json::from_str(line).expect("each line is JSON"));
+                    lines.push(line.to_string());
                 }
                 self.requests.lock().expect("lock").push(headers);
                 200
