@@ -373,6 +373,7 @@ impl Pipeline {
                 moved_defaults: prepared.request.moved_defaults.len(),
                 passes: &generated.passes,
                 redacted: &generated.redacted,
+                clearable: &generated.clearable,
             },
         );
         Ok(ClientOutput {

@@ -25,6 +25,7 @@ mod credential;
 pub mod error;
 mod hooks;
 mod http_client;
+mod null_members;
 mod options;
 mod paging;
 mod rate_headers;
@@ -39,6 +40,7 @@ pub use credential::{AuthScheme, Credential};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit, TimeLimit};
 pub use hooks::RuntimeClient;
 pub use http_client::{BaseUrl, BaseUrlError, is_region_slug};
+pub use null_members::NullMembers;
 pub use options::{
     CallRecord, InvalidHeader, RequestOptions, ResponseMeta, note_operation, record,
 };
