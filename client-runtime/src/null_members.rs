@@ -112,7 +112,10 @@ mod tests {
             name: Some("a".into()),
             ..Body::default()
         };
-        assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"name":"a"}"#);
+        assert_eq!(
+            serde_json::to_string(&body).expect("serialises"),
+            r#"{"name":"a"}"#
+        );
     }
 
     #[test]
@@ -124,14 +127,15 @@ mod tests {
         body.sent_as_null.insert("labels");
         body.sent_as_null.insert("description");
         assert_eq!(
-            serde_json::to_string(&body).unwrap(),
+            serde_json::to_string(&body).expect("serialises"),
             r#"{"name":"a","description":null,"labels":null}"#
         );
     }
 
     #[test]
     fn decoding_leaves_it_empty_and_reads_null_as_unset() {
-        let body: Body = serde_json::from_str(r#"{"name":null,"description":null}"#).unwrap();
+        let body: Body =
+            serde_json::from_str(r#"{"name":null,"description":null}"#).expect("decodes");
         assert_eq!(body.name, None);
         assert!(body.sent_as_null.is_empty());
     }

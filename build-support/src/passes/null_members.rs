@@ -67,7 +67,10 @@ pub struct PartialUpdate {
     pub optional_members: usize,
 }
 
-fn resolve<'a>(document: &'a serde_json::Value, schema: &'a serde_json::Value) -> &'a serde_json::Value {
+fn resolve<'a>(
+    document: &'a serde_json::Value,
+    schema: &'a serde_json::Value,
+) -> &'a serde_json::Value {
     let mut schema = schema;
     for _ in 0..16 {
         match schema.get("$ref").and_then(serde_json::Value::as_str) {
@@ -254,7 +257,10 @@ pub fn run(
         match item {
             syn::Item::Struct(structure) if targets.contains_key(&structure.ident.to_string()) => {
                 if has_field(structure, FIELD) {
-                    return Err(fail(format!("`{}` already has a member `{FIELD}`", structure.ident)));
+                    return Err(fail(format!(
+                        "`{}` already has a member `{FIELD}`",
+                        structure.ident
+                    )));
                 }
                 let ident = syn::Ident::new(FIELD, proc_macro2::Span::call_site());
                 let field: syn::Field = syn::parse_quote! {
@@ -283,11 +289,15 @@ pub fn run(
     let mut changed: BTreeMap<String, usize> = BTreeMap::new();
     if !targets.is_empty() {
         let Some(builders) = module_items(types, "builder") else {
-            return Err(fail("the body types have no `types::builder` module".into()));
+            return Err(fail(
+                "the body types have no `types::builder` module".into(),
+            ));
         };
         for item in builders.iter_mut() {
             match item {
-                syn::Item::Struct(structure) if targets.contains_key(&structure.ident.to_string()) => {
+                syn::Item::Struct(structure)
+                    if targets.contains_key(&structure.ident.to_string()) =>
+                {
                     if has_field(structure, FIELD) {
                         return Err(fail(format!(
                             "builder `{}` already has a member `{FIELD}`",
@@ -295,7 +305,8 @@ pub fn run(
                         )));
                     }
                     let ident = syn::Ident::new(FIELD, proc_macro2::Span::call_site());
-                    let field: syn::Field = syn::parse_quote!(#ident: ::client_runtime::NullMembers);
+                    let field: syn::Field =
+                        syn::parse_quote!(#ident: ::client_runtime::NullMembers);
                     add_field(structure, field);
                 }
                 syn::Item::Impl(implementation) => {
@@ -367,10 +378,14 @@ fn add_clear_methods(
             .block
             .stmts
             .insert(0, syn::parse_quote!(self.#field.remove(#wire);));
-        if implementation.items.iter().any(|item| {
-            matches!(item, syn::ImplItem::Fn(function) if function.sig.ident == clear)
-        }) {
-            return Err(fail(format!("builder `{name}` already has a method `{clear}`")));
+        if implementation
+            .items
+            .iter()
+            .any(|item| matches!(item, syn::ImplItem::Fn(function) if function.sig.ident == clear))
+        {
+            return Err(fail(format!(
+                "builder `{name}` already has a method `{clear}`"
+            )));
         }
         let doc = format!(
             " Sends `{wire}` as `null`: the update clears it (JSON merge patch), where leaving it unset keeps it. \
