@@ -25,6 +25,9 @@
 //! "only nullable ones" would leave the updates unable to clear anything. Whether the service accepts clearing a
 //! given member is the service's to say: a refusal comes back as the typed error of the call.
 //!
+//! **Across tags.** [`mark`] marks the component schemas that are `PATCH` bodies on the whole document, before
+//! tags are kept, so a type shared with another tag (`UserGroup`) is generated the same in every client.
+//!
 //! **What it expects.** For each such body type `T`: `struct T` in `types` with named members
 //! carrying `skip_serializing_if` (`Option<…>`, lists, maps), `struct T` in `types::builder` with the same members
 //! and a setter per member in its inherent impl, and its `Default`/conversion impls building them with `Self {
@@ -94,35 +97,83 @@ pub fn partial_updates(document: &serde_json::Value) -> Vec<PartialUpdate> {
         .filter_map(|item| item.get("patch"))
         .filter_map(|operation| {
             let schema = operation.pointer("/requestBody/content/application~1json/schema")?;
-            let schema = resolve(document, schema);
-            let required: Vec<&str> = schema
-                .get("required")
-                .and_then(serde_json::Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(serde_json::Value::as_str)
-                .collect();
-            let composed = ["oneOf", "anyOf", "allOf"]
-                .iter()
-                .any(|key| schema.get(key).is_some());
-            let listed = schema
-                .get("properties")
-                .and_then(serde_json::Value::as_object)
-                .filter(|_| !composed);
             Some(PartialUpdate {
                 operation: operation
                     .get("operationId")
                     .and_then(serde_json::Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
-                optional_members: listed.map_or(0, |properties| {
-                    properties
-                        .keys()
-                        .filter(|name| !required.contains(&name.as_str()))
-                        .count()
-                }),
+                optional_members: listed_optional(resolve(document, schema)),
             })
         })
+        .collect()
+}
+
+/// The mark [`mark`] leaves on a component schema that is the body of a `PATCH`.
+pub const MARK: &str = "x-partial-update";
+
+/// Marks every component schema that is the JSON body of a `PATCH` with [`MARK`], on the whole document before
+/// tags are kept: a type shared by several tags (`UserGroup`, sent by `updateGroup`, read by `users`) is then
+/// generated the same in every client, whichever of its operations a client keeps. Returns how many it marked.
+pub fn mark(document: &mut serde_json::Value) -> usize {
+    let names: Vec<String> = document
+        .get("paths")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(|item| {
+            item.get("patch")?
+                .pointer("/requestBody/content/application~1json/schema/$ref")?
+                .as_str()?
+                .strip_prefix("#/components/schemas/")
+                .map(str::to_string)
+        })
+        .collect();
+    let mut marked = 0;
+    for name in names {
+        if let Some(serde_json::Value::Object(schema)) = document.pointer_mut(&format!(
+            "/components/schemas/{}",
+            name.replace('~', "~0").replace('/', "~1")
+        )) && schema
+            .insert(MARK.into(), serde_json::Value::Bool(true))
+            .is_none()
+        {
+            marked += 1;
+        }
+    }
+    marked
+}
+
+/// Optional members a body schema lists directly (0 for a union or a composition, which implies nothing).
+fn listed_optional(schema: &serde_json::Value) -> usize {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    if ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .any(|key| schema.get(key).is_some())
+    {
+        return 0;
+    }
+    schema
+        .get("properties")
+        .and_then(serde_json::Value::as_object)
+        .map_or(0, |properties| {
+            properties
+                .keys()
+                .filter(|name| !required.contains(&name.as_str()))
+                .count()
+        })
+}
+
+fn normalise(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
         .collect()
 }
 
@@ -164,13 +215,10 @@ fn has_field(structure: &syn::ItemStruct, name: &str) -> bool {
         .any(|field| field.ident.as_ref().is_some_and(|ident| ident == name))
 }
 
-fn add_field(structure: &mut syn::ItemStruct, field: syn::Field) -> bool {
-    match &mut structure.fields {
-        syn::Fields::Named(fields) => {
-            fields.named.push(field);
-            true
-        }
-        _ => false,
+/// Adds `field` to a struct with named members (the only ones [`optional_members`] finds members in).
+fn add_field(structure: &mut syn::ItemStruct, field: syn::Field) {
+    if let syn::Fields::Named(fields) = &mut structure.fields {
+        fields.named.push(field);
     }
 }
 
@@ -222,23 +270,58 @@ pub fn run(
     bodies: &BTreeMap<String, String>,
     document: &serde_json::Value,
 ) -> Result<NullMembersReport, PipelineError> {
-    let updates = partial_updates(document);
-    // Body type (or operationId, when the operation has no typed body) -> members the document implies.
+    // Body type -> members the document implies: the marked components (their type named after them, as
+    // typify names it up to case), and the bodies written inline in a `PATCH` of this document.
     let mut implied: BTreeMap<String, usize> = BTreeMap::new();
-    for update in &updates {
-        let key = bodies
-            .get(&update.operation)
-            .unwrap_or(&update.operation)
-            .clone();
-        let entry = implied.entry(key).or_default();
-        *entry = (*entry).max(update.optional_members);
+    let mut bodies_here: Vec<String> = Vec::new();
+    for (component, schema) in document
+        .pointer("/components/schemas")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, schema)| schema.get(MARK).and_then(serde_json::Value::as_bool) == Some(true))
+    {
+        let name = types
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Struct(structure)
+                    if normalise(&structure.ident.to_string()) == normalise(component) =>
+                {
+                    Some(structure.ident.to_string())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| component.clone());
+        implied.insert(name.clone(), listed_optional(schema));
+        bodies_here.push(name);
     }
-    // Body type -> its optional members (a type may be the body of several updates).
-    let mut targets: BTreeMap<String, Vec<(syn::Ident, String)>> = BTreeMap::new();
-    for update in &updates {
-        let Some(body) = bodies.get(&update.operation) else {
+    let paths = document.get("paths").and_then(serde_json::Value::as_object);
+    for operation in paths
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, item)| item.get("patch"))
+    {
+        let Some(schema) = operation.pointer("/requestBody/content/application~1json/schema")
+        else {
             continue;
         };
+        let id = operation
+            .get("operationId")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let name = bodies.get(id).cloned().unwrap_or_else(|| id.to_string());
+        if schema.get("$ref").is_none() {
+            implied.insert(name.clone(), listed_optional(schema));
+        } else {
+            let wanted = listed_optional(resolve(document, schema));
+            let entry = implied.entry(name.clone()).or_default();
+            *entry = (*entry).max(wanted);
+        }
+        bodies_here.push(name);
+    }
+    // Body type -> its optional members.
+    let mut targets: BTreeMap<String, Vec<(syn::Ident, String)>> = BTreeMap::new();
+    for body in &bodies_here {
         let Some(structure) = types.iter().find_map(|item| match item {
             syn::Item::Struct(structure) if structure.ident == body => Some(structure),
             _ => None,
