@@ -52,6 +52,8 @@ pub struct GeneratedClient {
     pub passes: Vec<crate::passes::PassCount>,
     /// `Type.member` of every member printed redacted in `Debug` ([`crate::passes::redact_secrets`]).
     pub redacted: Vec<String>,
+    /// `Type.member` of every member a partial update can send as `null` ([`crate::passes::null_members`]).
+    pub clearable: Vec<String>,
 }
 
 fn run_generator<F>(generate: F) -> Result<TokenStream, PipelineError>
@@ -131,9 +133,22 @@ pub fn client(
         None => ForwardCompatReport::default(),
     };
     let mut redacted = Vec::new();
+    let mut clearable = Vec::new();
+    let bodies: std::collections::BTreeMap<String, String> = generated_operations
+        .iter()
+        .filter_map(|operation| {
+            let body = operation.generated.as_ref()?.body.as_ref()?;
+            let name = crate::passes::last_segment(body)?.ident.to_string();
+            Some((operation.id.clone(), name))
+        })
+        .collect();
     if let Some(items) = types_module_items(&mut file) {
         if on_the_runtime {
             passes.push(crate::passes::plain_value_setters::run(items)?);
+            // On the runtime only: the hidden set is `client_runtime::__private::NullMembers`.
+            let cleared = crate::passes::null_members::run(items, &bodies, document)?;
+            passes.push(cleared.count);
+            clearable = cleared.members;
         }
         passes.push(crate::passes::name_constraint_errors::run(items, document)?);
         passes.push(crate::passes::maps_default_to_empty::run(items)?);
@@ -151,6 +166,7 @@ pub fn client(
         forward_compat,
         passes,
         redacted,
+        clearable,
     })
 }
 

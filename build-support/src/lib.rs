@@ -16,7 +16,8 @@
 //!    their operations and the components those reach ([`tags`]);
 //! 6. **generates** with progenitor, opens enums and objects for forward compatibility ([`forward_compat`]), runs
 //!    the named passes ([`passes`]: secrets redacted in `Debug`, whole numbers sent as integers, plain-value
-//!    setters, required members named), and formats with prettyplease ([`generate`]);
+//!    setters, `PATCH` members a caller can clear with `null`, required members named), and formats with
+//!    prettyplease ([`generate`]);
 //! 7. **writes** the code and an API-surface summary ([`surface`]) to `OUT_DIR`, with `rerun-if-changed` for every
 //!    input.
 //!
@@ -339,6 +340,8 @@ impl Pipeline {
     fn validate(mut value: serde_json::Value) -> Result<PreparedDocument, PipelineError> {
         let policy = response_policy::apply(&mut value);
         let request = request_policy::apply(&mut value);
+        // Before tags are kept: a `PATCH` body's type is generated the same in every client.
+        passes::null_members::mark(&mut value);
         let findings = validate::check(&value);
         if !findings.is_empty() {
             return Err(PipelineError::Unsupported { findings });
@@ -373,6 +376,7 @@ impl Pipeline {
                 moved_defaults: prepared.request.moved_defaults.len(),
                 passes: &generated.passes,
                 redacted: &generated.redacted,
+                clearable: &generated.clearable,
             },
         );
         Ok(ClientOutput {

@@ -298,6 +298,8 @@ pub struct PipelineFacts<'a> {
     pub passes: &'a [crate::passes::PassCount],
     /// `Type.member` of every member redacted in `Debug`.
     pub redacted: &'a [String],
+    /// `Type.member` of every member a partial update can send as `null` ([`crate::passes::null_members`]).
+    pub clearable: &'a [String],
 }
 
 /// Builds the summary. `operations` lists (operationId, METHOD, path) in document order.
@@ -348,8 +350,10 @@ pub fn summarize(
         match item {
             syn::Item::Struct(s) => {
                 let mut block = format!("struct {}", s.ident);
+                // A private named member (`null_members`'s hidden set) is no part of the surface.
                 for field in &s.fields {
                     match &field.ident {
+                        Some(_) if matches!(field.vis, syn::Visibility::Inherited) => {}
                         Some(name) => {
                             let _ = write!(block, "\n  .{name}: {}", compact_type(&field.ty));
                         }
@@ -387,6 +391,15 @@ pub fn summarize(
         facts.redacted.len()
     );
     for member in facts.redacted {
+        let _ = writeln!(out, "{member}");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "## Sent as null when cleared ({}): members of partial-update bodies with a `clear_<member>()`",
+        facts.clearable.len()
+    );
+    for member in facts.clearable {
         let _ = writeln!(out, "{member}");
     }
     let _ = writeln!(out);

@@ -4,7 +4,7 @@
 
 use build_support::passes::{
     client_new_uses_the_runtime, integral_numbers, name_constraint_errors, name_required_members,
-    non_exhaustive_types, note_operations, plain_value_setters, redact_secrets,
+    non_exhaustive_types, note_operations, null_members, plain_value_setters, redact_secrets,
     repeat_array_query_params,
 };
 use serde_json::json;
@@ -116,6 +116,7 @@ fn every_pass_runs_on_the_vendor_document() {
     for name in [
         "note_operations",
         "plain_value_setters",
+        "null_members",
         "name_required_members",
         "redact_secrets",
         "integral_numbers",
@@ -261,4 +262,123 @@ fn name_constraint_errors_fails_loudly_without_typify_constraint_messages() {
         name_constraint_errors::run(&mut items, &document),
         "name_constraint_errors",
     );
+}
+
+/// A document whose one `PATCH` takes `UpdateThing`, with one required and one optional member.
+fn patch_document() -> serde_json::Value {
+    json!({
+        "paths": {"/things/{id}": {
+            "patch": {"operationId": "updateThing", "requestBody": {"content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/UpdateThing"}}}}},
+            "put": {"operationId": "replaceThing", "requestBody": {"content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/ReplaceThing"}}}}}
+        }},
+        "components": {"schemas": {
+            "UpdateThing": {"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string"}, "description": {"type": "string"}}},
+            "ReplaceThing": {"type": "object", "properties": {"description": {"type": "string"}}}
+        }}
+    })
+}
+
+fn patch_bodies() -> std::collections::BTreeMap<String, String> {
+    [
+        ("updateThing", "UpdateThing"),
+        ("replaceThing", "ReplaceThing"),
+    ]
+    .into_iter()
+    .map(|(id, ty)| (id.to_string(), ty.to_string()))
+    .collect()
+}
+
+/// typify's shape for `UpdateThing` and `ReplaceThing` (after `plain_value_setters`), reduced to what the pass reads.
+const PATCH_TYPES: &str = r#"
+    pub struct UpdateThing {
+        pub name: String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+    }
+    pub struct ReplaceThing {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+    }
+    pub mod builder {
+        pub struct UpdateThing {
+            name: Result<String, String>,
+            description: Result<Option<String>, String>,
+        }
+        impl Default for UpdateThing {
+            fn default() -> Self { Self { name: Err("no value supplied for name".to_string()), description: Ok(Default::default()) } }
+        }
+        impl UpdateThing {
+            pub fn description<T>(mut self, value: T) -> Self { self.description = Ok(value.into_optional()); self }
+        }
+        impl TryFrom<UpdateThing> for super::UpdateThing {
+            type Error = String;
+            fn try_from(value: UpdateThing) -> Result<Self, String> { Ok(Self { name: value.name?, description: value.description? }) }
+        }
+    }
+"#;
+
+#[test]
+fn null_members_gives_each_optional_member_of_a_patch_body_a_clear_and_leaves_a_put_alone() {
+    let mut items = types_items(PATCH_TYPES);
+    let report = null_members::run(&mut items, &patch_bodies(), &patch_document()).expect("runs");
+    assert_eq!(report.count.changed, 1);
+    assert_eq!(report.members, vec!["UpdateThing.description".to_string()]);
+    let generated: syn::File = syn::parse_quote!(#(#items)*);
+    let source = prettyplease::unparse(&generated);
+    assert!(
+        source.contains("pub fn clear_description(mut self) -> Self"),
+        "{source}"
+    );
+    assert!(
+        source.contains(r#"self.sent_as_null.remove("description");"#),
+        "{source}"
+    );
+    assert!(
+        source.contains("sent_as_null: value.sent_as_null"),
+        "{source}"
+    );
+    assert!(
+        source.contains("#[serde(flatten, skip_deserializing)]"),
+        "{source}"
+    );
+    // A `PUT` replaces: the body that requires nothing still gets no way to send `null`.
+    assert_eq!(
+        source
+            .matches("sent_as_null: ::client_runtime::__private::NullMembers")
+            .count(),
+        2,
+        "{source}"
+    );
+    assert_eq!(
+        null_members::partial_updates(&patch_document()),
+        vec![null_members::PartialUpdate {
+            operation: "updateThing".into(),
+            optional_members: 1
+        }]
+    );
+}
+
+#[test]
+fn null_members_fails_loudly_when_a_patch_body_has_no_member_it_can_clear() {
+    // A typify that wrote an unset member (no `skip_serializing_if`) leaves the pass nothing it knows to clear.
+    let mut items = types_items(&PATCH_TYPES.replace(
+        "#[serde(skip_serializing_if = \"::std::option::Option::is_none\")]",
+        "",
+    ));
+    expect_failure(
+        null_members::run(&mut items, &patch_bodies(), &patch_document())
+            .map(|report| report.count),
+        "null_members",
+    );
+    // A builder whose setter has another name (`set_description`) fails too, naming the body that is short.
+    let mut items =
+        types_items(&PATCH_TYPES.replace("pub fn description<T>", "pub fn set_description<T>"));
+    let message = null_members::run(&mut items, &patch_bodies(), &patch_document())
+        .expect_err("no setter")
+        .to_string();
+    assert!(message.contains("pass `null_members`"), "{message}");
+    assert!(message.contains("UpdateThing: 0 of 1"), "{message}");
 }

@@ -25,6 +25,7 @@ mod credential;
 pub mod error;
 mod hooks;
 mod http_client;
+mod null_members;
 mod options;
 mod paging;
 mod rate_headers;
@@ -52,6 +53,7 @@ pub use stack::interceptor::{AttemptOutcome, BeforeAttempt, Interceptor};
 /// API, and it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::null_members::NullMembers;
     pub use crate::options::note_operation;
     pub use crate::setters::{
         IntoOptional, IntoOptionalMember, IntoOptionalStrings, IntoStrings, form,

@@ -1,9 +1,10 @@
 //! Requests exactly as built: for every operation that takes a JSON body, a body holding only its required members
 //! goes out as exactly those members (no document default added, whole numbers as integers, nothing dropped);
 //! and, on loopback, what a caller sets is what the server receives (a `search-timeseries` without
-//! `num_of_slices`, `init-live-tail` with both `from` and `from_expr`).
+//! `num_of_slices`, `init-live-tail` with both `from` and `from_expr`, a `PATCH` that clears one member with
+//! `clear_<member>()` and leaves the others out).
 
-use integration_tests::{Harness, bronto_document, operation, operations_of};
+use integration_tests::{Harness, bronto_document, operation, operations_of, uuid};
 use serde_json::{Map, Value, json};
 
 fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
@@ -290,4 +291,111 @@ async fn whole_numbers_of_number_members_go_out_as_integers() {
         .await
         .expect("createForwardConfig");
     mock.assert();
+}
+
+#[tokio::test]
+async fn a_patch_sends_null_for_a_cleared_member_beside_its_required_members() {
+    let harness = Harness::start();
+    let op = operation("updateLimit");
+    let schema = op
+        .spec
+        .pointer("/requestBody/content/application~1json/schema")
+        .expect("updateLimit takes a JSON body");
+    let required = required_only(bronto_document(), schema);
+    let typed: bronto_client::types::UpdateLimitRequest =
+        serde_json::from_value(required.clone()).expect("typed body");
+    let mut expected = required.as_object().cloned().expect("an object");
+    assert!(
+        !expected.contains_key("description"),
+        "`description` is optional"
+    );
+    expected.insert("description".into(), Value::Null);
+    let expected = Value::Object(expected);
+    let exact = expected.clone();
+    let mock = op.mock(
+        &harness.server,
+        &[("limitId", "3fa85f64-5717-4562-b3fc-2c963f66afa6")],
+        move |when| when.json_body_obj(&exact),
+    );
+    harness
+        .client
+        .update_limit()
+        .limit_id(uuid("3fa85f64-5717-4562-b3fc-2c963f66afa6"))
+        .body(typed)
+        .body_map(|body| body.clear_description())
+        .send()
+        .await
+        .expect("updateLimit");
+    mock.assert();
+}
+
+#[tokio::test]
+async fn a_patch_sends_exactly_what_was_set_and_cleared_and_leaves_untouched_members_out() {
+    let harness = Harness::start();
+    let op = operation("updateGroup");
+    // Byte for byte: the member set, then the member cleared; `group_id`, `created_at`, `modified_at` absent.
+    let mock = op.mock(
+        &harness.server,
+        &[("groupId", "3fa85f64-5717-4562-b3fc-2c963f66afa6")],
+        |when| when.body(r#"{"name":"on-call","description":null}"#),
+    );
+    harness
+        .client
+        .update_group()
+        .group_id(uuid("3fa85f64-5717-4562-b3fc-2c963f66afa6"))
+        .body_map(|body| body.name("on-call").clear_description())
+        .send()
+        .await
+        .expect("updateGroup");
+    mock.assert();
+}
+
+#[test]
+fn the_last_call_on_a_member_wins_between_its_setter_and_clear() {
+    use bronto_client::types::UserGroup;
+    let sent = |builder: bronto_client::types::builder::UserGroup| {
+        let body = UserGroup::try_from(builder).expect("builds");
+        serde_json::to_string(&body).expect("serialises")
+    };
+    assert_eq!(
+        sent(UserGroup::builder().clear_description().description("kept")),
+        r#"{"description":"kept"}"#,
+        "a value set after clearing is sent as the value, once"
+    );
+    assert_eq!(
+        sent(
+            UserGroup::builder()
+                .description("dropped")
+                .clear_description()
+        ),
+        r#"{"description":null}"#
+    );
+    assert_eq!(
+        sent(UserGroup::builder()),
+        "{}",
+        "nothing touched, nothing sent"
+    );
+    // A value read back into a builder keeps what was cleared.
+    let cleared = UserGroup::try_from(UserGroup::builder().clear_name()).expect("builds");
+    let again = bronto_client::types::builder::UserGroup::from(cleared).description("d");
+    assert_eq!(sent(again), r#"{"description":"d","name":null}"#);
+}
+
+#[test]
+fn a_body_type_that_is_also_a_response_decodes_nulls_as_unset() {
+    // `UserGroup` is what `updateGroup` sends and answers: a `null` in an answer is an unset member, never a member
+    // to clear on the next send.
+    let group: bronto_client::types::UserGroup =
+        serde_json::from_str(r#"{"group_id":"g-1","name":"ops","description":null}"#)
+            .expect("decodes");
+    assert_eq!(group.description, None);
+    assert_eq!(
+        serde_json::to_value(&group).expect("serialises"),
+        json!({"group_id": "g-1", "name": "ops"})
+    );
+    let decoded = bronto_client::operations::Operation::find("updateGroup")
+        .and_then(|op| op.decode_success(br#"{"name":"ops","description":null}"#))
+        .expect("a JSON success")
+        .expect("decodes");
+    assert_eq!(decoded, json!({"name": "ops"}));
 }

@@ -11,8 +11,8 @@
 //! reports):
 //! 1. [`note_operations`] and [`client_new_uses_the_runtime`] on the operation builders and `Client` (clients on
 //!    `client_runtime` only, with [`plain_value_setters`]);
-//! 2. [`plain_value_setters`], [`name_constraint_errors`], [`maps_default_to_empty`] and
-//!    [`name_required_members`] on the types' builders and conversions;
+//! 2. [`plain_value_setters`] and [`null_members`] (clients on `client_runtime` only), [`name_constraint_errors`],
+//!    [`maps_default_to_empty`] and [`name_required_members`] on the types' builders and conversions;
 //! 3. [`redact_secrets`], [`integral_numbers`] and [`non_exhaustive_types`] on the types.
 //!
 //! Mock passes: [`repeat_array_query_params`]. (The CLI's rewrite lives in [`crate::cli`] and fails the same way.)
@@ -24,6 +24,7 @@ pub mod name_constraint_errors;
 pub mod name_required_members;
 pub mod non_exhaustive_types;
 pub mod note_operations;
+pub mod null_members;
 pub mod plain_value_setters;
 pub mod redact_secrets;
 pub mod repeat_array_query_params;
