@@ -271,12 +271,11 @@ async fn a_fleet_of_four_sharing_one_key_stays_inside_the_accounts_budget() {
             "instance {instance} was refused {refused} times: {tally:?}"
         );
     }
-    // Issue 20 asks for 0.9. Measured on 2 loaded cores: 0.72 to 0.90 (median about 0.84) with no refusal at all
-    // in most runs: the governor leaves the last requests of a window unspent rather than race the other
-    // instances for them. The floor here is what every run met, so the suite stays deterministic; the figure is
-    // printed for the record.
+    // Issue 20 asks for 0.9. Measured on 2 loaded cores (load average about 10, 2026-12-02): 0.98 to 0.99 in
+    // four runs, with no refusal or one in all (the governor before its refusal caution: 0.96 to 0.99, but one
+    // instance refused twice in two runs of eight).
     assert!(
-        utilisation >= 0.65,
+        utilisation >= 0.9,
         "served {served} of {allowed}: {tally:?}"
     );
 }
