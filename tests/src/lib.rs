@@ -21,6 +21,7 @@
 pub mod blubracket;
 pub mod corpus_guard;
 pub mod coverage;
+pub mod handler_server;
 pub mod live_shapes;
 pub mod loopback;
 pub mod samples;

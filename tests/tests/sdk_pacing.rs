@@ -1,6 +1,7 @@
 //! A good citizen of a shared account: the runtime paces from the `RateLimit-*` headers, reads them right, keeps
 //! tenants apart, polls cheaply, fails closed on a credential it cannot send, and lets a service in
-//! (interceptors, layers). Each test is one finding of issue 20, against a loopback server.
+//! (interceptors, layers). Each test is one finding of issue 20, against a loopback server. (The fleet test is
+//! `sdk_fleet.rs`, alone in its binary.)
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -8,124 +9,40 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, StreamBody, combinators::BoxBody};
+use http_body_util::{BodyExt as _, StreamBody};
+use hyper::Response;
 use hyper::body::Frame;
-use hyper::{Request, Response};
+use integration_tests::handler_server::{Server, answer, body};
 use sdk::{
     AttemptOutcome, BeforeAttempt, Config, Credential, ErrorKind, Interceptor, PollSchedule,
     RequestOptions, RetryPolicy, Sdk,
 };
 
-type Body = BoxBody<Bytes, Infallible>;
-
-/// What the loopback server saw of one request.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path: String,
-    headers: hyper::HeaderMap,
-    at: Instant,
-}
-
-type Handler = Arc<dyn Fn(&Seen) -> Response<Body> + Send + Sync>;
-
-/// A loopback HTTP/1.1 server answering every request with `handler`, recording what it saw.
-struct Server {
-    base_url: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    async fn start(handler: impl Fn(&Seen) -> Response<Body> + Send + Sync + 'static) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
-        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let handler: Handler = Arc::new(handler);
-        let record = seen.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let handler = handler.clone();
-                let record = record.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(
-                        move |request: Request<hyper::body::Incoming>| {
-                            let handler = handler.clone();
-                            let record = record.clone();
-                            async move {
-                                let seen = Seen {
-                                    method: request.method().to_string(),
-                                    path: request.uri().path().to_string(),
-                                    headers: request.headers().clone(),
-                                    at: Instant::now(),
-                                };
-                                let _ = request.into_body().collect().await;
-                                record.lock().expect("lock").push(seen.clone());
-                                Ok::<_, Infallible>(handler(&seen))
-                            }
-                        },
-                    );
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        Self { base_url, seen }
-    }
-
-    /// A server whose first answer is an error of `status` with `headers`, and every later one a 200 with
-    /// `then`: the conversation most retry findings need.
-    async fn first_then(
-        status: u16,
-        headers: &[(&'static str, &'static str)],
-        then: &'static str,
-    ) -> Self {
-        let headers: Vec<(&str, String)> = headers
-            .iter()
-            .map(|(name, value)| (*name, value.to_string()))
-            .collect();
-        let answered = AtomicUsize::new(0);
-        Self::start(move |_| {
-            if answered.fetch_add(1, Ordering::SeqCst) == 0 {
-                answer(status, ERROR, &headers)
-            } else {
-                answer(200, then, &[])
-            }
-        })
-        .await
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().expect("lock").clone()
-    }
-
-    fn count(&self, method: &str, path_prefix: &str) -> usize {
-        self.seen()
-            .iter()
-            .filter(|s| s.method == method && s.path.starts_with(path_prefix))
-            .count()
-    }
-}
-
-fn body(text: impl Into<String>) -> Body {
-    Full::new(Bytes::from(text.into())).boxed()
-}
-
-fn answer(status: u16, text: &str, headers: &[(&str, String)]) -> Response<Body> {
-    let mut builder = Response::builder()
-        .status(status)
-        .header("content-type", "application/json");
-    for (name, value) in headers {
-        builder = builder.header(*name, value);
-    }
-    builder.body(body(text)).expect("response")
-}
-
 const KEYS: &str = r#"{"api_keys": []}"#;
 const ERROR: &str =
     r#"{"code": 503, "type": "Unavailable", "correlation_id": "c-1", "details": "try later"}"#;
+
+/// A server whose first answer is an error of `status` with `headers`, and every later one a 200 with
+/// `then`: the conversation most retry findings need.
+async fn first_then(
+    status: u16,
+    headers: &[(&'static str, &'static str)],
+    then: &'static str,
+) -> Server {
+    let headers: Vec<(&str, String)> = headers
+        .iter()
+        .map(|(name, value)| (*name, value.to_string()))
+        .collect();
+    let answered = AtomicUsize::new(0);
+    Server::start(move |_| {
+        if answered.fetch_add(1, Ordering::SeqCst) == 0 {
+            answer(status, ERROR, &headers)
+        } else {
+            answer(200, then, &[])
+        }
+    })
+    .await
+}
 
 fn sdk_at(base_url: &str, configure: impl FnOnce(sdk::ConfigBuilder) -> sdk::ConfigBuilder) -> Sdk {
     let builder = Config::builder()
@@ -140,149 +57,9 @@ fn sdk_at(base_url: &str, configure: impl FnOnce(sdk::ConfigBuilder) -> sdk::Con
     Sdk::new(configure(builder).build().expect("config")).expect("sdk")
 }
 
-/// A fixed-window budget, as one account's: `limit` requests per `window`, counted over every caller.
-struct Budget {
-    limit: u64,
-    window: Duration,
-    started: Instant,
-    spent: Mutex<(u64, u64)>,
-    served: Mutex<std::collections::HashMap<String, (u64, u64)>>,
-    /// Requests served in each window, and every refusal (instance, ms into the run).
-    per_window: Mutex<Vec<u64>>,
-    refusals: Mutex<Vec<(String, u128)>>,
-}
-
-impl Budget {
-    fn answer(&self, seen: &Seen) -> Response<Body> {
-        let elapsed = seen.at.duration_since(self.started);
-        let index = (elapsed.as_nanos() / self.window.as_nanos()) as u64;
-        let left = self.window.saturating_sub(Duration::from_nanos(
-            (elapsed.as_nanos() % self.window.as_nanos()) as u64,
-        ));
-        let reset = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-        let instance = seen
-            .headers
-            .get("x-instance")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("?")
-            .to_string();
-        let mut spent = self.spent.lock().expect("lock");
-        if spent.0 != index {
-            *spent = (index, 0);
-        }
-        let served = spent.1 < self.limit;
-        if served {
-            spent.1 += 1;
-            let mut per_window = self.per_window.lock().expect("lock");
-            if per_window.len() <= index as usize {
-                per_window.resize(index as usize + 1, 0);
-            }
-            per_window[index as usize] += 1;
-        }
-        let remaining = self.limit - spent.1;
-        drop(spent);
-        let mut tally = self.served.lock().expect("lock");
-        let entry = tally.entry(instance.clone()).or_default();
-        if served {
-            entry.0 += 1;
-        } else {
-            entry.1 += 1;
-            self.refusals
-                .lock()
-                .expect("lock")
-                .push((instance.clone(), elapsed.as_millis()));
-        }
-        let headers = [
-            ("ratelimit-limit", self.limit.to_string()),
-            ("ratelimit-remaining", remaining.to_string()),
-            ("ratelimit-reset", reset.to_string()),
-        ];
-        if served {
-            answer(200, KEYS, &headers)
-        } else {
-            let mut response = answer(429, ERROR, &headers);
-            response
-                .headers_mut()
-                .insert("retry-after", reset.to_string().parse().expect("header"));
-            response
-        }
-    }
-}
-
-/// Callers in each instance, each making one call after another.
-const CALLERS_PER_INSTANCE: usize = 1;
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fleet_of_four_sharing_one_key_stays_inside_the_accounts_budget() {
-    // 8 whole windows: 32 s of calls from all four.
-    let window = Duration::from_secs(4);
-    let windows = 8;
-    let run = window * windows;
-    let budget = Arc::new(Budget {
-        limit: 20,
-        window,
-        started: Instant::now(),
-        spent: Mutex::new((0, 0)),
-        served: Mutex::default(),
-        per_window: Mutex::default(),
-        refusals: Mutex::default(),
-    });
-    let answers = budget.clone();
-    let server = Server::start(move |seen| answers.answer(seen)).await;
-    let started = budget.started;
-    let mut instances = Vec::new();
-    for instance in 0..4 {
-        // Four independent processes' worth of SDK: nothing shared but the key and the server.
-        let sdk = sdk_at(&server.base_url, |b| {
-            b.operation_timeout(Duration::from_secs(10))
-        });
-        let bronto = sdk.bronto().expect("bronto").with(
-            RequestOptions::new()
-                .header("x-instance", &instance.to_string())
-                .expect("header"),
-        );
-        for _ in 0..CALLERS_PER_INSTANCE {
-            let bronto = bronto.clone();
-            instances.push(tokio::spawn(async move {
-                while started.elapsed() < run {
-                    let _ = bronto.call(bronto.list_api_keys().send()).await;
-                }
-            }));
-        }
-    }
-    for task in instances {
-        task.await.expect("caller");
-    }
-    // The calls still waiting at the end go out in the next window: only the run's windows count.
-    let allowed = budget.limit * u64::from(windows);
-    let per_window = budget.per_window.lock().expect("lock").clone();
-    let served: u64 = per_window.iter().take(windows as usize).sum();
-    let tally = budget.served.lock().expect("lock").clone();
-    let utilisation = served as f64 / allowed as f64;
-    println!(
-        "fleet: {tally:?}; served {served} of {allowed} allowed in {windows} windows \
-         ({utilisation:.2}; per window {per_window:?}); refused at {:?}",
-        budget.refusals.lock().expect("lock")
-    );
-    assert_eq!(tally.len(), 4, "{tally:?}");
-    for (instance, (_, refused)) in &tally {
-        assert!(
-            *refused <= 1,
-            "instance {instance} was refused {refused} times: {tally:?}"
-        );
-    }
-    // Issue 20 asks for 0.9. Measured on 2 loaded cores (load average about 10, 2026-12-02): 0.98 to 0.99 in
-    // four runs, with no refusal or one in all (the governor before its refusal caution: 0.96 to 0.99, but one
-    // instance refused twice in two runs of eight).
-    assert!(
-        utilisation >= 0.9,
-        "served {served} of {allowed}: {tally:?}"
-    );
-}
-
 #[tokio::test]
 async fn a_503_with_a_far_reset_and_budget_left_is_retried_after_the_backoff() {
-    let server = Server::first_then(
+    let server = first_then(
         503,
         &[("ratelimit-remaining", "97"), ("ratelimit-reset", "240")],
         KEYS,
@@ -305,7 +82,7 @@ async fn a_503_with_a_far_reset_and_budget_left_is_retried_after_the_backoff() {
 
 #[tokio::test]
 async fn a_zero_reset_does_not_cut_the_backoff() {
-    let server = Server::first_then(
+    let server = first_then(
         503,
         &[("ratelimit-remaining", "5"), ("ratelimit-reset", "0")],
         KEYS,
@@ -818,7 +595,7 @@ async fn an_asynchronous_search_is_not_submitted_twice_after_a_504() {
 
 #[tokio::test]
 async fn a_429_on_submit_is_retried_since_the_server_did_nothing() {
-    let server = Server::first_then(
+    let server = first_then(
         429,
         &[("retry-after", "0")],
         r#"{"events": [], "status": "COMPLETED"}"#,
@@ -875,7 +652,7 @@ impl Interceptor for Observer {
 
 #[tokio::test]
 async fn interceptors_add_a_traceparent_and_observe_every_attempt() {
-    let server = Server::first_then(503, &[], KEYS).await;
+    let server = first_then(503, &[], KEYS).await;
     let observer = Arc::new(Observer::default());
     let tag = tower::util::MapRequestLayer::new(|mut attempt: sdk::stack::Attempt| {
         attempt

@@ -22,8 +22,8 @@
 //!    past the reset) and then sends one probe that refreshes the view. A prediction never fails a call.
 //!    The margin is one request. A refusal (429) says this process's views lag more than the prediction assumes
 //!    (busy machines, slow answers): for the next eight windows without one, the others are predicted at their
-//!    full rate, without the bound, and the margin is one request per process of the crowd, so a process that
-//!    was refused leaves the window's last requests to the others rather than race them again.
+//!    full rate, without the bound, and the margin is two requests per process of the crowd (at least four), so
+//!    a process that was refused leaves the window's last requests to the others rather than race them again.
 //! 5. **Spread the rest**: below [`PacingPolicy::spread_below`] of the limit, this process spaces its requests so
 //!    that what is left above the reserve lasts until the reset.
 //!
@@ -262,12 +262,12 @@ impl Governor {
         // their share of what the view left (a crowd that spends at one pace shares what is left evenly). Without
         // that bound every process predicts the others are spending while all of them wait, and the window's end
         // goes unspent.
-        // After a refusal, for a while: the others at their full rate, and a request per process of the crowd
-        // kept back, so this process leaves the window's last requests to the others.
+        // After a refusal, for a while: the others at their full rate, and two requests per process of the crowd
+        // (at least four) kept back, so this process leaves the window's last requests to the others.
         let (others_share, margin) = if state.caution == 0 {
             (hard as f64 * (1.0 - 1.0 / crowd), 1.0)
         } else {
-            (f64::INFINITY, crowd.max(1.0))
+            (f64::INFINITY, 2.0 * crowd.max(2.0))
         };
         let predicted = hard as f64 - (state.others_rate * elapsed).min(others_share);
         let above = predicted - policy.reserve as f64;
