@@ -55,9 +55,14 @@ fn a_full_queue_drops_counts_and_reports_once_room_returns() {
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(notices[0]["dropped"], json!(report.dropped_full));
     assert_eq!(notices[0]["level"], json!("WARN"));
-    // The events that made it are the first ones, in order.
+    // The events that made it are in order, starting with the first ones (the queue filled from the start; an
+    // event may still get in later, once the worker has handed queued lines on and room returned).
     let indexes: Vec<u64> = events.iter().filter_map(|e| e["index"].as_u64()).collect();
-    assert_eq!(indexes, (0..indexes.len() as u64).collect::<Vec<_>>());
+    assert_eq!(indexes.first(), Some(&0), "{indexes:?}");
+    assert!(
+        indexes.windows(2).all(|pair| pair[0] < pair[1]),
+        "{indexes:?}"
+    );
 }
 
 #[test]
