@@ -385,24 +385,18 @@ pub fn summarize(
         let _ = writeln!(out, "{block}");
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "## Redacted in Debug ({}): members that hold secrets (by name, or marked x-sensitive)",
-        facts.redacted.len()
+    member_section(
+        &mut out,
+        "Redacted in Debug",
+        "members that hold secrets (by name, or marked x-sensitive)",
+        facts.redacted,
     );
-    for member in facts.redacted {
-        let _ = writeln!(out, "{member}");
-    }
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "## Sent as null when cleared ({}): members of partial-update bodies with a `clear_<member>()`",
-        facts.clearable.len()
+    member_section(
+        &mut out,
+        "Sent as null when cleared",
+        "members of partial-update bodies with a `clear_<member>()`",
+        facts.clearable,
     );
-    for member in facts.clearable {
-        let _ = writeln!(out, "{member}");
-    }
-    let _ = writeln!(out);
     let _ = writeln!(out, "## Pipeline ({} passes)", facts.passes.len() + 1);
     let _ = writeln!(
         out,
@@ -413,6 +407,15 @@ pub fn summarize(
         let _ = writeln!(out, "{}: {} changed", pass.name, pass.changed);
     }
     out
+}
+
+/// A section of the summary listing `members` under `## {title} ({count}): {what}`, then a blank line.
+fn member_section(out: &mut String, title: &str, what: &str, members: &[String]) {
+    let _ = writeln!(out, "## {title} ({}): {what}", members.len());
+    for member in members {
+        let _ = writeln!(out, "{member}");
+    }
+    let _ = writeln!(out);
 }
 
 /// Builder fields are `Result<T, String>` (the error is a conversion message); show `T`.
