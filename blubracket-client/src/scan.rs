@@ -1,6 +1,12 @@
 //! Waiting for a CI commit scan: `getCommitScan` answers `202` while the scan runs and `200` once it is done.
 //!
+//! **Deprecated**: the scan workflow moved to the facade, beside the other workflows of both vendors
+//! (`sdk::BluBracket::start_scan`, `sdk::BluBracket::commit_scan`, `sdk::CommitScan::wait`: the SDK's typed
+//! errors naming the scan, a growing poll schedule, `Retry-After` honoured). This module stays, unchanged in
+//! behaviour, until the next breaking release.
+//!
 //! ```no_run
+//! # #![allow(deprecated)]
 //! use blubracket_client::ScanPolling;
 //! use blubracket_client::types::CommitScanRequest;
 //!
@@ -75,8 +81,14 @@ pub enum ScanWaitError {
 }
 
 impl Client {
+    /// **Deprecated** (see the [module docs](crate::scan)): use `sdk::BluBracket::start_scan` or
+    /// `sdk::BluBracket::commit_scan`, then `sdk::CommitScan::wait`.
+    ///
     /// Polls `getCommitScan` until it answers `200` (done) and returns that result; `202` (still running) waits
     /// `polling.interval` and polls again, until `polling.timeout` has passed.
+    #[deprecated(
+        note = "the scan workflow moved to the facade: `sdk::BluBracket::start_scan` / `commit_scan`, then `sdk::CommitScan::wait`"
+    )]
     pub async fn wait_for_scan(
         &self,
         scan_uuid: &str,

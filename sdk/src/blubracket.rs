@@ -1,10 +1,12 @@
 //! [`BluBracket`]: the BluBracket client under the SDK's policy, with typed errors and paged streams.
 //!
 //! One module per workflow, under `blubracket/`, as for Bronto: `pages.rs` (alerts, events and audit records,
-//! page after page). Waiting for a commit scan is the generated client's own
-//! ([`blubracket_client::Client::wait_for_scan`], reached through the handle).
+//! page after page) and `scan.rs` (a CI commit scan: start, wait, resume by id).
 
 mod pages;
+mod scan;
+
+pub use scan::{CommitScan, ScanOptions};
 
 crate::call::vendor_handle!(
     /// The BluBracket API under the SDK's runtime policy: every operation of our hand-written document, and paged
@@ -17,7 +19,9 @@ crate::call::vendor_handle!(
     /// **Workflows.** [`alerts`](Self::alerts), [`events`](Self::events) and
     /// [`audit_records`](Self::audit_records) stream every item page after page;
     /// [`alert_pages`](Self::alert_pages), [`event_pages`](Self::event_pages) and
-    /// [`audit_pages`](Self::audit_pages) give one `Vec` per page. Filter ids are in
+    /// [`audit_pages`](Self::audit_pages) give one `Vec` per page; [`start_scan`](Self::start_scan) starts a CI
+    /// commit scan and [`CommitScan::wait`] polls it to its result ([`commit_scan`](Self::commit_scan) resumes one
+    /// by id). Filter ids are in
     /// [`blubracket_api::filters`](crate::blubracket_api::filters).
     ///
     /// ```no_run

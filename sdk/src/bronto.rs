@@ -1,8 +1,7 @@
 //! [`Bronto`]: the Bronto client under the SDK's policy, with typed errors, its workflows and a raw escape hatch.
 //!
 //! One module per workflow, under `bronto/`: `paging.rs` (every page of a search as a stream), `async_search.rs`
-//! (an asynchronous search as one awaited call), `export.rs` (create, wait, download), `poll.rs` (the schedule the
-//! waiting workflows poll on), and `raw.rs` (the escape hatch for endpoints the document does not declare).
+//! (an asynchronous search as one awaited call), `export.rs` (create, wait, download), and `raw.rs` (the escape hatch for endpoints the document does not declare).
 
 #[cfg(feature = "bronto-search")]
 mod async_search;
@@ -10,14 +9,12 @@ mod async_search;
 mod export;
 #[cfg(feature = "bronto-search")]
 mod paging;
-mod poll;
 mod raw;
 
 #[cfg(feature = "bronto-search")]
 pub use async_search::{AsyncSearch, AsyncSearchOptions};
 #[cfg(feature = "bronto-exports")]
 pub use export::{ExportData, ExportOptions, ExportOutcome, ExportProgress};
-pub use poll::PollSchedule;
 
 crate::call::vendor_handle!(
     /// The Bronto API under the SDK's runtime policy: every operation of the document, the workflows, and a raw

@@ -91,6 +91,7 @@ mod bronto;
 mod call;
 mod components;
 mod config;
+mod poll;
 /// Recipes: the tasks a service does most, each a compiled and tested program.
 #[cfg(all(feature = "bronto-all", feature = "blubracket", feature = "ingest"))]
 #[doc = include_str!("cookbook.md")]
@@ -100,9 +101,8 @@ mod log_layer;
 pub mod query;
 
 #[cfg(feature = "blubracket")]
-pub use blubracket::BluBracket;
+pub use blubracket::{BluBracket, CommitScan, ScanOptions};
 pub use bronto::Bronto;
-pub use bronto::PollSchedule;
 #[cfg(feature = "bronto-search")]
 pub use bronto::{AsyncSearch, AsyncSearchOptions};
 #[cfg(feature = "bronto-exports")]
@@ -115,6 +115,7 @@ pub use client_runtime::{
 };
 pub use client_runtime::{Error, ErrorKind, MAX_ERROR_BODY, RateLimit, TimeLimit};
 pub use config::{Config, ConfigBuilder, env};
+pub use poll::PollSchedule;
 
 /// The generated BluBracket client and its types (`sdk::blubracket_api::types::Alert`, ...).
 /// Inlined, so `cargo doc --no-deps -p sdk` shows every request and response type.

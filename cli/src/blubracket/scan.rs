@@ -1,7 +1,7 @@
 //! `blubracket scan`: starts a scan of a pull request or of commits (`startCommitScan`) and polls it
 //! (`getCommitScan`: `202` while it runs) with a spinner until its result, which is printed.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sdk::blubracket_api::types::CommitScanRequest;
 
@@ -21,7 +21,7 @@ pub struct ScanArgs {
     /// The commits to scan; repeat or separate with commas.
     #[arg(long = "commit", value_delimiter = ',', value_name = "SHA")]
     commits: Vec<String>,
-    /// Seconds between two polls (default: 5, or 0.2 under --sandbox).
+    /// Seconds between two polls, fixed (default: 5, growing ×1.5 up to 20; 0.2 under --sandbox).
     #[arg(long, value_name = "SECONDS")]
     poll_interval: Option<f64>,
     /// Gives up after this many seconds.
@@ -37,46 +37,42 @@ pub async fn run(session: &Session, global: &GlobalArgs, args: ScanArgs) -> anyh
         .pull_request_number(args.pull_request)
         .commit_shas(args.commits.clone());
     let spinner = Progress::new(global.quiet).spinner(format!("scanning {}", args.repo_url));
-    let started = blubracket.start_commit_scan().body(request).call().await;
-    let started = match started {
-        Ok(started) => started,
+    let scan = match blubracket.start_scan(request).await {
+        Ok(scan) => scan,
         Err(error) => {
             spinner.abandon();
             return Err(error.into());
         }
     };
-    let scan_uuid = started.scan_uuid.clone().ok_or_else(|| {
-        sdk::Error::new(sdk::ErrorKind::Decode)
-            .operation("startCommitScan")
-            .message("the service gave the scan no scan_uuid")
-    })?;
+    let scan_uuid = scan.scan_uuid().to_string();
     spinner.set_message(format!("scan {scan_uuid} of {}", args.repo_url));
-    let default_interval = if session.is_sandbox() { 0.2 } else { 5.0 };
-    let interval = seconds(args.poll_interval.unwrap_or(default_interval), 5.0);
-    let timeout = seconds(args.timeout, 600.0);
-    let begun = Instant::now();
-    let result = loop {
-        let polled = blubracket
-            .call_response(blubracket.get_commit_scan().scan_uuid(&scan_uuid).send())
-            .await;
-        let response = match polled {
-            Ok(response) => response,
-            Err(error) => {
-                spinner.abandon();
-                return Err(error.into());
-            }
-        };
-        if response.status().as_u16() != 202 {
-            break response.into_inner();
-        }
-        if begun.elapsed().saturating_add(interval) > timeout {
+    let mut options = sdk::ScanOptions {
+        deadline: seconds(args.timeout, 600.0),
+        ..sdk::ScanOptions::default()
+    };
+    // A given interval (or the sandbox's) is polled at as it is; the default grows (`sdk::PollSchedule::scan`).
+    let fixed = args
+        .poll_interval
+        .or(session.is_sandbox().then_some(0.2))
+        .map(|interval| seconds(interval, 5.0));
+    if let Some(interval) = fixed {
+        options.poll_interval = interval;
+        options.max_poll_interval = interval;
+    }
+    let polled = scan
+        .wait(options, |polls| {
+            spinner.set_message(format!(
+                "scan {scan_uuid} of {} (still running, {polls} polls)",
+                args.repo_url
+            ));
+        })
+        .await;
+    let result = match polled {
+        Ok(result) => result,
+        Err(error) => {
             spinner.abandon();
-            return Err(sdk::Error::new(sdk::ErrorKind::PollTimeout)
-                .operation("getCommitScan")
-                .message(format!("scan {scan_uuid} still running after {timeout:?}"))
-                .into());
+            return Err(error.into());
         }
-        tokio::time::sleep(interval).await;
     };
     spinner.finish_and_clear();
     if !global.quiet {

@@ -7,6 +7,7 @@
 //! | export ([`ExportOptions`](crate::ExportOptions)) | 2 s | ×1.5 | 30 s |
 //! | asynchronous search ([`AsyncSearchOptions`](crate::AsyncSearchOptions)) | 1 s | ×1.5 | 15 s (the service cancels a search not polled for a minute) |
 //! | `bronto tail` | 2 s | ×1.5 | 30 s, back to 2 s when new events arrive |
+//! | BluBracket commit scan ([`ScanOptions`](crate::ScanOptions)) | 5 s | ×1.5 | 20 s (a finished scan is read at most 20 s late) |
 //!
 //! (bronto-cli's live suite moved its export polling to 2 s × 1.5 clamped at 30 s for the same reason: fixed
 //! polling spent the account's whole budget; its PR #44.)
@@ -53,6 +54,12 @@ impl PollSchedule {
     /// search nobody polls.
     pub fn search() -> Self {
         Self::new(Duration::from_secs(1), 1.5, Duration::from_secs(15))
+    }
+
+    /// A BluBracket commit scan's: 5 s × 1.5 up to 20 s. BluBracket documents no request budget, but the runtime
+    /// (and the tenant) is shared, so a long scan costs a few polls a minute rather than twelve.
+    pub fn scan() -> Self {
+        Self::new(Duration::from_secs(5), 1.5, Duration::from_secs(20))
     }
 
     /// `bronto tail`'s: 2 s × 1.5 up to 30 s.
