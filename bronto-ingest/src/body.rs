@@ -16,6 +16,11 @@ use bytes::Bytes;
 
 use crate::{Compression, EncodedEvent};
 
+/// How much NDJSON is built at a time on the way into the compressor: a batch of up to 10 MiB is never copied
+/// whole before it is compressed, so building a body holds at most this much uncompressed text beside the
+/// events themselves (which the batch holds anyway) and the compressed output.
+pub(crate) const CHUNK_BYTES: usize = 256 * 1024;
+
 /// A request body ready to send (cheap to clone for retries).
 #[derive(Clone, Debug)]
 pub(crate) struct Body {
@@ -26,8 +31,7 @@ pub(crate) struct Body {
 
 /// The NDJSON of `events`: each line followed by `\n`.
 pub(crate) fn ndjson(events: &[EncodedEvent]) -> Vec<u8> {
-    let len = events.iter().map(|e| e.len() + 1).sum();
-    let mut raw = Vec::with_capacity(len);
+    let mut raw = Vec::with_capacity(ndjson_len(events));
     for event in events {
         raw.extend_from_slice(event.as_bytes());
         raw.push(b'\n');
@@ -35,37 +39,95 @@ pub(crate) fn ndjson(events: &[EncodedEvent]) -> Vec<u8> {
     raw
 }
 
-/// Compresses `raw` (at most `limit` bytes) and returns a body of at most `limit` bytes: the compressed one, or
-/// `raw` itself when compression did not make it fit (see the module docs).
-pub(crate) fn compress(
-    raw: Vec<u8>,
-    compression: Compression,
-    limit: usize,
-) -> std::io::Result<Body> {
-    if raw.len() > limit {
+/// The length of [`ndjson`]'s output, without building it.
+pub(crate) fn ndjson_len(events: &[EncodedEvent]) -> usize {
+    events.iter().map(|e| e.len() + 1).sum()
+}
+
+/// The NDJSON of `events` in pieces of about [`CHUNK_BYTES`] (whole lines; a line longer than that is a piece
+/// of its own), in order: their concatenation is [`ndjson`].
+pub(crate) fn chunks(events: &[EncodedEvent]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let mut rest = events;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut taken = 0;
+        let mut len = 0;
+        while let Some(event) = rest.get(taken) {
+            if taken > 0 && len + event.len() + 1 > CHUNK_BYTES {
+                break;
+            }
+            len += event.len() + 1;
+            taken += 1;
+        }
+        let (chunk, after) = rest.split_at(taken);
+        rest = after;
+        Some(ndjson(chunk))
+    })
+}
+
+/// A compressor fed NDJSON a chunk at a time (moved to a blocking thread for each chunk and back).
+pub(crate) enum Compressor {
+    Gzip(flate2::write::GzEncoder<Vec<u8>>),
+    Zstd(zstd::stream::write::Encoder<'static, Vec<u8>>),
+}
+
+impl Compressor {
+    /// A compressor for a body of `raw_len` uncompressed bytes, `None` for [`Compression::None`].
+    pub(crate) fn start(compression: Compression, raw_len: usize) -> std::io::Result<Option<Self>> {
+        let output = Vec::with_capacity(raw_len / 4 + 64);
+        Ok(match compression {
+            Compression::None => None,
+            Compression::Gzip => Some(Self::Gzip(flate2::write::GzEncoder::new(
+                output,
+                flate2::Compression::default(),
+            ))),
+            Compression::Zstd => Some(Self::Zstd(zstd::stream::write::Encoder::new(output, 3)?)),
+        })
+    }
+
+    /// Compresses the next chunk.
+    pub(crate) fn feed(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        match self {
+            Self::Gzip(encoder) => encoder.write_all(chunk),
+            Self::Zstd(encoder) => encoder.write_all(chunk),
+        }
+    }
+
+    /// The compressed body and its `Content-Encoding`.
+    pub(crate) fn finish(self) -> std::io::Result<(Vec<u8>, &'static str)> {
+        Ok(match self {
+            Self::Gzip(encoder) => (encoder.finish()?, "gzip"),
+            Self::Zstd(encoder) => (encoder.finish()?, "zstd"),
+        })
+    }
+}
+
+/// Refuses a batch whose NDJSON (`raw_len` bytes) passes `limit`: the batcher never builds one.
+pub(crate) fn check_len(raw_len: usize, limit: usize) -> std::io::Result<()> {
+    if raw_len > limit {
         return Err(std::io::Error::other(format!(
-            "a batch of {} bytes passed the {limit}-byte limit",
-            raw.len()
+            "a batch of {raw_len} bytes passed the {limit}-byte limit"
         )));
     }
-    let compressed = match compression {
-        Compression::None => None,
-        Compression::Gzip => {
-            let mut encoder = flate2::write::GzEncoder::new(
-                Vec::with_capacity(raw.len() / 4 + 64),
-                flate2::Compression::default(),
-            );
-            encoder.write_all(&raw)?;
-            Some(encoder.finish()?)
-        }
-        Compression::Zstd => Some(zstd::bulk::compress(&raw, 3)?),
-    };
-    Ok(match (compressed, compression.content_encoding()) {
-        (Some(compressed), Some(encoding)) if compressed.len() <= limit => Body {
+    Ok(())
+}
+
+/// The body to send once `events` are compressed (`None` for no compression): the compressed one when it fits
+/// in `limit`, else the NDJSON itself, which fits by construction (see the module docs).
+pub(crate) fn choose(
+    compressed: Option<(Vec<u8>, &'static str)>,
+    events: &[EncodedEvent],
+    limit: usize,
+) -> Body {
+    match compressed {
+        Some((compressed, encoding)) if compressed.len() <= limit => Body {
             bytes: Bytes::from(compressed),
             encoding: Some(encoding),
         },
-        (Some(compressed), _) => {
+        Some((compressed, _)) => {
+            let raw = ndjson(events);
             tracing::warn!(
                 raw = raw.len(),
                 compressed = compressed.len(),
@@ -77,11 +139,33 @@ pub(crate) fn compress(
                 encoding: None,
             }
         }
-        (None, _) => Body {
-            bytes: Bytes::from(raw),
+        None => Body {
+            bytes: Bytes::from(ndjson(events)),
             encoding: None,
         },
-    })
+    }
+}
+
+/// The whole pipeline on the calling thread (the worker runs the same steps with each compression step on a
+/// blocking thread): the body of `events`, at most `limit` bytes.
+#[cfg(test)]
+pub(crate) fn build(
+    events: &[EncodedEvent],
+    compression: Compression,
+    limit: usize,
+) -> std::io::Result<Body> {
+    let raw_len = ndjson_len(events);
+    check_len(raw_len, limit)?;
+    let compressed = match Compressor::start(compression, raw_len)? {
+        Some(mut compressor) => {
+            for chunk in chunks(events) {
+                compressor.feed(&chunk)?;
+            }
+            Some(compressor.finish()?)
+        }
+        None => None,
+    };
+    Ok(choose(compressed, events, limit))
 }
 
 #[cfg(test)]
@@ -104,41 +188,68 @@ mod tests {
 
     #[test]
     fn gzip_and_zstd_round_trip() {
-        let raw = ndjson(&events(50));
+        let events = events(50);
+        let raw = ndjson(&events);
         assert_eq!(raw.iter().filter(|&&b| b == b'\n').count(), 50);
-        let gzip = compress(raw.clone(), Compression::Gzip, 1 << 20).expect("gzip");
+        let gzip = build(&events, Compression::Gzip, 1 << 20).expect("gzip");
         assert_eq!(gzip.encoding, Some("gzip"));
         let mut decoded = Vec::new();
         flate2::read::GzDecoder::new(&gzip.bytes[..])
             .read_to_end(&mut decoded)
             .expect("gunzip");
         assert_eq!(decoded, raw);
-        let zstd = compress(raw.clone(), Compression::Zstd, 1 << 20).expect("zstd");
+        let zstd = build(&events, Compression::Zstd, 1 << 20).expect("zstd");
         assert_eq!(zstd.encoding, Some("zstd"));
         assert_eq!(zstd::decode_all(&zstd.bytes[..]).expect("unzstd"), raw);
         assert!(gzip.bytes.len() < raw.len() && zstd.bytes.len() < raw.len());
-        let none = compress(raw.clone(), Compression::None, 1 << 20).expect("none");
+        let none = build(&events, Compression::None, 1 << 20).expect("none");
         assert_eq!((none.encoding, &none.bytes[..]), (None, &raw[..]));
     }
 
     #[test]
-    fn a_body_that_compression_would_grow_past_the_limit_goes_uncompressed() {
-        // Bytes with no redundancy (an LCG) grow slightly under gzip; with the limit at the raw size, the
-        // compressed body does not fit and the raw one is sent instead.
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let raw: Vec<u8> = (0..4096)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1);
-                (state >> 56) as u8
+    fn a_compressed_body_over_the_limit_goes_uncompressed() {
+        // Incompressible input grows slightly under gzip and zstd (see the module docs); `choose` is where a
+        // compressed body that came out over the limit is replaced by the NDJSON, which fits by construction.
+        let events = events(20);
+        let raw = ndjson(&events);
+        let limit = raw.len();
+        let grown = vec![0_u8; limit + 1];
+        let body = choose(Some((grown, "gzip")), &events, limit);
+        assert_eq!(body.encoding, None);
+        assert_eq!(&body.bytes[..], &raw[..]);
+        let fits = choose(Some((vec![1_u8; limit], "zstd")), &events, limit);
+        assert_eq!((fits.encoding, fits.bytes.len()), (Some("zstd"), limit));
+        assert!(build(&events, Compression::Gzip, raw.len() - 1).is_err());
+    }
+
+    #[test]
+    fn chunks_are_whole_lines_of_bounded_size_that_concatenate_to_the_ndjson() {
+        // Lines of about 1 KiB, and one longer than a chunk, which is a chunk of its own.
+        let mut events: Vec<EncodedEvent> = (0..700)
+            .map(|i| {
+                Event::new(format!("{i}:{}", "x".repeat(1000)))
+                    .encode()
+                    .expect("valid")
             })
             .collect();
-        for compression in [Compression::Gzip, Compression::Zstd] {
-            let body = compress(raw.clone(), compression, raw.len()).expect("body");
-            assert_eq!(body.encoding, None, "{compression:?}");
-            assert_eq!(&body.bytes[..], &raw[..]);
+        events.insert(
+            300,
+            Event::new("y".repeat(CHUNK_BYTES + 10))
+                .encode()
+                .expect("valid"),
+        );
+        let chunks: Vec<Vec<u8>> = chunks(&events).collect();
+        assert!(chunks.len() >= 4, "{}", chunks.len());
+        assert_eq!(chunks.concat(), ndjson(&events));
+        for chunk in &chunks {
+            assert_eq!(chunk.last(), Some(&b'\n'));
+            let lines = chunk.iter().filter(|&&b| b == b'\n').count();
+            assert!(
+                chunk.len() <= CHUNK_BYTES || lines == 1,
+                "{} bytes",
+                chunk.len()
+            );
         }
-        assert!(compress(raw.clone(), Compression::Gzip, raw.len() - 1).is_err());
+        assert_eq!(super::chunks(&[]).count(), 0);
     }
 }
