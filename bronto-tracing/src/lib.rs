@@ -67,8 +67,8 @@
 //!  "error":"card declined","error.sources.0":"issuer said no","message":"payment failed"}
 //! ```
 //! (keys reach the wire as the layer writes them, each once: its own keys, the spans' fields root to leaf,
-//! `spans`, the service identity, then the event's fields in the callsite's order; the line is checked and sent
-//! as it is, with no second encoding.)
+//! `spans`, the service identity, then the event's fields in the callsite's order; the line is sent as it is,
+//! with no second encoding and no second parse: a property test proves every line valid, debug builds check it.)
 //!
 //! 1. **`message`**: the event's message (`info!("...")`), always a string; an event without one gets its
 //!    callsite name (`event src/pay.rs:42`), since Bronto requires a message.
