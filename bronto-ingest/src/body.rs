@@ -67,7 +67,7 @@ pub(crate) fn chunks(events: &[EncodedEvent]) -> impl Iterator<Item = Vec<u8>> +
     })
 }
 
-/// A compressor fed NDJSON a chunk at a time (moved to a blocking thread for each chunk and back).
+/// A compressor fed NDJSON a chunk at a time (each step may run on another thread: see [`build`]).
 pub(crate) enum Compressor {
     Gzip(flate2::write::GzEncoder<Vec<u8>>),
     Zstd(zstd::stream::write::Encoder<'static, Vec<u8>>),
@@ -75,7 +75,7 @@ pub(crate) enum Compressor {
 
 impl Compressor {
     /// A compressor for a body of `raw_len` uncompressed bytes, `None` for [`Compression::None`].
-    pub(crate) fn start(compression: Compression, raw_len: usize) -> std::io::Result<Option<Self>> {
+    fn start(compression: Compression, raw_len: usize) -> std::io::Result<Option<Self>> {
         let output = Vec::with_capacity(raw_len / 4 + 64);
         Ok(match compression {
             Compression::None => None,
@@ -87,46 +87,86 @@ impl Compressor {
         })
     }
 
-    /// Compresses the next chunk.
-    pub(crate) fn feed(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+    fn feed(&mut self, chunk: &[u8]) -> std::io::Result<()> {
         match self {
             Self::Gzip(encoder) => encoder.write_all(chunk),
             Self::Zstd(encoder) => encoder.write_all(chunk),
         }
     }
 
-    /// The compressed body and its `Content-Encoding`.
-    pub(crate) fn finish(self) -> std::io::Result<(Vec<u8>, &'static str)> {
-        Ok(match self {
-            Self::Gzip(encoder) => (encoder.finish()?, "gzip"),
-            Self::Zstd(encoder) => (encoder.finish()?, "zstd"),
-        })
+    fn finish(self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Self::Gzip(encoder) => encoder.finish(),
+            Self::Zstd(encoder) => encoder.finish(),
+        }
     }
 }
 
-/// Refuses a batch whose NDJSON (`raw_len` bytes) passes `limit`: the batcher never builds one.
-pub(crate) fn check_len(raw_len: usize, limit: usize) -> std::io::Result<()> {
+/// One compression step: a chunk fed in, and the compressor finished after the last one.
+pub(crate) type Job = Box<dyn FnOnce() -> std::io::Result<Step> + Send>;
+
+/// Where compressing a body stands after a [`Job`].
+pub(crate) enum Step {
+    More(Compressor),
+    Done(Vec<u8>),
+}
+
+/// The request body of `events`, at most `limit` bytes: their NDJSON fed to the compressor a chunk at a time,
+/// each step run by `offload` (the worker hands it to a blocking thread, so compression stays off the async
+/// threads), then [`choose`].
+pub(crate) async fn build<F, Fut>(
+    events: &[EncodedEvent],
+    compression: Compression,
+    limit: usize,
+    mut offload: F,
+) -> std::io::Result<Body>
+where
+    F: FnMut(Job) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<Step>>,
+{
+    let raw_len = ndjson_len(events);
     if raw_len > limit {
         return Err(std::io::Error::other(format!(
             "a batch of {raw_len} bytes passed the {limit}-byte limit"
         )));
     }
-    Ok(())
+    let Some(mut compressor) = Compressor::start(compression, raw_len)? else {
+        return Ok(choose(None, compression, events, limit));
+    };
+    let mut chunks = chunks(events).peekable();
+    let compressed = loop {
+        let chunk = chunks.next().unwrap_or_default();
+        let last = chunks.peek().is_none();
+        let job: Job = Box::new(move || {
+            compressor.feed(&chunk)?;
+            Ok(if last {
+                Step::Done(compressor.finish()?)
+            } else {
+                Step::More(compressor)
+            })
+        });
+        match offload(job).await? {
+            Step::Done(compressed) => break compressed,
+            Step::More(back) => compressor = back,
+        }
+    };
+    Ok(choose(Some(compressed), compression, events, limit))
 }
 
 /// The body to send once `events` are compressed (`None` for no compression): the compressed one when it fits
 /// in `limit`, else the NDJSON itself, which fits by construction (see the module docs).
-pub(crate) fn choose(
-    compressed: Option<(Vec<u8>, &'static str)>,
+fn choose(
+    compressed: Option<Vec<u8>>,
+    compression: Compression,
     events: &[EncodedEvent],
     limit: usize,
 ) -> Body {
-    match compressed {
-        Some((compressed, encoding)) if compressed.len() <= limit => Body {
+    match (compressed, compression.content_encoding()) {
+        (Some(compressed), Some(encoding)) if compressed.len() <= limit => Body {
             bytes: Bytes::from(compressed),
             encoding: Some(encoding),
         },
-        Some((compressed, _)) => {
+        (Some(compressed), _) => {
             let raw = ndjson(events);
             tracing::warn!(
                 raw = raw.len(),
@@ -139,33 +179,11 @@ pub(crate) fn choose(
                 encoding: None,
             }
         }
-        None => Body {
+        (None, _) => Body {
             bytes: Bytes::from(ndjson(events)),
             encoding: None,
         },
     }
-}
-
-/// The whole pipeline on the calling thread (the worker runs the same steps with each compression step on a
-/// blocking thread): the body of `events`, at most `limit` bytes.
-#[cfg(test)]
-pub(crate) fn build(
-    events: &[EncodedEvent],
-    compression: Compression,
-    limit: usize,
-) -> std::io::Result<Body> {
-    let raw_len = ndjson_len(events);
-    check_len(raw_len, limit)?;
-    let compressed = match Compressor::start(compression, raw_len)? {
-        Some(mut compressor) => {
-            for chunk in chunks(events) {
-                compressor.feed(&chunk)?;
-            }
-            Some(compressor.finish()?)
-        }
-        None => None,
-    };
-    Ok(choose(compressed, events, limit))
 }
 
 #[cfg(test)]
@@ -174,6 +192,20 @@ mod tests {
 
     use super::*;
     use crate::Event;
+
+    /// [`build`] with every step run in place.
+    fn build_inline(
+        events: &[EncodedEvent],
+        compression: Compression,
+        limit: usize,
+    ) -> std::io::Result<Body> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(build(events, compression, limit, |job| {
+            std::future::ready(job())
+        }))
+    }
 
     fn events(n: usize) -> Vec<EncodedEvent> {
         (0..n)
@@ -191,18 +223,18 @@ mod tests {
         let events = events(50);
         let raw = ndjson(&events);
         assert_eq!(raw.iter().filter(|&&b| b == b'\n').count(), 50);
-        let gzip = build(&events, Compression::Gzip, 1 << 20).expect("gzip");
+        let gzip = build_inline(&events, Compression::Gzip, 1 << 20).expect("gzip");
         assert_eq!(gzip.encoding, Some("gzip"));
         let mut decoded = Vec::new();
         flate2::read::GzDecoder::new(&gzip.bytes[..])
             .read_to_end(&mut decoded)
             .expect("gunzip");
         assert_eq!(decoded, raw);
-        let zstd = build(&events, Compression::Zstd, 1 << 20).expect("zstd");
+        let zstd = build_inline(&events, Compression::Zstd, 1 << 20).expect("zstd");
         assert_eq!(zstd.encoding, Some("zstd"));
         assert_eq!(zstd::decode_all(&zstd.bytes[..]).expect("unzstd"), raw);
         assert!(gzip.bytes.len() < raw.len() && zstd.bytes.len() < raw.len());
-        let none = build(&events, Compression::None, 1 << 20).expect("none");
+        let none = build_inline(&events, Compression::None, 1 << 20).expect("none");
         assert_eq!((none.encoding, &none.bytes[..]), (None, &raw[..]));
     }
 
@@ -214,12 +246,12 @@ mod tests {
         let raw = ndjson(&events);
         let limit = raw.len();
         let grown = vec![0_u8; limit + 1];
-        let body = choose(Some((grown, "gzip")), &events, limit);
+        let body = choose(Some(grown), Compression::Gzip, &events, limit);
         assert_eq!(body.encoding, None);
         assert_eq!(&body.bytes[..], &raw[..]);
-        let fits = choose(Some((vec![1_u8; limit], "zstd")), &events, limit);
+        let fits = choose(Some(vec![1_u8; limit]), Compression::Zstd, &events, limit);
         assert_eq!((fits.encoding, fits.bytes.len()), (Some("zstd"), limit));
-        assert!(build(&events, Compression::Gzip, raw.len() - 1).is_err());
+        assert!(build_inline(&events, Compression::Gzip, raw.len() - 1).is_err());
     }
 
     #[test]

@@ -392,32 +392,12 @@ impl Delivery {
     /// The batch's request body, compressed off the async worker threads a chunk at a time (the batch's NDJSON
     /// is never copied whole before it is compressed: see `body::CHUNK_BYTES`).
     async fn body(&self, events: &[EncodedEvent]) -> std::io::Result<Body> {
-        let raw_len = body::ndjson_len(events);
-        body::check_len(raw_len, self.limit)?;
-        let Some(mut compressor) = body::Compressor::start(self.compression, raw_len)? else {
-            return Ok(body::choose(None, events, self.limit));
-        };
-        let mut chunks = body::chunks(events).peekable();
-        let compressed = loop {
-            let chunk = chunks.next().unwrap_or_default();
-            let last = chunks.peek().is_none();
-            let step = tokio::task::spawn_blocking(move || {
-                compressor.feed(&chunk)?;
-                Ok(if last {
-                    Step::Done(compressor.finish()?)
-                } else {
-                    Step::More(compressor)
-                })
-            });
-            match step
+        body::build(events, self.compression, self.limit, |job| async move {
+            tokio::task::spawn_blocking(job)
                 .await
-                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))?
-            {
-                Step::Done(compressed) => break compressed,
-                Step::More(back) => compressor = back,
-            }
-        };
-        Ok(body::choose(Some(compressed), events, self.limit))
+                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+        })
+        .await
     }
 
     async fn attempt(&self, body: &Body) -> Attempt {
@@ -486,12 +466,6 @@ fn describe(error: &reqwest::Error) -> String {
         source = next;
     }
     format!("{kind}: {source}")
-}
-
-/// Where compressing a body stands after a chunk.
-enum Step {
-    More(body::Compressor),
-    Done((Vec<u8>, &'static str)),
 }
 
 #[cfg(test)]
