@@ -161,6 +161,31 @@ pub(crate) async fn typed_call(
     Ok(comparison)
 }
 
+/// `count` searches of one side only (`facade` or `raw`), one in flight, after the same check and warm-up as
+/// figure 1, untimed: for a profiler, which then sees one side's path alone. `benchmarks/instructions.sh` runs it
+/// under callgrind at two counts and takes the difference, so the setup cancels out.
+pub(crate) async fn one_side(side: &str, count: usize) -> Result<(), BoxError> {
+    const EVENTS: usize = 100;
+    let server = Server::start(Routes {
+        search: fixtures::search_response(EVENTS).into(),
+        ..Routes::default()
+    })?;
+    let sides = Sides::new(&server.url())?;
+    let request = fixtures::search_request()?;
+    match side {
+        "facade" => {
+            fixtures::check_sequences(&sides.facade(&request).await?, EVENTS)?;
+            batch(count, 1, EVENTS, || sides.facade(&request)).await?;
+        }
+        "raw" => {
+            fixtures::check_sequences(&sides.raw(&request).await?, EVENTS)?;
+            batch(count, 1, EVENTS, || sides.raw(&request)).await?;
+        }
+        other => return Err(format!("--calls takes `facade` or `raw`, not `{other}`").into()),
+    }
+    Ok(())
+}
+
 /// What figure 2 measures.
 pub(crate) struct Decoding {
     /// The facade end to end vs `serde_json::from_slice` on the same bytes already in memory.

@@ -71,10 +71,13 @@ struct Options {
     url: Option<String>,
     bytes: Option<u64>,
     export_mib: Option<u64>,
+    /// `--calls facade|raw N`: only N typed calls of one side, for a profiler (`benchmarks/instructions.sh`).
+    calls: Option<(String, usize)>,
 }
 
 const USAGE: &str = "usage: benchmarks [--smoke] [--only typed,decode,export,layer,codegen] [--export-mib N] [--ingest] [--incremental-build]\n\
-                     \x20      benchmarks --child export-facade|export-raw --url URL --bytes N";
+                     \x20      benchmarks --child export-facade|export-raw --url URL --bytes N\n\
+                     \x20      benchmarks --calls facade|raw N   (N typed calls of one side, for a profiler)";
 
 impl Options {
     fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, BoxError> {
@@ -101,6 +104,11 @@ impl Options {
                 "--url" => options.url = Some(value("--url")?),
                 "--bytes" => options.bytes = Some(value("--bytes")?.parse()?),
                 "--export-mib" => options.export_mib = Some(value("--export-mib")?.parse()?),
+                "--calls" => {
+                    let side = value("--calls")?;
+                    let count = value("--calls")?.parse()?;
+                    options.calls = Some((side, count));
+                }
                 "--help" | "-h" => return Err(USAGE.into()),
                 other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
             }
@@ -521,6 +529,18 @@ fn main() {
         }
         return;
     }
+    if let Some((side, count)) = &options.calls {
+        let run = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(BoxError::from)
+            .and_then(|runtime| runtime.block_on(calls::one_side(side, *count)));
+        if let Err(error) = run {
+            eprintln!("--calls {side}: {error}");
+            std::process::exit(1);
+        }
+        return;
+    }
     match run(&options) {
         Ok(rows) => print_table(&rows, options.smoke),
         Err(error) => {
@@ -542,6 +562,10 @@ mod tests {
         assert!(options.runs("typed") && options.runs("export") && !options.runs("codegen"));
         assert!(Options::parse(["--bogus".to_string()]).is_err());
         assert!(Options::parse(["--bytes".to_string()]).is_err());
+        let calls = Options::parse(["--calls", "raw", "40"].map(String::from)).expect("valid");
+        assert_eq!(calls.calls, Some(("raw".to_string(), 40)));
+        assert!(Options::parse(["--calls", "raw"].map(String::from)).is_err());
+        assert!(Options::parse(["--calls", "raw", "many"].map(String::from)).is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! response). The generated builders' `call()` and the facade's `Api::call` both run through here.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use progenitor_client::{ByteStream, ResponseValue};
 
@@ -40,9 +41,14 @@ pub fn time_limit(
     }
 }
 
+// The call's future goes on the heap. A generated `send()` future is large (a request's whole state machine, about
+// 3.7 KB for a search in a release build): boxed before the first `await` (by `json` and `stream`), so the
+// futures that wrap it (this module's, the facade's `Api::call`, a caller's `join_all` or `FuturesUnordered`) hold
+// a pointer instead of another copy, are moved with a few bytes instead of kilobytes, and a caller that nests a few
+// of them (a workflow in a test on a 2 MiB thread, in a debug build) does not run out of stack.
 async fn run<T, E, F>(
     runtime: &Runtime,
-    call: F,
+    call: Pin<Box<F>>,
     probe: fn(&[u8]) -> Option<DecodeFailure>,
 ) -> Result<ResponseValue<T>, Error>
 where
@@ -51,9 +57,6 @@ where
 {
     let limit = runtime.operation_timeout();
     let started = Instant::now();
-    // The generated futures are large (a request's whole state machine); on the heap, a caller that nests a few
-    // of them (a workflow in a test on a 2 MiB thread, in a debug build) does not run out of stack.
-    let call = Box::pin(call);
     // The deadline runs inside the record, so a call that runs out of time still reports its operation.
     let bounded = async { tokio::time::timeout(limit, call).await };
     match crate::record(bounded).await {
@@ -69,7 +72,8 @@ where
                 }
                 _ => None,
             };
-            let mapped = error::from_progenitor(error, record, probe).await;
+            // Boxed: the error path's future (it may read a bounded body) stays out of every call's size.
+            let mapped = Box::pin(error::from_progenitor(error, record, probe)).await;
             Err(match limit {
                 Some((limit, duration)) => mapped.timed_out(limit, duration),
                 None => mapped,
@@ -87,20 +91,32 @@ where
 
 /// Runs `call` (a generated builder's `send()`, built on a client whose runtime is `runtime`) to its typed
 /// response. A body that does not decode is an [`ErrorKind::Decode`] error naming the operation and the JSON path.
-pub async fn json<T, E, F>(runtime: &Runtime, call: F) -> Result<ResponseValue<T>, Error>
+///
+/// `call` is moved to the heap at once, before the returned future is first polled: the returned future is small
+/// (about 1 KB, against the 3.7 KB of a search's `send()`), whatever wraps it.
+pub fn json<'a, T, E, F>(
+    runtime: &'a Runtime,
+    call: F,
+) -> impl Future<Output = Result<ResponseValue<T>, Error>> + 'a
 where
-    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-    T: serde::de::DeserializeOwned,
-    E: serde::Serialize,
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>> + 'a,
+    T: serde::de::DeserializeOwned + 'a,
+    E: serde::Serialize + 'a,
 {
-    run(runtime, call, |body| error::decode_json::<T>(body).err()).await
+    run(runtime, Box::pin(call), |body| {
+        error::decode_json::<T>(body).err()
+    })
 }
 
 /// Like [`json`], for an operation whose answer is not JSON (a byte stream).
-pub async fn stream<E, F>(runtime: &Runtime, call: F) -> Result<ResponseValue<ByteStream>, Error>
+/// `call` is moved to the heap at once, as for [`json`].
+pub fn stream<'a, E, F>(
+    runtime: &'a Runtime,
+    call: F,
+) -> impl Future<Output = Result<ResponseValue<ByteStream>, Error>> + 'a
 where
-    F: Future<Output = Result<ResponseValue<ByteStream>, progenitor_client::Error<E>>>,
-    E: serde::Serialize,
+    F: Future<Output = Result<ResponseValue<ByteStream>, progenitor_client::Error<E>>> + 'a,
+    E: serde::Serialize + 'a,
 {
-    run(runtime, call, |_| None).await
+    run(runtime, Box::pin(call), |_| None)
 }

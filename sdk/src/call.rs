@@ -51,49 +51,61 @@ macro_rules! vendor_handle {
             /// A body that does not decode into its type is an [`ErrorKind::Decode`](crate::ErrorKind::Decode)
             /// error naming the operation and the JSON path of the failing value; the body stays readable through
             /// [`Error::body_json`](crate::Error::body_json).
-            pub async fn call<T, E, F>(&self, call: F) -> Result<T, client_runtime::Error>
+            ///
+            /// `call` moves to the heap here, before the returned future is first polled, so the future is small
+            /// whatever the operation (see `client_runtime::call::json`).
+            pub fn call<'a, T, E, F>(
+                &'a self,
+                call: F,
+            ) -> impl std::future::Future<Output = Result<T, client_runtime::Error>> + 'a
             where
                 F: std::future::Future<
                     Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
-                >,
-                T: serde::de::DeserializeOwned,
-                E: serde::Serialize,
+                > + 'a,
+                T: serde::de::DeserializeOwned + 'a,
+                E: serde::Serialize + 'a,
             {
-                self.call_response(call)
-                    .await
-                    .map(progenitor_client::ResponseValue::into_inner)
+                let response = self.call_response(call);
+                async move { response.await.map(progenitor_client::ResponseValue::into_inner) }
             }
 
             /// Like `call`, keeping the status and headers of the response.
-            pub async fn call_response<T, E, F>(
-                &self,
+            pub fn call_response<'a, T, E, F>(
+                &'a self,
                 call: F,
-            ) -> Result<progenitor_client::ResponseValue<T>, client_runtime::Error>
+            ) -> impl std::future::Future<
+                Output = Result<progenitor_client::ResponseValue<T>, client_runtime::Error>,
+            > + 'a
             where
                 F: std::future::Future<
                     Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
-                >,
-                T: serde::de::DeserializeOwned,
-                E: serde::Serialize,
+                > + 'a,
+                T: serde::de::DeserializeOwned + 'a,
+                E: serde::Serialize + 'a,
             {
-                client_runtime::call::json(<$client as client_runtime::RuntimeClient>::runtime(&self.client), call).await
+                client_runtime::call::json(<$client as client_runtime::RuntimeClient>::runtime(&self.client), call)
             }
 
             /// Runs a call whose answer is not JSON (`-> ByteStream`); read the stream with `into_inner()`.
-            pub async fn call_stream<E, F>(
-                &self,
+            pub fn call_stream<'a, E, F>(
+                &'a self,
                 call: F,
-            ) -> Result<progenitor_client::ResponseValue<progenitor_client::ByteStream>, client_runtime::Error>
+            ) -> impl std::future::Future<
+                Output = Result<
+                    progenitor_client::ResponseValue<progenitor_client::ByteStream>,
+                    client_runtime::Error,
+                >,
+            > + 'a
             where
                 F: std::future::Future<
                     Output = Result<
                         progenitor_client::ResponseValue<progenitor_client::ByteStream>,
                         progenitor_client::Error<E>,
                     >,
-                >,
-                E: serde::Serialize,
+                > + 'a,
+                E: serde::Serialize + 'a,
             {
-                client_runtime::call::stream(<$client as client_runtime::RuntimeClient>::runtime(&self.client), call).await
+                client_runtime::call::stream(<$client as client_runtime::RuntimeClient>::runtime(&self.client), call)
             }
         }
     };

@@ -791,3 +791,52 @@ async fn a_body_that_stalls_fails_at_the_idle_timeout_not_the_attempt_timeout() 
         "{error}"
     );
 }
+
+/// The facade's `call` and the builders' `call()` move the generated future to the heap before the first poll, so
+/// what wraps a call (a caller's `FuturesUnordered`, `join_all`, a workflow) holds a pointer, not another copy of
+/// the request's whole state machine. Before, `bronto.call(search)` was 18 KB for a 3.7 KB `send()` (release): every
+/// wrapper kept its own copy, and moving the call into a task copied all of it.
+#[test]
+fn a_call_future_does_not_grow_with_the_generated_future_it_runs() {
+    let sdk = sdk_for("http://127.0.0.1:9");
+    let bronto = sdk.bronto().expect("bronto");
+    let search = || {
+        bronto
+            .post_search()
+            .body(sdk::bronto_api::types::CreateSearchRequest::builder().from(["checkout"]))
+            .send()
+    };
+    let send = std::mem::size_of_val(&search());
+    let call = std::mem::size_of_val(&bronto.call(search()));
+    let response = std::mem::size_of_val(&bronto.call_response(search()));
+    let builder = std::mem::size_of_val(
+        &bronto
+            .post_search()
+            .body(sdk::bronto_api::types::CreateSearchRequest::builder().from(["checkout"]))
+            .call(),
+    );
+    // A search's future with 16 KB more state gives a facade future of the same size: it holds a pointer.
+    let padded = async {
+        let state = [7u8; 16384];
+        let answer = search().await;
+        std::hint::black_box(&state);
+        answer
+    };
+    let padded = std::mem::size_of_val(&bronto.call(padded));
+    assert!(
+        call < send,
+        "Api::call is {call} bytes for a {send}-byte send()"
+    );
+    assert!(
+        response < send,
+        "Api::call_response is {response} bytes for a {send}-byte send()"
+    );
+    assert!(
+        builder < send,
+        "the builder's call() is {builder} bytes for a {send}-byte send()"
+    );
+    assert_eq!(
+        call, padded,
+        "the facade's future grows with the future it runs"
+    );
+}
