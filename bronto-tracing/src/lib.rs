@@ -102,7 +102,8 @@
 //!    searchable by the key shown here. A field named with dots (`info!(http.method = "GET")`) keeps its name.
 //! 9. **Trace context** (feature `otlp`): inside a span that `tracing-opentelemetry` tracks, `trace_id` (32
 //!    lowercase hex digits) and `span_id` (16), the ids OpenTelemetry exports, so a log line leads to its trace
-//!    in Bronto ([`LayerBuilder::with_trace_ids`]).
+//!    in Bronto ([`LayerBuilder::with_trace_ids`]). The other way round, `otlp::TraceContext` sends the
+//!    current trace with every API call as W3C `traceparent`.
 //! 10. **Service identity**: `service.name`, `service.version`, `service.environment`, `host.name` on every
 //!     event, from [`LayerBuilder::service`], [`LayerBuilder::environment`], [`LayerBuilder::host`]; dataset,
 //!     collection and `x-bronto-tags` come from the `IngestConfig`.

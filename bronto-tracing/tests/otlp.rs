@@ -1,11 +1,12 @@
-//! OTLP interop: the exporters send protobuf to `/v1/traces` and `/v1/logs` with the key and the resource, and
-//! the layer's events carry the trace and span ids the exporter sent.
+//! OTLP interop: the exporters send protobuf to `/v1/traces` and `/v1/logs` with the key and the resource, the
+//! layer's events carry the trace and span ids the exporter sent, and `TraceContext` sends the current trace with
+//! every API call.
 
 mod support;
 
 use std::time::Duration;
 
-use bronto_tracing::otlp::{OtlpConfig, SkipShipperThreads};
+use bronto_tracing::otlp::{OtlpConfig, SkipShipperThreads, TraceContext};
 use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -173,4 +174,151 @@ fn a_missing_key_or_a_bad_target_is_an_error_without_the_key() {
     let error = config.span_exporter().expect_err("not a slug");
     assert!(!error.to_string().contains("secret-otlp-key"));
     assert!(!format!("{config:?}").contains("secret-otlp-key"));
+}
+
+/// An API call through a runtime carrying `TraceContext`, to the receiver's `/v1/probe`, inside whatever span or
+/// context is current; the headers the receiver saw.
+async fn call_with_trace_context(receiver: &support::Receiver) -> Vec<(String, String)> {
+    let runtime = client_runtime::Runtime::builder(receiver.url.clone())
+        .auth_scheme(client_runtime::AuthScheme::bronto())
+        .credential(client_runtime::Credential::api_key("trace-test-key"))
+        .interceptor(TraceContext::new())
+        .build()
+        .expect("runtime");
+    let before = receiver.otlp().len();
+    let request = runtime
+        .http_client()
+        .get(format!("{}/v1/probe", receiver.url))
+        .build()
+        .expect("request");
+    let response = runtime
+        .execute(runtime.http_client(), request, "probe")
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 200);
+    let seen = receiver.otlp();
+    assert_eq!(seen.len(), before + 1, "one request");
+    seen[before].headers.clone()
+}
+
+/// A tracer of its own (no exporter): the test reads the ids from the span it makes.
+fn tracer_provider() -> opentelemetry_sdk::trace::SdkTracerProvider {
+    opentelemetry_sdk::trace::SdkTracerProvider::builder().build()
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn an_api_call_inside_a_traced_span_carries_its_traceparent() {
+    use opentelemetry::trace::TraceContextExt as _;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+    let receiver = support::Receiver::start();
+    let provider = tracer_provider();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("tests")));
+    let _default = tracing::subscriber::set_default(subscriber);
+    current_thread().block_on(async {
+        let span = tracing::info_span!("checkout_request");
+        let expected = {
+            let context = span.context();
+            let ids = context.span().span_context().clone();
+            format!("00-{}-{}-01", ids.trace_id(), ids.span_id())
+        };
+        let headers =
+            tracing::Instrument::instrument(call_with_trace_context(&receiver), span).await;
+        assert_eq!(header(&headers, "traceparent"), Some(expected.as_str()));
+        assert_eq!(
+            header(&headers, "x-bronto-api-key"),
+            Some("trace-test-key"),
+            "the credential is the runtime's, untouched"
+        );
+
+        // Outside any span: no made-up trace.
+        let headers = call_with_trace_context(&receiver).await;
+        assert_eq!(header(&headers, "traceparent"), None, "{headers:?}");
+    });
+}
+
+#[test]
+fn a_context_attached_through_the_opentelemetry_api_is_sent_too() {
+    use opentelemetry::trace::{TraceContextExt as _, Tracer as _};
+
+    let receiver = support::Receiver::start();
+    let provider = tracer_provider();
+    let tracer = provider.tracer("tests");
+    current_thread().block_on(async {
+        let span = tracer.start("handled_by_hand");
+        let context = opentelemetry::Context::current_with_span(span);
+        let ids = context.span().span_context().clone();
+        let _attached = context.attach();
+        let headers = call_with_trace_context(&receiver).await;
+        assert_eq!(
+            header(&headers, "traceparent"),
+            Some(format!("00-{}-{}-01", ids.trace_id(), ids.span_id()).as_str())
+        );
+    });
+}
+
+/// A propagator that tries to write the credential's header: the runtime refuses it and the call goes on with
+/// the runtime's own key.
+#[derive(Debug)]
+struct OverwritesTheKey;
+
+impl opentelemetry::propagation::TextMapPropagator for OverwritesTheKey {
+    fn inject_context(
+        &self,
+        _context: &opentelemetry::Context,
+        injector: &mut dyn opentelemetry::propagation::Injector,
+    ) {
+        injector.set("x-bronto-api-key", "stolen".to_string());
+        injector.set("x-probe", "from the propagator".to_string());
+    }
+
+    fn extract_with_context(
+        &self,
+        context: &opentelemetry::Context,
+        _extractor: &dyn opentelemetry::propagation::Extractor,
+    ) -> opentelemetry::Context {
+        context.clone()
+    }
+
+    fn fields(&self) -> opentelemetry::propagation::text_map_propagator::FieldIter<'_> {
+        opentelemetry::propagation::text_map_propagator::FieldIter::new(&[])
+    }
+}
+
+#[test]
+fn a_propagator_cannot_replace_the_credential() {
+    use opentelemetry::trace::{TraceContextExt as _, Tracer as _};
+
+    let receiver = support::Receiver::start();
+    let provider = tracer_provider();
+    let context = opentelemetry::Context::current_with_span(provider.tracer("tests").start("s"));
+    let _attached = context.attach();
+    current_thread().block_on(async {
+        let runtime = client_runtime::Runtime::builder(receiver.url.clone())
+            .auth_scheme(client_runtime::AuthScheme::bronto())
+            .credential(client_runtime::Credential::api_key("trace-test-key"))
+            .interceptor(TraceContext::with_propagator(OverwritesTheKey))
+            .build()
+            .expect("runtime");
+        let request = runtime
+            .http_client()
+            .get(format!("{}/v1/probe", receiver.url))
+            .build()
+            .expect("request");
+        runtime
+            .execute(runtime.http_client(), request, "probe")
+            .await
+            .expect("answered");
+    });
+    let headers = &receiver.otlp()[0].headers;
+    assert_eq!(header(headers, "x-bronto-api-key"), Some("trace-test-key"));
+    assert_eq!(header(headers, "x-probe"), Some("from the propagator"));
 }

@@ -67,7 +67,9 @@ impl ConfigBuilder {
     }
 
     /// Adds an [`Interceptor`] to every client: a header computed at send time (a `traceparent`), an observer of
-    /// every attempt for the service's metrics. See [`client_runtime::Interceptor`] for an example.
+    /// every attempt for the service's metrics. See [`client_runtime::Interceptor`] for an example. A service on
+    /// OpenTelemetry sends its current trace with `bronto_tracing::otlp::TraceContext` (crate `bronto-tracing`,
+    /// feature `otlp`).
     pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
         self.components.interceptors.push(Arc::new(interceptor));
         self

@@ -16,7 +16,8 @@ use crate::InvalidHeader;
 /// Both hooks are synchronous and run on the calling task: keep them short (read a span, bump a counter). A hook
 /// that panics is caught: the attempt goes on, the panic is logged once, never propagated into the call.
 ///
-/// A W3C `traceparent` computed at send time, and an observer counting attempts for a service's metrics:
+/// A W3C `traceparent` computed at send time, and an observer counting attempts for a service's metrics (a
+/// service on OpenTelemetry uses `bronto_tracing::otlp::TraceContext`, which sends its current context's ids):
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU64, Ordering};

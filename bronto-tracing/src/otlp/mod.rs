@@ -1,5 +1,6 @@
 //! OpenTelemetry interop (feature `otlp`): OTLP/HTTP protobuf exporters for traces and logs to Bronto's
-//! ingestion host, and the filter that keeps the shipper's own threads out of any layer.
+//! ingestion host, the filter that keeps the shipper's own threads out of any layer, and [`TraceContext`], which
+//! sends the current trace with every API call.
 //!
 //! Bronto ingests OTLP natively: `POST /v1/traces` and `/v1/logs` on the ingestion host, protobuf, the key in
 //! `x-bronto-api-key`; the resource's `service.name` becomes the dataset and `service.namespace` the collection.
@@ -54,6 +55,10 @@ use tracing::Metadata;
 use tracing_subscriber::layer::{Context, Filter};
 
 use crate::feedback;
+
+mod trace_context;
+
+pub use trace_context::TraceContext;
 
 /// Where and as what a service's OpenTelemetry data goes: the ingestion host, the key, and the resource.
 #[derive(Clone)]
