@@ -198,6 +198,11 @@ impl Runtime {
     /// tenant's retry tokens, the rate governor, the caller's layers, the in-flight slot, the caller's
     /// interceptors, and the attempt with its timeout and span.
     ///
+    /// Calling it directly (not through a generated client, whose `ClientHooks::pre` does it): call
+    /// [`Runtime::check_credentials`] first. This method's error is reqwest's, which cannot say "not sent", so a
+    /// credential that cannot travel (a control character, an API key under [`AuthScheme::bearer_only`]) is left
+    /// off the request here rather than refused.
+    ///
     /// An error response's body (4xx, 5xx) is read here, at most [`MAX_ERROR_READ`](crate::error::MAX_ERROR_READ)
     /// bytes and one more, and the response handed on with that body: the generated code reads an error body
     /// whole before it decodes it, so an endless or 1 GiB error body would otherwise be read into memory to its
