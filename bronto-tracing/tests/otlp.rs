@@ -176,13 +176,16 @@ fn a_missing_key_or_a_bad_target_is_an_error_without_the_key() {
     assert!(!format!("{config:?}").contains("secret-otlp-key"));
 }
 
-/// An API call through a runtime carrying `TraceContext`, to the receiver's `/v1/probe`, inside whatever span or
+/// An API call through a runtime carrying `trace_context`, to the receiver's `/v1/probe`, inside whatever span or
 /// context is current; the headers the receiver saw.
-async fn call_with_trace_context(receiver: &support::Receiver) -> Vec<(String, String)> {
+async fn call_with(
+    receiver: &support::Receiver,
+    trace_context: TraceContext,
+) -> Vec<(String, String)> {
     let runtime = client_runtime::Runtime::builder(receiver.url.clone())
         .auth_scheme(client_runtime::AuthScheme::bronto())
         .credential(client_runtime::Credential::api_key("trace-test-key"))
-        .interceptor(TraceContext::new())
+        .interceptor(trace_context)
         .build()
         .expect("runtime");
     let before = receiver.otlp().len();
@@ -231,7 +234,7 @@ fn an_api_call_inside_a_traced_span_carries_its_traceparent() {
             format!("00-{}-{}-01", ids.trace_id(), ids.span_id())
         };
         let headers =
-            tracing::Instrument::instrument(call_with_trace_context(&receiver), span).await;
+            tracing::Instrument::instrument(call_with(&receiver, TraceContext::new()), span).await;
         assert_eq!(header(&headers, "traceparent"), Some(expected.as_str()));
         assert_eq!(
             header(&headers, "x-bronto-api-key"),
@@ -240,7 +243,7 @@ fn an_api_call_inside_a_traced_span_carries_its_traceparent() {
         );
 
         // Outside any span: no made-up trace.
-        let headers = call_with_trace_context(&receiver).await;
+        let headers = call_with(&receiver, TraceContext::new()).await;
         assert_eq!(header(&headers, "traceparent"), None, "{headers:?}");
     });
 }
@@ -257,7 +260,7 @@ fn a_context_attached_through_the_opentelemetry_api_is_sent_too() {
         let context = opentelemetry::Context::current_with_span(span);
         let ids = context.span().span_context().clone();
         let _attached = context.attach();
-        let headers = call_with_trace_context(&receiver).await;
+        let headers = call_with(&receiver, TraceContext::new()).await;
         assert_eq!(
             header(&headers, "traceparent"),
             Some(format!("00-{}-{}-01", ids.trace_id(), ids.span_id()).as_str())
@@ -301,24 +304,10 @@ fn a_propagator_cannot_replace_the_credential() {
     let provider = tracer_provider();
     let context = opentelemetry::Context::current_with_span(provider.tracer("tests").start("s"));
     let _attached = context.attach();
-    current_thread().block_on(async {
-        let runtime = client_runtime::Runtime::builder(receiver.url.clone())
-            .auth_scheme(client_runtime::AuthScheme::bronto())
-            .credential(client_runtime::Credential::api_key("trace-test-key"))
-            .interceptor(TraceContext::with_propagator(OverwritesTheKey))
-            .build()
-            .expect("runtime");
-        let request = runtime
-            .http_client()
-            .get(format!("{}/v1/probe", receiver.url))
-            .build()
-            .expect("request");
-        runtime
-            .execute(runtime.http_client(), request, "probe")
-            .await
-            .expect("answered");
-    });
-    let headers = &receiver.otlp()[0].headers;
-    assert_eq!(header(headers, "x-bronto-api-key"), Some("trace-test-key"));
-    assert_eq!(header(headers, "x-probe"), Some("from the propagator"));
+    let headers = current_thread().block_on(call_with(
+        &receiver,
+        TraceContext::with_propagator(OverwritesTheKey),
+    ));
+    assert_eq!(header(&headers, "x-bronto-api-key"), Some("trace-test-key"));
+    assert_eq!(header(&headers, "x-probe"), Some("from the propagator"));
 }
